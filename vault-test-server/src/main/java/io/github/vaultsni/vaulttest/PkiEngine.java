@@ -1,0 +1,246 @@
+package io.github.vaultsni.vaulttest;
+
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The parts of the PKI secrets engine that on-demand certificates need: {@code root/generate/internal},
+ * {@code roles/<name>}, {@code issue/<role>} and {@code cert/ca}. Keys are RSA-2048 or EC P-256.
+ */
+final class PkiEngine implements SecretsEngine {
+    private record Role(List<String> allowedDomains, boolean allowSubdomains, boolean allowAnyName,
+                        boolean allowBareDomains, String keyType, long ttl, long maxTtl) {
+    }
+
+    private record Ca(KeyPair keys, X509CertificateHolder certificate, String pem) {
+    }
+
+    private final Map<String, Role> roles = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+    private volatile Ca ca;
+
+    PkiEngine(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public String type() {
+        return "pki";
+    }
+
+    @Override
+    public Map<String, String> options() {
+        return null;
+    }
+
+    @Override
+    public boolean exists(String relativePath) {
+        return relativePath.startsWith("roles/") && roles.containsKey(relativePath.substring(6));
+    }
+
+    @Override
+    public Reply handle(VaultRequest request, String path) {
+        boolean write = request.operation() == Operation.CREATE || request.operation() == Operation.UPDATE;
+        if (path.equals("root/generate/internal") && write) {
+            return generateRoot(request);
+        }
+        if (path.startsWith("roles/") && write) {
+            return writeRole(path.substring(6), request);
+        }
+        if (path.startsWith("issue/") && write) {
+            return issue(path.substring(6), request);
+        }
+        if (path.equals("cert/ca") && request.operation() == Operation.READ) {
+            return Reply.data(Json.fields("certificate", requireCa().pem()));
+        }
+        throw VaultError.noHandler(path);
+    }
+
+    private Reply generateRoot(VaultRequest request) {
+        String cn = request.param("common_name");
+        if (cn == null || cn.isEmpty()) {
+            throw VaultError.badRequest("the 'common_name' field must be specified");
+        }
+        try {
+            KeyPair keys = keyPair(request.param("key_type"));
+            Instant now = clock.instant();
+            long ttl = Durations.seconds(request.param("ttl"), TokenStore.SYSTEM_MAX_TTL);
+            X500Name name = new X500Name("CN=" + cn);
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(),
+                    Date.from(now.minusSeconds(30)), Date.from(now.plusSeconds(ttl)), name, keys.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            X509CertificateHolder cert = builder.build(signer(keys));
+            ca = new Ca(keys, cert, pem(cert));
+            return Reply.data(Json.fields("certificate", ca.pem(), "issuing_ca", ca.pem(),
+                    "serial_number", serialText(cert.getSerialNumber()),
+                    "expiration", cert.getNotAfter().toInstant().getEpochSecond()));
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new VaultError(500, "failed to generate root: " + e.getMessage());
+        }
+    }
+
+    private Reply writeRole(String name, VaultRequest request) {
+        String keyType = request.param("key_type") == null ? "rsa" : request.param("key_type");
+        if (!keyType.equals("rsa") && !keyType.equals("ec")) {
+            throw VaultError.badRequest("unknown key type " + keyType);
+        }
+        Role role = new Role(Json.stringList(request.body().get("allowed_domains")),
+                Boolean.parseBoolean(request.param("allow_subdomains")),
+                Boolean.parseBoolean(request.param("allow_any_name")),
+                Boolean.parseBoolean(request.param("allow_bare_domains")),
+                keyType, Durations.seconds(request.param("ttl"), 0), Durations.seconds(request.param("max_ttl"), 0));
+        roles.put(name, role);
+        return Reply.data(Json.fields("allowed_domains", role.allowedDomains(), "allow_subdomains",
+                role.allowSubdomains(), "allow_any_name", role.allowAnyName(), "key_type", keyType));
+    }
+
+    private Reply issue(String roleName, VaultRequest request) {
+        Role role = roles.get(roleName);
+        if (role == null) {
+            throw VaultError.badRequest("unknown role: " + roleName);
+        }
+        Ca authority = requireCa();
+        String cn = request.param("common_name");
+        if (cn == null || cn.isEmpty()) {
+            throw VaultError.badRequest("the common_name field is required, or must be provided in a CSR with "
+                    + "\"use_csr_common_name\" set to true, unless \"require_cn\" is set to false");
+        }
+        List<String> dnsNames = new ArrayList<>(List.of(cn));
+        dnsNames.addAll(Json.stringList(request.body().get("alt_names")));
+        for (String name : dnsNames) {
+            if (!allowed(role, name)) {
+                throw VaultError.badRequest("common name " + name + " not allowed by this role");
+            }
+        }
+        try {
+            KeyPair keys = keyPair(role.keyType());
+            Instant now = clock.instant();
+            long ttl = Durations.seconds(request.param("ttl"), role.ttl() > 0 ? role.ttl() : TokenStore.SYSTEM_MAX_TTL);
+            if (role.maxTtl() > 0) {
+                ttl = Math.min(ttl, role.maxTtl());
+            }
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(authority.certificate().getSubject(),
+                    serial(), Date.from(now.minusSeconds(30)), Date.from(now.plusSeconds(ttl)),
+                    new X500Name("CN=" + cn), keys.getPublic());
+            List<GeneralName> sans = new ArrayList<>();
+            dnsNames.forEach(n -> sans.add(new GeneralName(GeneralName.dNSName, n)));
+            Json.stringList(request.body().get("ip_sans")).forEach(ip -> sans.add(new GeneralName(GeneralName.iPAddress, ip)));
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            builder.addExtension(Extension.extendedKeyUsage, false,
+                    new ExtendedKeyUsage(new KeyPurposeId[]{KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            X509CertificateHolder cert = builder.build(signer(authority.keys()));
+            boolean pkcs8 = "pkcs8".equals(request.param("private_key_format"));
+            return Reply.data(Json.fields(
+                    "certificate", pem(cert),
+                    "issuing_ca", authority.pem(),
+                    "ca_chain", List.of(authority.pem()),
+                    "private_key", privateKeyPem(keys, pkcs8),
+                    "private_key_type", role.keyType(),
+                    "serial_number", serialText(cert.getSerialNumber()),
+                    "expiration", cert.getNotAfter().toInstant().getEpochSecond()));
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new VaultError(500, "failed to issue certificate: " + e.getMessage());
+        }
+    }
+
+    private static boolean allowed(Role role, String name) {
+        if (role.allowAnyName()) {
+            return true;
+        }
+        for (String domain : role.allowedDomains()) {
+            if ((role.allowBareDomains() && name.equals(domain))
+                    || (role.allowSubdomains() && name.endsWith("." + domain))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Ca requireCa() {
+        Ca current = ca;
+        if (current == null) {
+            throw VaultError.badRequest("no default issuer currently configured");
+        }
+        return current;
+    }
+
+    private KeyPair keyPair(String keyType) throws GeneralSecurityException {
+        if ("ec".equals(keyType)) {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"), random);
+            return generator.generateKeyPair();
+        }
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048, random);
+        return generator.generateKeyPair();
+    }
+
+    private static org.bouncycastle.operator.ContentSigner signer(KeyPair keys) throws OperatorCreationException {
+        String algorithm = keys.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+        return new JcaContentSignerBuilder(algorithm).build(keys.getPrivate());
+    }
+
+    private BigInteger serial() {
+        return new BigInteger(159, random);
+    }
+
+    private static String serialText(BigInteger serial) {
+        return HexFormat.ofDelimiter(":").formatHex(serial.toByteArray());
+    }
+
+    private static String pem(X509CertificateHolder cert) throws IOException {
+        return writePem(new PemObject("CERTIFICATE", cert.getEncoded()));
+    }
+
+    /** PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}) as Vault returns by default, or PKCS#8. */
+    private static String privateKeyPem(KeyPair keys, boolean pkcs8) throws IOException {
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
+        if (pkcs8) {
+            return writePem(new PemObject("PRIVATE KEY", info.getEncoded()));
+        }
+        String type = keys.getPrivate().getAlgorithm().equals("EC") ? "EC PRIVATE KEY" : "RSA PRIVATE KEY";
+        return writePem(new PemObject(type, info.parsePrivateKey().toASN1Primitive().getEncoded()));
+    }
+
+    private static String writePem(PemObject object) throws IOException {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(object);
+        }
+        return out.toString().trim();
+    }
+}

@@ -1,0 +1,464 @@
+package io.github.vaultsni.vaulttest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.vaultsni.vaulttest.VaultHttp.Answer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Black-box HTTP checks of Vault's contract (../shared/reference/vault-http-api.md), run against the test
+ * server always and against {@code hashicorp/vault:1.13.0} wherever Docker runs. Each check uses its own
+ * mounts and policies, so one Vault can serve the whole suite. Every answer's {@code Content-Type} must be
+ * exactly {@code application/json}.
+ */
+public abstract class AbstractVaultContractTest {
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    protected VaultHttp vault;
+    protected String root;
+    /** A fresh mount name for this test, e.g. {@code kv17}. */
+    protected String mount;
+
+    /** The Vault under test: {@code http://host:port}. */
+    protected abstract String address();
+
+    protected abstract String rootToken();
+
+    /** The key {@code sys/unseal} takes. */
+    protected abstract String unsealKey();
+
+    @BeforeEach
+    void connect() {
+        vault = new VaultHttp(address());
+        root = rootToken();
+        mount = "kv" + SEQUENCE.incrementAndGet() + "x" + System.nanoTime() % 100000;
+    }
+
+    @AfterEach
+    void unsealIfSealed() {
+        if (vault.call("GET", "sys/health", null, null).status() == 503) {
+            vault.call("PUT", "sys/unseal", null, Map.of("key", unsealKey()));
+        }
+    }
+
+    private Answer call(String method, String path, String token, Object body) {
+        Answer a = vault.call(method, path, token, body);
+        assertEquals("application/json", a.contentType(), () -> method + " " + path + ": Content-Type");
+        return a;
+    }
+
+    private static void assertErrors(Answer a, int status, String... errors) {
+        assertEquals(status, a.status(), a::body);
+        assertEquals(List.of(errors), a.errors(), a::body);
+    }
+
+    private static void assertErrorMentions(Answer a, int status, String... parts) {
+        assertEquals(status, a.status(), a::body);
+        String joined = String.join("\n", a.errors());
+        for (String part : parts) {
+            assertTrue(joined.contains(part), () -> "errors should mention '" + part + "': " + a.body());
+        }
+    }
+
+    // --- health ---
+
+    @Test
+    void health_answersActiveUnsealedNode() {
+        Answer a = call("GET", "sys/health", null, null);
+        assertEquals(200, a.status());
+        assertTrue(a.json().get("initialized").asBoolean());
+        assertFalse(a.json().get("sealed").asBoolean());
+        assertFalse(a.json().get("standby").asBoolean());
+        assertTrue(a.json().get("server_time_utc").isNumber());
+        assertTrue(a.json().get("version").asText().startsWith("1.13"), a::body);
+        assertTrue(a.json().has("cluster_id"));
+    }
+
+    @Test
+    void health_rejectsOtherMethods() {
+        assertEquals(405, call("POST", "sys/health", null, Map.of()).status());
+    }
+
+    // --- KV version 1 ---
+
+    @Test
+    void kv1_writeAnswers204WithHeadersAndNoBody() {
+        vault.enableKv(root, mount, 1);
+        Answer a = call("PUT", mount + "/apisix/ssl", root, Map.of("a", "b"));
+        assertEquals(204, a.status());
+        assertEquals("", a.body());
+        assertEquals("no-store", a.cacheControl());
+    }
+
+    @Test
+    void kv1_readAnswersEnvelopeWithDefaultLease() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "apisix/ssl", Map.of("test.com.crt", "CERT", "test.com.key", "KEY"));
+        Answer a = call("GET", mount + "/apisix/ssl", root, null);
+        assertEquals(200, a.status());
+        assertEquals("CERT", a.data().get("test.com.crt").asText());
+        assertEquals("KEY", a.data().get("test.com.key").asText());
+        assertEquals(2764800, a.json().get("lease_duration").asLong());
+        assertEquals("", a.json().get("lease_id").asText());
+        assertFalse(a.json().get("renewable").asBoolean());
+        assertTrue(a.json().get("wrap_info").isNull());
+        assertTrue(a.json().get("auth").isNull());
+        assertNotNull(a.json().get("request_id").asText());
+    }
+
+    @Test
+    void kv1_readReportsTtlFieldAsLease() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "short", Map.of("ttl", "1h", "v", "x"));
+        assertEquals(3600, call("GET", mount + "/short", root, null).json().get("lease_duration").asLong());
+    }
+
+    @Test
+    void kv1_missingPathIs404WithEmptyErrors() {
+        vault.enableKv(root, mount, 1);
+        assertErrors(call("GET", mount + "/nothing/here", root, null), 404);
+    }
+
+    @Test
+    void kv1_emptyWriteIs400() {
+        vault.enableKv(root, mount, 1);
+        assertErrors(call("PUT", mount + "/empty", root, Map.of()), 400, "missing data fields");
+    }
+
+    @Test
+    void kv1_deleteAnswers204EvenWhenMissing() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "gone", Map.of("a", "b"));
+        assertEquals(204, call("DELETE", mount + "/gone", root, null).status());
+        assertErrors(call("GET", mount + "/gone", root, null), 404);
+        assertEquals(204, call("DELETE", mount + "/never-was", root, null).status());
+    }
+
+    @Test
+    void kv1_listShowsChildrenWithFolderSlash() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "apisix/ssl", Map.of("a", "b"));
+        vault.putSecret(root, 1, mount, "apisix/deep/one", Map.of("a", "b"));
+        Answer viaMethod = call("LIST", mount + "/apisix", root, null);
+        Answer viaQuery = call("GET", mount + "/apisix?list=true", root, null);
+        for (Answer a : List.of(viaMethod, viaQuery)) {
+            assertEquals(200, a.status(), a::body);
+            assertEquals("[\"deep/\",\"ssl\"]", a.data().get("keys").toString());
+        }
+    }
+
+    @Test
+    void kv1_listOfNothingIs404() {
+        vault.enableKv(root, mount, 1);
+        assertErrors(call("LIST", mount + "/nothing", root, null), 404);
+    }
+
+    @Test
+    void list_nonBooleanListParameterIs400() {
+        vault.enableKv(root, mount, 1);
+        assertErrors(call("GET", mount + "/x?list=maybe", root, null), 400);
+    }
+
+    // --- KV version 2 ---
+
+    @Test
+    void kv2_writeAnswersVersionMetadata() {
+        vault.enableKv(root, mount, 2);
+        Answer first = call("PUT", mount + "/data/app", root, Map.of("data", Map.of("k", "v1")));
+        assertEquals(200, first.status(), first::body);
+        assertEquals(1, first.data().get("version").asInt());
+        assertEquals("", first.data().get("deletion_time").asText());
+        assertFalse(first.data().get("destroyed").asBoolean());
+        assertEquals(2, call("PUT", mount + "/data/app", root, Map.of("data", Map.of("k", "v2"))).data().get("version").asInt());
+    }
+
+    @Test
+    void kv2_readAnswersDataAndMetadata_andOlderVersions() {
+        vault.enableKv(root, mount, 2);
+        vault.putSecret(root, 2, mount, "app", Map.of("k", "v1"));
+        vault.putSecret(root, 2, mount, "app", Map.of("k", "v2"));
+        Answer latest = call("GET", mount + "/data/app", root, null);
+        assertEquals(200, latest.status());
+        assertEquals("v2", latest.data().get("data").get("k").asText());
+        assertEquals(2, latest.data().get("metadata").get("version").asInt());
+        assertEquals("v1", call("GET", mount + "/data/app?version=1", root, null).data().get("data").get("k").asText());
+    }
+
+    @Test
+    void kv2_missingPathIs404WithEmptyErrors() {
+        vault.enableKv(root, mount, 2);
+        assertErrors(call("GET", mount + "/data/nothing", root, null), 404);
+    }
+
+    @Test
+    void kv2_softDeletedVersionIs404WithEnvelopeAndNoErrors() {
+        vault.enableKv(root, mount, 2);
+        vault.putSecret(root, 2, mount, "app", Map.of("k", "v1"));
+        assertEquals(204, call("DELETE", mount + "/data/app", root, null).status());
+        Answer a = call("GET", mount + "/data/app", root, null);
+        assertEquals(404, a.status());
+        assertFalse(a.json().has("errors"), a::body);
+        assertTrue(a.data().get("data").isNull());
+        assertFalse(a.data().get("metadata").get("deletion_time").asText().isEmpty());
+        assertEquals(204, call("POST", mount + "/undelete/app", root, Map.of("versions", List.of(1))).status());
+        assertEquals("v1", call("GET", mount + "/data/app", root, null).data().get("data").get("k").asText());
+    }
+
+    @Test
+    void kv2_destroyedVersionIs404WithDestroyedFlag() {
+        vault.enableKv(root, mount, 2);
+        vault.putSecret(root, 2, mount, "app", Map.of("k", "v1"));
+        assertEquals(204, call("PUT", mount + "/destroy/app", root, Map.of("versions", List.of(1))).status());
+        Answer a = call("GET", mount + "/data/app", root, null);
+        assertEquals(404, a.status());
+        assertTrue(a.data().get("metadata").get("destroyed").asBoolean());
+    }
+
+    @Test
+    void kv2_checkAndSetMismatchIs400() {
+        vault.enableKv(root, mount, 2);
+        vault.putSecret(root, 2, mount, "app", Map.of("k", "v1"));
+        Answer a = call("PUT", mount + "/data/app", root, Map.of("data", Map.of("k", "x"), "options", Map.of("cas", 0)));
+        assertErrors(a, 400, "check-and-set parameter did not match the current version");
+        assertEquals(200, call("PUT", mount + "/data/app", root,
+                Map.of("data", Map.of("k", "x"), "options", Map.of("cas", 1))).status());
+    }
+
+    @Test
+    void kv2_writeWithoutDataIs400() {
+        vault.enableKv(root, mount, 2);
+        assertErrors(call("PUT", mount + "/data/app", root, Map.of("k", "v")), 400, "no data provided");
+    }
+
+    @Test
+    void kv2_listMetadataAndDeleteAllVersions() {
+        vault.enableKv(root, mount, 2);
+        vault.putSecret(root, 2, mount, "apisix/ssl", Map.of("a", "b"));
+        Answer list = call("LIST", mount + "/metadata/apisix", root, null);
+        assertEquals("[\"ssl\"]", list.data().get("keys").toString());
+        assertEquals(204, call("DELETE", mount + "/metadata/apisix/ssl", root, null).status());
+        assertErrors(call("GET", mount + "/data/apisix/ssl", root, null), 404);
+    }
+
+    @Test
+    void kv2_pathOutsideDataIs404WithWarning() {
+        vault.enableKv(root, mount, 2);
+        Answer a = call("GET", mount + "/app", root, null);
+        assertEquals(404, a.status());
+        assertTrue(a.data() == null || a.data().isNull(), a::body);
+        assertTrue(a.json().get("warnings").get(0).asText().startsWith("Invalid path for a versioned K/V secrets engine"));
+    }
+
+    @Test
+    void kv2_patchNeedsMergePatchContentType() {
+        vault.enableKv(root, mount, 2);
+        vault.putSecret(root, 2, mount, "app", Map.of("k", "v1"));
+        Answer a = call("PATCH", mount + "/data/app", root, Map.of("data", Map.of("k", "v2")));
+        assertEquals(415, a.status(), a::body);
+    }
+
+    // --- mount detection ---
+
+    @Test
+    void uiMounts_reportsKvVersionAsString() {
+        vault.enableKv(root, mount, 1);
+        String v2 = mount + "b";
+        vault.enableKv(root, v2, 2);
+        Answer a = call("GET", "sys/internal/ui/mounts/" + mount + "/apisix/ssl", root, null);
+        assertEquals(200, a.status(), a::body);
+        assertEquals(mount + "/", a.data().get("path").asText());
+        assertEquals("kv", a.data().get("type").asText());
+        assertEquals("1", a.data().get("options").get("version").asText());
+        assertTrue(a.data().get("options").get("version").isTextual());
+        assertEquals("2", call("GET", "sys/internal/ui/mounts/" + v2 + "/x", root, null)
+                .data().get("options").get("version").asText());
+    }
+
+    @Test
+    void uiMounts_unknownMountIs403() {
+        assertEquals(403, call("GET", "sys/internal/ui/mounts/no-such-mount-" + mount + "/x", root, null).status());
+    }
+
+    @Test
+    void uiMounts_answersTokenWithReadOnlyPolicyInside() {
+        vault.enableKv(root, mount, 1);
+        vault.writePolicy(root, mount + "-ro", "path \"" + mount + "/apisix/*\" {\n  capabilities = [\"read\"]\n}\n");
+        String token = vault.createToken(root, List.of(mount + "-ro"), null);
+        Answer a = call("GET", "sys/internal/ui/mounts/" + mount + "/apisix/ssl", token, null);
+        assertEquals(200, a.status(), a::body);
+        assertEquals("1", a.data().get("options").get("version").asText());
+    }
+
+    // --- policies and tokens ---
+
+    @Test
+    void policy_readOnlyGlobAllowsReadOnlyUnderIt() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "apisix/ssl", Map.of("a", "b"));
+        vault.putSecret(root, 1, mount, "other/ssl", Map.of("a", "b"));
+        vault.writePolicy(root, mount + "-ro", "path \"" + mount + "/apisix/*\" {\n  capabilities = [\"read\"]\n}\n");
+        String token = vault.createToken(root, List.of(mount + "-ro"), null);
+        assertEquals(200, call("GET", mount + "/apisix/ssl", token, null).status());
+        assertErrors(call("GET", mount + "/other/ssl", token, null), 403, "permission denied");
+        assertErrors(call("PUT", mount + "/apisix/ssl", token, Map.of("a", "c")), 403, "permission denied");
+        assertErrors(call("LIST", mount + "/apisix", token, null), 403, "permission denied");
+    }
+
+    @Test
+    void policy_denyWinsAndPlusMatchesOneSegment() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "team/a/cert", Map.of("a", "b"));
+        vault.putSecret(root, 1, mount, "team/a/private", Map.of("a", "b"));
+        vault.putSecret(root, 1, mount, "team/a/b/cert", Map.of("a", "b"));
+        vault.writePolicy(root, mount + "-p", "path \"" + mount + "/team/+/cert\" { capabilities = [\"read\"] }\n"
+                + "path \"" + mount + "/team/*\" { capabilities = [\"read\"] }\n"
+                + "path \"" + mount + "/team/a/private\" { capabilities = [\"deny\"] }\n");
+        String token = vault.createToken(root, List.of(mount + "-p"), null);
+        assertEquals(200, call("GET", mount + "/team/a/cert", token, null).status());
+        assertEquals(200, call("GET", mount + "/team/a/b/cert", token, null).status());
+        assertEquals(403, call("GET", mount + "/team/a/private", token, null).status());
+    }
+
+    @Test
+    void token_missingIs403PermissionDenied() {
+        vault.enableKv(root, mount, 1);
+        assertErrorMentions(call("GET", mount + "/x", null, null), 403, "permission denied");
+    }
+
+    @Test
+    void token_unknownIs403InvalidToken() {
+        vault.enableKv(root, mount, 1);
+        assertErrorMentions(call("GET", mount + "/x", "hvs.not-a-real-token", null), 403, "permission denied", "invalid token");
+    }
+
+    @Test
+    void token_lookupSelfAnswersIntegersAndPolicies() {
+        vault.writePolicy(root, mount + "-p", "path \"" + mount + "/*\" { capabilities = [\"read\"] }\n");
+        String token = vault.createToken(root, List.of(mount + "-p"), "1h");
+        Answer a = call("GET", "auth/token/lookup-self", token, null);
+        assertEquals(200, a.status(), a::body);
+        JsonNode d = a.data();
+        for (String field : List.of("creation_time", "creation_ttl", "ttl", "explicit_max_ttl", "num_uses")) {
+            assertTrue(d.get(field).isIntegralNumber(), field);
+        }
+        assertEquals(3600, d.get("creation_ttl").asLong());
+        assertTrue(d.get("ttl").asLong() <= 3600 && d.get("ttl").asLong() > 3500);
+        assertEquals("[\"default\",\"" + mount + "-p\"]", d.get("policies").toString());
+        assertTrue(d.get("renewable").asBoolean());
+        assertEquals(token, d.get("id").asText());
+        assertTrue(d.get("expire_time").isTextual());
+    }
+
+    @Test
+    void token_renewSelfExtendsLease() {
+        String token = vault.createToken(root, List.of("default"), "1h");
+        Answer a = call("POST", "auth/token/renew-self", token, Map.of("increment", "2h"));
+        assertEquals(200, a.status(), a::body);
+        assertEquals(token, a.json().get("auth").get("client_token").asText());
+        assertEquals(7200, a.json().get("auth").get("lease_duration").asLong());
+        assertTrue(a.json().get("auth").get("renewable").asBoolean());
+    }
+
+    @Test
+    void token_expiresAfterTtl() throws InterruptedException {
+        vault.enableKv(root, mount, 1);
+        String token = vault.createToken(root, List.of("default"), "2s");
+        assertEquals(200, call("GET", "auth/token/lookup-self", token, null).status());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Answer a;
+        do {
+            Thread.sleep(250);
+            a = call("GET", "auth/token/lookup-self", token, null);
+        } while (a.status() == 200 && System.nanoTime() < deadline);
+        assertErrorMentions(a, 403, "permission denied");
+    }
+
+    // --- AppRole ---
+
+    @Test
+    void appRole_loginAnswersTokenWithRolePolicies() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "apisix/ssl", Map.of("a", "b"));
+        vault.writePolicy(root, mount + "-ro", "path \"" + mount + "/apisix/*\" { capabilities = [\"read\"] }\n");
+        String[] ids = vault.appRole(root, mount + "-role", List.of(mount + "-ro"), "20m");
+        Answer a = call("POST", "auth/approle/login", null, Map.of("role_id", ids[0], "secret_id", ids[1]));
+        assertEquals(200, a.status(), a::body);
+        JsonNode auth = a.json().get("auth");
+        assertTrue(a.data() == null || a.data().isNull());
+        assertEquals(1200, auth.get("lease_duration").asLong());
+        assertTrue(auth.get("renewable").asBoolean());
+        assertEquals(mount + "-role", auth.get("metadata").get("role_name").asText());
+        assertTrue(auth.get("token_policies").toString().contains(mount + "-ro"));
+        String token = auth.get("client_token").asText();
+        assertEquals("b", call("GET", mount + "/apisix/ssl", token, null).data().get("a").asText());
+    }
+
+    @Test
+    void appRole_badOrMissingCredentialsAre400() {
+        String[] ids = vault.appRole(root, mount + "-role", List.of("default"), "20m");
+        assertErrors(call("POST", "auth/approle/login", null, Map.of("role_id", ids[0], "secret_id", "wrong")),
+                400, "invalid role or secret ID");
+        assertErrors(call("POST", "auth/approle/login", null, Map.of("role_id", ids[0])), 400, "missing secret_id");
+        assertErrors(call("POST", "auth/approle/login", null, Map.of("secret_id", ids[1])), 400, "missing role_id");
+    }
+
+    // --- seal ---
+
+    @Test
+    void sealed_answers503AndHealthSaysSo() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "x", Map.of("a", "b"));
+        assertEquals(204, call("PUT", "sys/seal", root, null).status());
+        Answer health = call("GET", "sys/health", null, null);
+        assertEquals(503, health.status());
+        assertTrue(health.json().get("sealed").asBoolean());
+        assertErrors(call("GET", mount + "/x", root, null), 503, "Vault is sealed");
+        Answer unseal = call("PUT", "sys/unseal", null, Map.of("key", unsealKey()));
+        assertEquals(200, unseal.status(), unseal::body);
+        assertFalse(unseal.json().get("sealed").asBoolean());
+        assertEquals(200, call("GET", mount + "/x", root, null).status());
+    }
+
+    // --- PKI ---
+
+    @Test
+    void pki_issueAnswersCertificateAndPkcs1Key_unknownRoleIs400() {
+        String pki = "pki" + mount;
+        vault.expect(204, "POST", "sys/mounts/" + pki, root, Map.of("type", "pki"));
+        vault.expect(200, "POST", pki + "/root/generate/internal", root, Map.of("common_name", "Test Root", "ttl", "87600h"));
+        vault.expect(200, "POST", pki + "/roles/web", root,
+                Map.of("allowed_domains", List.of("example.com"), "allow_subdomains", true, "max_ttl", "72h"));
+        Answer a = call("POST", pki + "/issue/web", root, Map.of("common_name", "www.example.com", "ttl", "1h"));
+        assertEquals(200, a.status(), a::body);
+        assertTrue(a.data().get("certificate").asText().startsWith("-----BEGIN CERTIFICATE-----"));
+        assertTrue(a.data().get("private_key").asText().startsWith("-----BEGIN RSA PRIVATE KEY-----"));
+        assertEquals("rsa", a.data().get("private_key_type").asText());
+        assertTrue(a.data().get("serial_number").asText().matches("[0-9a-f]{2}(:[0-9a-f]{2})+"), a::body);
+        assertTrue(a.data().get("expiration").isNumber());
+        assertTrue(a.data().get("ca_chain").isArray());
+        assertErrors(call("POST", pki + "/issue/nope", root, Map.of("common_name", "www.example.com")),
+                400, "unknown role: nope");
+    }
+
+    // --- namespace ---
+
+    @Test
+    void namespaceHeader_isIgnoredByCommunityEdition() {
+        vault.enableKv(root, mount, 1);
+        vault.putSecret(root, 1, mount, "x", Map.of("a", "b"));
+        Answer a = vault.call("GET", mount + "/x", root, null, Map.of("X-Vault-Namespace", "team-a"));
+        assertEquals(200, a.status(), a::body);
+        assertEquals("b", a.data().get("a").asText());
+    }
+}

@@ -1,0 +1,117 @@
+package io.github.vaultsni.vaulttest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small HTTP client for Vault's API in tests: the same calls set up the test server and a real Vault.
+ * Every answer is checked for Vault's exact {@code Content-Type: application/json}.
+ */
+public final class VaultHttp {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final String address;
+
+    public VaultHttp(String address) {
+        this.address = address;
+    }
+
+    /** One answer: status, the Content-Type and Cache-Control headers, the raw body and its JSON (or null). */
+    public record Answer(int status, String contentType, String cacheControl, String body, JsonNode json) {
+        public JsonNode data() {
+            return json.get("data");
+        }
+
+        public List<String> errors() {
+            return MAPPER.convertValue(json.get("errors"), MAPPER.getTypeFactory().constructCollectionType(List.class, String.class));
+        }
+    }
+
+    public Answer call(String method, String path, String token, Object body) {
+        return call(method, path, token, body, Map.of());
+    }
+
+    public Answer call(String method, String path, String token, Object body, Map<String, String> headers) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(address + "/v1/" + path))
+                    .timeout(Duration.ofSeconds(30))
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofByteArray(MAPPER.writeValueAsBytes(body)));
+            if (token != null) {
+                request.header("X-Vault-Token", token);
+            }
+            headers.forEach(request::header);
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            String text = response.body();
+            JsonNode json = text.isEmpty() ? null : MAPPER.readTree(text);
+            return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(null),
+                    response.headers().firstValue("Cache-Control").orElse(null), text, json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Calls and insists on one of the expected statuses, naming the call and answer when it differs. */
+    public Answer expect(int status, String method, String path, String token, Object body) {
+        Answer answer = call(method, path, token, body);
+        if (answer.status() != status) {
+            throw new AssertionError(method + " " + path + " answered " + answer.status() + " " + answer.body()
+                    + ", expected " + status);
+        }
+        return answer;
+    }
+
+    // The setup steps tests share, each as the Vault CLI command it stands for.
+
+    /** {@code vault secrets enable -path=<path> -version=<version> kv}. */
+    public void enableKv(String rootToken, String path, int version) {
+        expect(204, "POST", "sys/mounts/" + path, rootToken,
+                Map.of("type", "kv", "options", Map.of("version", String.valueOf(version))));
+    }
+
+    /** {@code vault policy write <name> -} with HCL rules. */
+    public void writePolicy(String rootToken, String name, String hcl) {
+        expect(204, "PUT", "sys/policies/acl/" + name, rootToken, Map.of("policy", hcl));
+    }
+
+    /** {@code vault token create -policy=... [-ttl=...]}: the new token's id. */
+    public String createToken(String rootToken, List<String> policies, String ttl) {
+        Map<String, Object> body = ttl == null ? Map.of("policies", policies) : Map.of("policies", policies, "ttl", ttl);
+        return expect(200, "POST", "auth/token/create", rootToken, body).json().get("auth").get("client_token").asText();
+    }
+
+    /** {@code vault kv put} on KV v1 ({@code <mount>/<path>}) or v2 (written under {@code <mount>/data/<path>}). */
+    public void putSecret(String rootToken, int version, String mount, String path, Map<String, String> fields) {
+        if (version == 1) {
+            expect(204, "PUT", mount + "/" + path, rootToken, fields);
+        } else {
+            expect(200, "PUT", mount + "/data/" + path, rootToken, Map.of("data", fields));
+        }
+    }
+
+    /** {@code vault auth enable approle} and a role; answers {role_id, secret_id}. */
+    public String[] appRole(String rootToken, String role, List<String> policies, String tokenTtl) {
+        call("POST", "sys/auth/approle", rootToken, Map.of("type", "approle"));
+        expect(204, "POST", "auth/approle/role/" + role, rootToken,
+                Map.of("token_policies", policies, "token_ttl", tokenTtl, "token_max_ttl", "1h"));
+        String roleId = expect(200, "GET", "auth/approle/role/" + role + "/role-id", rootToken, null)
+                .data().get("role_id").asText();
+        String secretId = expect(200, "POST", "auth/approle/role/" + role + "/secret-id", rootToken, null)
+                .data().get("secret_id").asText();
+        return new String[]{roleId, secretId};
+    }
+}
