@@ -1,0 +1,256 @@
+package io.github.vaultsni.secret;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Turns secret references into values: the one entry point certificates, configuration and the admin API use.
+ *
+ * <p>{@code $secret://<manager>/<id>/...} goes to the {@link SecretManager} registered under that manager type and
+ * id (e.g. the Vault secret object {@code vault/quickstart-secret-id}) through a shared cache (see
+ * {@link SecretCacheSettings}): one fetch per secret path, however many fields and callers; stale values served
+ * while refreshing and through outages. {@code $env://} reads the process environment. A background refresher
+ * fetches values past their TTL and lets managers renew their tokens, so a value changed in Vault is noticed
+ * within one TTL (plus the tick) and reported to {@link SecretChangeListener}s.
+ *
+ * <p>Thread-safe. {@link #close()} stops the background threads and closes the managers.
+ */
+public final class SecretResolver implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SecretResolver.class);
+
+    private final Map<String, SecretManager> managers = new ConcurrentHashMap<>();
+    private final SecretCache cache;
+    private final EnvSecrets env;
+    private final ExecutorService fetchers;
+    private final ScheduledExecutorService refresher;
+
+    private SecretResolver(Builder b) {
+        this.env = new EnvSecrets(b.environment);
+        this.fetchers = Executors.newFixedThreadPool(b.fetchThreads, daemonThreads("secret-fetch"));
+        this.cache = new SecretCache(this::load, b.settings, b.clock, fetchers);
+        if (b.backgroundRefresh) {
+            long tick = b.settings.refreshTick().toMillis();
+            this.refresher = Executors.newSingleThreadScheduledExecutor(daemonThreads("secret-refresh"));
+            refresher.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+        } else {
+            this.refresher = null;
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Registers (or replaces) the manager for {@code $secret://<manager>/<id>/...}. A replaced manager is closed,
+     * and every cached secret of that id is fetched again through the new one.
+     */
+    public void register(String manager, String id, SecretManager secretManager) {
+        Objects.requireNonNull(secretManager, "secretManager");
+        SecretManager old = managers.put(key(manager, id), secretManager);
+        if (old != null && old != secretManager) {
+            old.close();
+        }
+        refetch(manager, id);
+    }
+
+    /** Removes a manager: references through it fail from now on, and listeners hear that their values are gone. */
+    public void unregister(String manager, String id) {
+        SecretManager old = managers.remove(key(manager, id));
+        if (old != null) {
+            old.close();
+            refetch(manager, id);
+        }
+    }
+
+    /**
+     * {@code value} itself when it is not a reference (inline PEM, a plain string), else what it refers to.
+     *
+     * @throws SecretException when a reference cannot be resolved; the message names the reference and the cause
+     */
+    public String resolveValue(String value) {
+        return SecretReference.isReference(value) ? resolve(parse(value)) : value;
+    }
+
+    /** Resolves a reference, waiting for a fetch when nothing usable is cached. */
+    public String resolve(SecretReference reference) {
+        try {
+            return resolveAsync(reference).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SecretException se) {
+                throw se;
+            }
+            throw e;
+        }
+    }
+
+    /** Resolves without blocking the caller: the future fails with a {@link SecretException}. */
+    public CompletableFuture<String> resolveAsync(SecretReference reference) {
+        if (reference.scheme() == SecretReference.Scheme.ENV) {
+            try {
+                return CompletableFuture.completedFuture(env.resolve(reference));
+            } catch (SecretException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        String field = reference.field().orElseThrow();
+        return cache.get(reference.location(), field).thenApply(entry -> {
+            if (!entry.hasValue()) {
+                throw entry.error().forReference(reference);
+            }
+            String value = entry.fields().get(field);
+            if (value == null) {
+                throw new SecretException(SecretException.Kind.MISSING_FIELD,
+                        "secret " + reference.location().path() + " has no field " + field).forReference(reference);
+            }
+            return value;
+        });
+    }
+
+    public void addListener(SecretChangeListener listener) {
+        cache.addListener(listener);
+    }
+
+    public void removeListener(SecretChangeListener listener) {
+        cache.removeListener(listener);
+    }
+
+    /**
+     * Fetches every secret past its TTL now, as the background refresher does each tick; for tests that drive
+     * a clock by hand. Completes when those fetches have.
+     */
+    public CompletableFuture<Void> refreshDue() {
+        return cache.refreshDue();
+    }
+
+    /** How many secret paths are cached. */
+    public int cachedSecrets() {
+        return cache.size();
+    }
+
+    @Override
+    public void close() {
+        if (refresher != null) {
+            refresher.shutdownNow();
+        }
+        fetchers.shutdownNow();
+        managers.values().forEach(SecretManager::close);
+        managers.clear();
+    }
+
+    private static SecretReference parse(String value) {
+        try {
+            return SecretReference.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new SecretException(SecretException.Kind.MALFORMED_REFERENCE, e.getMessage());
+        }
+    }
+
+    private Map<String, String> load(SecretLocation location) {
+        SecretManager manager = managers.get(key(location.manager(), location.id()));
+        if (manager == null) {
+            boolean typeKnown = managers.keySet().stream().anyMatch(k -> k.startsWith(location.manager() + "/"));
+            throw typeKnown || location.manager().equals("vault")
+                    ? new SecretException(SecretException.Kind.NO_SUCH_SECRET_OBJECT,
+                            "no secret object " + location.secretObject())
+                    : new SecretException(SecretException.Kind.NO_SUCH_MANAGER,
+                            "no secret manager " + location.manager());
+        }
+        return manager.read(location.path()).orElseThrow(() -> new SecretException(SecretException.Kind.NOT_FOUND,
+                "no secret at " + location.path() + " in " + location.secretObject()));
+    }
+
+    private void refetch(String manager, String id) {
+        String object = key(manager, id);
+        cache.invalidate(location -> location.secretObject().equals(object));
+    }
+
+    private void tick() {
+        try {
+            cache.refreshDue();
+            for (SecretManager manager : managers.values()) {
+                fetchers.execute(manager::maintain);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("secret refresh tick failed: {}", e.getClass().getSimpleName());
+        }
+    }
+
+    private static String key(String manager, String id) {
+        return manager.toLowerCase(java.util.Locale.ROOT) + "/" + id;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Settings for a {@link SecretResolver}; every one has a default, stated on its setter. */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private SecretCacheSettings settings = SecretCacheSettings.defaults();
+        private Function<String, String> environment = System::getenv;
+        private int fetchThreads = 4;
+        private boolean backgroundRefresh = true;
+
+        private Builder() {
+        }
+
+        /** The clock for TTLs. Default: the system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Cache TTLs and limits. Default: {@link SecretCacheSettings#defaults()}. */
+        public Builder cache(SecretCacheSettings settings) {
+            this.settings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /** Where {@code $env://} reads variables. Default: {@link System#getenv(String)}. */
+        public Builder environment(Function<String, String> environment) {
+            this.environment = Objects.requireNonNull(environment, "environment");
+            return this;
+        }
+
+        /** Threads that fetch secrets (each fetch blocks on the network). Default: 4. */
+        public Builder fetchThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("fetchThreads (" + threads + ") must be at least 1");
+            }
+            this.fetchThreads = threads;
+            return this;
+        }
+
+        /**
+         * Whether a background thread refreshes values past their TTL every {@code refreshTick}. Tests that drive
+         * the clock by hand turn it off and call {@link SecretResolver#refreshDue()}. Default: on.
+         */
+        public Builder backgroundRefresh(boolean on) {
+            this.backgroundRefresh = on;
+            return this;
+        }
+
+        public SecretResolver build() {
+            return new SecretResolver(this);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.github.vaultsni.vault;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.jopenlibs.vault.EnvironmentLoader;
+import io.github.jopenlibs.vault.Vault;
+import io.github.jopenlibs.vault.VaultConfig;
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.rest.Rest;
+import io.github.jopenlibs.vault.rest.RestException;
+import io.github.jopenlibs.vault.rest.RestResponse;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+
+/**
+ * The driver (vault-java-driver), configured once per secret object: one shared {@link HttpClient} with the
+ * object's TLS settings (the driver would otherwise build a new client, and a new connection, per request), no
+ * fallback to {@code VAULT_*} environment variables, timeouts from the settings, the namespace header.
+ */
+final class VaultClient {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The driver must not read VAULT_ADDR, VAULT_TOKEN or VAULT_SSL_* behind our back. */
+    private static final EnvironmentLoader NO_ENVIRONMENT = new EnvironmentLoader() {
+        @Override
+        public String loadVariable(String name) {
+            return null;
+        }
+    };
+
+    private final VaultSettings settings;
+    private final HttpClient http;
+    private final int timeoutSeconds;
+
+    VaultClient(VaultSettings settings) {
+        this.settings = settings;
+        this.timeoutSeconds = (int) Math.max(1, (settings.timeout().toMillis() + 999) / 1000);
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (settings.uri().regionMatches(true, 0, "https:", 0, 6)) {
+            builder.sslContext(sslContext(settings));
+        }
+        this.http = builder.build();
+    }
+
+    VaultSettings settings() {
+        return settings;
+    }
+
+    /** The driver for one token; {@code kvVersion} 1 or 2, {@code mountDepth} path segments in the KV mount. */
+    Vault driver(String token, int kvVersion, int mountDepth) {
+        try {
+            VaultConfig config = new VaultConfig()
+                    .environmentLoader(NO_ENVIRONMENT)
+                    .address(settings.uri())
+                    .httpClient(http)
+                    .openTimeout(timeoutSeconds)
+                    .readTimeout(timeoutSeconds)
+                    .prefixPathDepth(Math.max(1, mountDepth));
+            if (token != null) {
+                config.token(token);
+            }
+            if (settings.namespace().isPresent()) {
+                config.nameSpace(settings.namespace().get());
+            }
+            return Vault.create(config.build(), kvVersion);
+        } catch (VaultException e) {
+            throw VaultErrors.fromException(e, "configuring the Vault client", settings.uri());
+        }
+    }
+
+    /** A GET the driver has no method for (e.g. {@code sys/internal/ui/mounts/...}): status and JSON body. */
+    Answer get(String path, String token) {
+        try {
+            RestResponse response = new Rest(http)
+                    .url(settings.uri() + "/v1/" + path)
+                    .header("X-Vault-Token", token)
+                    .header("X-Vault-Namespace", settings.namespace().orElse(null))
+                    .header("X-Vault-Request", "true")
+                    .readTimeoutSeconds(timeoutSeconds)
+                    .get();
+            JsonNode json = response.getBody().length == 0 ? null : MAPPER.readTree(response.getBody());
+            return new Answer(response.getStatus(), response.getBody(), json);
+        } catch (RestException | IOException e) {
+            throw VaultErrors.fromIo(e, "reading " + path, settings.uri());
+        }
+    }
+
+    /** A raw answer. */
+    record Answer(int status, byte[] body, JsonNode json) {
+    }
+
+    private static SSLContext sslContext(VaultSettings settings) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            if (!settings.verify()) {
+                context.init(null, new TrustManager[]{new TrustEverything()}, new SecureRandom());
+            } else if (settings.caPem().isPresent()) {
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trustStore(settings.caPem().get()));
+                context.init(null, tmf.getTrustManagers(), new SecureRandom());
+            } else {
+                context.init(null, null, new SecureRandom());
+            }
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("tls.ca: not usable as PEM certificates ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static KeyStore trustStore(String pem) throws GeneralSecurityException, IOException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        int i = 0;
+        for (Certificate cert : factory.generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+            store.setCertificateEntry("ca-" + i++, cert);
+        }
+        if (i == 0) {
+            throw new IllegalArgumentException("tls.ca: no CERTIFICATE block");
+        }
+        return store;
+    }
+
+    /**
+     * {@code tls.verify = false}: accepts any certificate and any host name. An {@link X509ExtendedTrustManager}
+     * that checks nothing, since the JDK adds a host-name check around plain {@code X509TrustManager}s.
+     */
+    private static final class TrustEverything extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.github.vaultsni.vault;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.response.LogicalResponse;
+import io.github.vaultsni.secret.SecretException;
+import io.github.vaultsni.secret.SecretException.Kind;
+import io.github.vaultsni.secret.SecretManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * One Vault secret object: reads KV v1 or v2 secrets below its prefix with the driver, with a token kept
+ * fresh by {@link VaultTokenSession}. Not-found (including a soft-deleted KV v2 version) is an empty answer;
+ * everything else that is not the fields is a {@link SecretException} naming the Vault path and the cause.
+ * An AppRole token Vault calls invalid is replaced by a new login and the read tried once more.
+ */
+public final class VaultSecretManager implements SecretManager {
+    private static final Logger LOG = LoggerFactory.getLogger(VaultSecretManager.class);
+
+    private final VaultSettings settings;
+    private final VaultClient client;
+    private final VaultTokenSession session;
+    private final Map<String, KvMount> mounts = new ConcurrentHashMap<>();
+    private final Set<String> unknownMountsLogged = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param secrets resolves an {@code $env://} reference given as the token or secret_id (plain strings are
+     *                returned unchanged), e.g. {@code SecretResolver::resolveValue}
+     */
+    public VaultSecretManager(VaultSettings settings, Clock clock, UnaryOperator<String> secrets) {
+        this.settings = settings;
+        this.client = new VaultClient(settings);
+        this.session = new VaultTokenSession(client, clock, secrets);
+    }
+
+    public VaultSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public Optional<Map<String, String>> read(String path) {
+        String fullPath = settings.fullPath(path);
+        String token = session.token();
+        try {
+            return readWith(token, fullPath);
+        } catch (SecretException e) {
+            if (session.isAppRole() && e.kind() == Kind.PERMISSION_DENIED && e.getMessage().contains("invalid token")) {
+                session.invalidate(token);
+                return readWith(session.token(), fullPath);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void maintain() {
+        session.maintain();
+    }
+
+    private Optional<Map<String, String>> readWith(String token, String fullPath) {
+        KvMount mount = mount(fullPath, token);
+        String action = "reading " + fullPath;
+        try {
+            LogicalResponse response = client.driver(token, mount.version(), mount.depth()).logical().read(fullPath);
+            int status = response.getRestResponse().getStatus();
+            if (status == 200) {
+                return Optional.of(Map.copyOf(response.getData()));
+            }
+            if (status == 404) {
+                return Optional.empty();
+            }
+            throw VaultErrors.fromStatus(status, response.getRestResponse().getBody(), action);
+        } catch (VaultException e) {
+            throw VaultErrors.fromException(e, action, settings.uri());
+        }
+    }
+
+    /** The mount of a path: asked of Vault once per mount and remembered (KV v1 needs no mount). */
+    private KvMount mount(String fullPath, String token) {
+        if (settings.kvVersion() == KvVersion.V1) {
+            return KvMount.firstSegment(fullPath, 1);
+        }
+        for (KvMount known : mounts.values()) {
+            if (fullPath.startsWith(known.path())) {
+                return known;
+            }
+        }
+        int forced = settings.kvVersion() == KvVersion.V2 ? 2 : 0;
+        Optional<KvMount> told = detect(fullPath, token, forced);
+        if (told.isPresent()) {
+            mounts.put(told.get().path(), told.get());
+            return told.get();
+        }
+        KvMount guess = KvMount.firstSegment(fullPath, forced != 0 ? forced : 1);
+        if (unknownMountsLogged.add(guess.path())) {
+            LOG.info("Vault at {} did not tell the KV version of {}; using mount {} as KV v{}", settings.uri(),
+                    fullPath, guess.path(), guess.version());
+        }
+        return guess;
+    }
+
+    /**
+     * {@code GET sys/internal/ui/mounts/<path>}: the mount path and {@code options.version} (a string; absent
+     * means 1). Empty when Vault will not say (403: the token's policies reach nothing in that mount); then the
+     * path's first segment is taken as the mount, with the forced version or else KV v1, APISIX's only one.
+     */
+    private Optional<KvMount> detect(String fullPath, String token, int forcedVersion) {
+        VaultClient.Answer answer = client.get("sys/internal/ui/mounts/" + fullPath, token);
+        JsonNode data = answer.json() == null ? null : answer.json().get("data");
+        if (answer.status() == 200 && data != null && data.hasNonNull("path")) {
+            int detected = "2".equals(data.path("options").path("version").asText()) ? 2 : 1;
+            return Optional.of(new KvMount(data.get("path").asText(), forcedVersion != 0 ? forcedVersion : detected));
+        }
+        boolean invalidToken = answer.status() == 403
+                && VaultErrors.errors(answer.body()).stream().anyMatch(e -> e.contains("invalid token"));
+        if (answer.status() >= 500 || invalidToken) {
+            throw VaultErrors.fromStatus(answer.status(), answer.body(), "reading " + fullPath);
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+        return "VaultSecretManager{" + settings + "}";
+    }
+}

@@ -1,0 +1,39 @@
+package io.github.vaultsni.secret;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/** A clock tests move by hand, so nothing sleeps to wait for a TTL. */
+public final class TestClock extends Clock {
+    private volatile Instant now;
+
+    public TestClock() {
+        this(Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    public TestClock(Instant start) {
+        this.now = start;
+    }
+
+    public void advance(Duration d) {
+        now = now.plus(d);
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
+
+    @Override
+    public Instant instant() {
+        return now;
+    }
+}
