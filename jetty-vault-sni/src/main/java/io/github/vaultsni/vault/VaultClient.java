@@ -26,6 +26,9 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The driver (vault-java-driver), configured once per secret object: one shared {@link HttpClient} with the
@@ -34,6 +37,7 @@ import java.security.cert.X509Certificate;
  */
 final class VaultClient {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int MAX_DRIVERS = 32;
     /** The driver must not read VAULT_ADDR, VAULT_TOKEN or VAULT_SSL_* behind our back. */
     private static final EnvironmentLoader NO_ENVIRONMENT = new EnvironmentLoader() {
         @Override
@@ -45,6 +49,7 @@ final class VaultClient {
     private final VaultSettings settings;
     private final HttpClient http;
     private final int timeoutSeconds;
+    private final Map<DriverKey, Vault> drivers = new ConcurrentHashMap<>();
 
     VaultClient(VaultSettings settings) {
         this.settings = settings;
@@ -63,8 +68,33 @@ final class VaultClient {
         return settings;
     }
 
-    /** The driver for one token; {@code kvVersion} 1 or 2, {@code mountDepth} path segments in the KV mount. */
+    /**
+     * The driver for one token; {@code kvVersion} 1 or 2, {@code mountDepth} path segments in the KV mount.
+     * Instances are kept for the current token (a new token starts afresh), since building one logs a line
+     * when a namespace is set.
+     */
     Vault driver(String token, int kvVersion, int mountDepth) {
+        DriverKey key = new DriverKey(token, kvVersion, mountDepth);
+        Vault cached = drivers.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        if (drivers.size() >= MAX_DRIVERS || drivers.keySet().stream().anyMatch(k -> !Objects.equals(k.token(), token))) {
+            drivers.clear();
+        }
+        Vault created = newDriver(token, kvVersion, mountDepth);
+        drivers.put(key, created);
+        return created;
+    }
+
+    private record DriverKey(String token, int kvVersion, int mountDepth) {
+        @Override
+        public String toString() {
+            return "DriverKey{kv" + kvVersion + ", depth " + mountDepth + "}";
+        }
+    }
+
+    private Vault newDriver(String token, int kvVersion, int mountDepth) {
         try {
             VaultConfig config = new VaultConfig()
                     .environmentLoader(NO_ENVIRONMENT)

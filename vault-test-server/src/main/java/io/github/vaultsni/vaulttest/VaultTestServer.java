@@ -2,6 +2,10 @@ package io.github.vaultsni.vaulttest;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+
+import javax.net.ssl.SSLContext;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,9 +55,11 @@ public final class VaultTestServer implements AutoCloseable {
     private volatile Duration latency = Duration.ZERO;
     private volatile HttpServer server;
     private volatile ExecutorService executor;
+    private final SSLContext tls;
     private int port;
 
     private VaultTestServer(Builder builder) {
+        this.tls = builder.tls;
         this.clock = builder.clock;
         this.bindAddress = builder.bindAddress;
         this.rootToken = builder.rootToken;
@@ -71,10 +77,10 @@ public final class VaultTestServer implements AutoCloseable {
         return builder().start();
     }
 
-    /** {@code http://127.0.0.1:<port>}. */
+    /** {@code http://127.0.0.1:<port>}, or {@code https://...} when serving TLS. */
     public String address() {
         String host = bindAddress.getHostAddress();
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return (tls == null ? "http://" : "https://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     public int port() {
@@ -149,7 +155,14 @@ public final class VaultTestServer implements AutoCloseable {
 
     private synchronized VaultTestServer listen() {
         try {
-            HttpServer s = HttpServer.create(new InetSocketAddress(bindAddress, port), 128);
+            HttpServer s;
+            if (tls != null) {
+                HttpsServer https = HttpsServer.create(new InetSocketAddress(bindAddress, port), 128);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                s = https;
+            } else {
+                s = HttpServer.create(new InetSocketAddress(bindAddress, port), 128);
+            }
             executor = Executors.newFixedThreadPool(16, r -> {
                 Thread t = new Thread(r, "vault-test-server");
                 t.setDaemon(true);
@@ -286,6 +299,7 @@ public final class VaultTestServer implements AutoCloseable {
         private int port;
         private String rootToken = "root";
         private boolean devMounts = true;
+        private SSLContext tls;
 
         /** The clock for token expiry and timestamps. Default: the system clock (UTC). */
         public Builder clock(Clock clock) {
@@ -320,6 +334,12 @@ public final class VaultTestServer implements AutoCloseable {
         /** Whether to mount KV v2 at {@code secret/} as {@code vault server -dev} does. Default: true. */
         public Builder devMounts(boolean devMounts) {
             this.devMounts = devMounts;
+            return this;
+        }
+
+        /** Serve HTTPS with this context (e.g. {@link SelfSignedTls#serverContext()}). Default: plain HTTP. */
+        public Builder tls(SSLContext context) {
+            this.tls = context;
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.github.vaultsni.vaulttest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -19,12 +20,22 @@ import java.util.Map;
  */
 public final class VaultHttp {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client;
     private final String address;
 
     public VaultHttp(String address) {
+        this(address, null);
+    }
+
+    /** A client for an HTTPS Vault, trusting what {@code trust} trusts. */
+    public VaultHttp(String address, SSLContext trust) {
         this.address = address;
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5));
+        if (trust != null) {
+            builder.sslContext(trust);
+        }
+        this.client = builder.build();
     }
 
     /** One answer: status, the Content-Type and Cache-Control headers, the raw body and its JSON (or null). */
