@@ -85,8 +85,15 @@ public final class SecretResolver implements AutoCloseable {
         return SecretReference.isReference(value) ? resolve(parse(value)) : value;
     }
 
-    /** Resolves a reference, waiting for a fetch when nothing usable is cached. */
+    /** Resolves a reference, waiting for a fetch only when nothing usable is cached. */
     public String resolve(SecretReference reference) {
+        if (reference.scheme() == SecretReference.Scheme.SECRET) {
+            String field = reference.field().orElseThrow();
+            SecretCache.Entry cached = cache.getNow(reference.location(), field);
+            if (cached != null) {
+                return valueOf(cached, reference, field);
+            }
+        }
         try {
             return resolveAsync(reference).join();
         } catch (CompletionException e) {
@@ -107,17 +114,19 @@ public final class SecretResolver implements AutoCloseable {
             }
         }
         String field = reference.field().orElseThrow();
-        return cache.get(reference.location(), field).thenApply(entry -> {
-            if (!entry.hasValue()) {
-                throw entry.error().forReference(reference);
-            }
-            String value = entry.fields().get(field);
-            if (value == null) {
-                throw new SecretException(SecretException.Kind.MISSING_FIELD,
-                        "secret " + reference.location().path() + " has no field " + field).forReference(reference);
-            }
-            return value;
-        });
+        return cache.get(reference.location(), field).thenApply(entry -> valueOf(entry, reference, field));
+    }
+
+    private static String valueOf(SecretCache.Entry entry, SecretReference reference, String field) {
+        if (!entry.hasValue()) {
+            throw entry.error().forReference(reference);
+        }
+        String value = entry.fields().get(field);
+        if (value == null) {
+            throw new SecretException(SecretException.Kind.MISSING_FIELD,
+                    "secret " + reference.location().path() + " has no field " + field).forReference(reference);
+        }
+        return value;
     }
 
     public void addListener(SecretChangeListener listener) {
