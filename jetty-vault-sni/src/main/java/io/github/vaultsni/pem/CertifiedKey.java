@@ -1,0 +1,103 @@
+package io.github.vaultsni.pem;
+
+import java.security.PrivateKey;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A certificate chain (leaf first, then its issuers in order) and the leaf's private key: what a TLS server
+ * presents for one name. Immutable. {@code toString()} describes the leaf and never prints the key.
+ */
+public final class CertifiedKey {
+    private final List<X509Certificate> chain;
+    private final PrivateKey privateKey;
+    private final List<String> dnsNames;
+
+    CertifiedKey(List<X509Certificate> chain, PrivateKey privateKey) {
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("a certified key needs at least one certificate");
+        }
+        this.chain = List.copyOf(chain);
+        this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
+        this.dnsNames = dnsNames(chain.get(0));
+    }
+
+    public List<X509Certificate> chain() {
+        return chain;
+    }
+
+    public X509Certificate leaf() {
+        return chain.get(0);
+    }
+
+    public PrivateKey privateKey() {
+        return privateKey;
+    }
+
+    /**
+     * The key type JSSE asks a key manager for: {@code RSA}, {@code EC} or {@code EdDSA}.
+     */
+    public String keyType() {
+        return keyType(privateKey.getAlgorithm());
+    }
+
+    static String keyType(String algorithm) {
+        return switch (algorithm.toUpperCase(Locale.ROOT)) {
+            case "RSA" -> "RSA";
+            case "EC", "ECDSA" -> "EC";
+            case "ED25519", "ED448", "EDDSA" -> "EdDSA";
+            default -> algorithm;
+        };
+    }
+
+    /** The leaf's subjectAltName DNS names, lower case, in certificate order. */
+    public List<String> dnsNames() {
+        return dnsNames;
+    }
+
+    public String subject() {
+        return leaf().getSubjectX500Principal().getName();
+    }
+
+    public Instant notBefore() {
+        return leaf().getNotBefore().toInstant();
+    }
+
+    public Instant notAfter() {
+        return leaf().getNotAfter().toInstant();
+    }
+
+    /** Whether the leaf is valid at {@code now} (inclusive bounds, as X.509 says). */
+    public boolean isValidAt(Instant now) {
+        return !now.isBefore(notBefore()) && !now.isAfter(notAfter());
+    }
+
+    private static List<String> dnsNames(X509Certificate leaf) {
+        List<String> names = new ArrayList<>();
+        try {
+            Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (Integer.valueOf(2).equals(san.get(0))) {
+                        names.add(san.get(1).toString().toLowerCase(Locale.ROOT));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // A malformed SAN extension: the certificate still has its subject.
+        }
+        return List.copyOf(names);
+    }
+
+    @Override
+    public String toString() {
+        return "CertifiedKey{" + keyType() + " " + subject() + ", SANs " + dnsNames + ", not after " + notAfter()
+                + ", chain of " + chain.size() + "}";
+    }
+}
