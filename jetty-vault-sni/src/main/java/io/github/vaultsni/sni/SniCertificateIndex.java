@@ -1,0 +1,148 @@
+package io.github.vaultsni.sni;
+
+import io.github.vaultsni.pem.CertifiedKey;
+
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An immutable snapshot of what is served, built off the handshake path and swapped in whole. Lookups are
+ * hash-map reads whose cost does not depend on the number of entries.
+ *
+ * <p>Lookup order for a normalised client name ({@link SniNames#normalizeClientName}):
+ * <ol>
+ *   <li>an entry listing the exact name;</li>
+ *   <li>an entry listing {@code *.} + the name minus its first label ({@code *.example.com} covers
+ *       {@code www.example.com}, not {@code example.com}, not {@code a.b.example.com});</li>
+ *   <li>an entry listing {@code *};</li>
+ *   <li>nothing: the handshake is refused with {@code unrecognized_name}.</li>
+ * </ol>
+ * A client that sends no name gets the default entry, if one is set, else nothing. Disabled entries are never
+ * served. When several entries claim one name, the {@link SniEntryPreference} picks the winner at build time.
+ */
+public final class SniCertificateIndex {
+    private static final SniCertificateIndex EMPTY = new SniCertificateIndex(Map.of(), Map.of(), null, null,
+            Map.of(), List.of());
+
+    private final Map<String, SniEntry> exact;
+    private final Map<String, SniEntry> wildcard;
+    private final SniEntry any;
+    private final SniEntry fallback;
+    private final Map<String, CertifiedKey> keysByAlias;
+    private final List<SniEntry> entries;
+    private final X509Certificate[] clientIssuers;
+
+    private SniCertificateIndex(Map<String, SniEntry> exact, Map<String, SniEntry> wildcard, SniEntry any,
+                                SniEntry fallback, Map<String, CertifiedKey> keysByAlias, List<SniEntry> entries) {
+        this.exact = exact;
+        this.wildcard = wildcard;
+        this.any = any;
+        this.fallback = fallback;
+        this.keysByAlias = keysByAlias;
+        this.entries = entries;
+        Set<X509Certificate> issuers = new LinkedHashSet<>();
+        entries.forEach(e -> issuers.addAll(e.clientCa()));
+        this.clientIssuers = issuers.toArray(X509Certificate[]::new);
+    }
+
+    public static SniCertificateIndex empty() {
+        return EMPTY;
+    }
+
+    /**
+     * Indexes the enabled entries.
+     *
+     * @param defaultEntryId the entry for clients that send no name, or null for none
+     */
+    public static SniCertificateIndex build(Collection<SniEntry> entries, String defaultEntryId,
+                                            SniEntryPreference preference, Instant now) {
+        Map<String, SniEntry> exact = new HashMap<>();
+        Map<String, SniEntry> wildcard = new HashMap<>();
+        Map<String, CertifiedKey> aliases = new HashMap<>();
+        SniEntry any = null;
+        SniEntry fallback = null;
+        List<SniEntry> served = entries.stream().filter(SniEntry::enabled).toList();
+        for (SniEntry entry : served) {
+            for (String sni : entry.snis()) {
+                if (sni.equals("*")) {
+                    any = better(any, entry, preference, now);
+                } else if (sni.startsWith("*.")) {
+                    wildcard.merge(sni.substring(2), entry, (a, b) -> better(a, b, preference, now));
+                } else {
+                    exact.merge(sni, entry, (a, b) -> better(a, b, preference, now));
+                }
+            }
+            for (int i = 0; i < entry.keys().size(); i++) {
+                aliases.put(entry.alias(i), entry.keys().get(i));
+            }
+            if (entry.id().equals(defaultEntryId)) {
+                fallback = entry;
+            }
+        }
+        return new SniCertificateIndex(exact, wildcard, any, fallback, aliases, served);
+    }
+
+    private static SniEntry better(SniEntry current, SniEntry candidate, SniEntryPreference preference, Instant now) {
+        return current == null || preference.compare(candidate, current, now) < 0 ? candidate : current;
+    }
+
+    /** The entry serving {@code name} (normalised), or, for a null name (no SNI), the default entry; else null. */
+    public SniEntry lookup(String name) {
+        if (name == null) {
+            return fallback;
+        }
+        SniEntry entry = exact.get(name);
+        if (entry != null) {
+            return entry;
+        }
+        int dot = name.indexOf('.');
+        if (dot > 0) {
+            entry = wildcard.get(name.substring(dot + 1));
+            if (entry != null) {
+                return entry;
+            }
+        }
+        return any;
+    }
+
+    /** The key behind an alias this index handed out, or null. */
+    CertifiedKey key(String alias) {
+        return keysByAlias.get(alias);
+    }
+
+    /** The alias of {@code key} in {@code entry}, or null when the entry has no key of that type. */
+    static String alias(SniEntry entry, String keyType) {
+        List<CertifiedKey> keys = entry.keys();
+        for (int i = 0; i < keys.size(); i++) {
+            if (keys.get(i).keyType().equals(keyType)) {
+                return entry.alias(i);
+            }
+        }
+        return null;
+    }
+
+    /** Every CA that some entry accepts client certificates from (sent in the CertificateRequest). */
+    X509Certificate[] clientIssuers() {
+        return clientIssuers.clone();
+    }
+
+    /** Whether any entry verifies client certificates. */
+    public boolean verifiesClients() {
+        return clientIssuers.length > 0;
+    }
+
+    /** The served (enabled) entries. */
+    public List<SniEntry> entries() {
+        return entries;
+    }
+
+    public int size() {
+        return entries.size();
+    }
+}

@@ -1,0 +1,35 @@
+package io.github.vaultsni.sni;
+
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Closes a connection whose entry verifies clients but whose client sent no certificate. JSSE fixes the
+ * client-auth mode before it reads the SNI, so the factory only asks for ("wants") certificates; this listener,
+ * run by Jetty right after the handshake, enforces "needs" per entry. Added to the connector as a bean.
+ */
+public final class SniClientCertificateCheck implements SslHandshakeListener {
+    private final SniCertificates certificates;
+
+    public SniClientCertificateCheck(SniCertificates certificates) {
+        this.certificates = certificates;
+    }
+
+    @Override
+    public void handshakeSucceeded(Event event) throws SSLHandshakeException {
+        SSLSession session = event.getSSLEngine().getSession();
+        String name = SniHandshakes.requestedName(session);
+        SniEntry entry = certificates.current().lookup(name);
+        if (entry == null || !entry.verifiesClients()) {
+            return;
+        }
+        try {
+            session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            throw new SSLHandshakeException("client certificate required for " + name);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.github.vaultsni.sni;
+
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+
+/**
+ * The HTTPS connector users of {@link VaultSniSslContextFactory} want: TLS, then ALPN choosing {@code h2} or
+ * {@code http/1.1}, {@link SecureRequestCustomizer} added, and {@link SniClientCertificateCheck} installed.
+ * Needs {@code jetty-http2-server} and {@code jetty-alpn-java-server} on the class path.
+ */
+public final class SniConnectors {
+    private SniConnectors() {
+    }
+
+    /**
+     * A connector on {@code host:port} (host null: all interfaces; port 0: any free port), not yet added to
+     * {@code server}.
+     */
+    public static ServerConnector https(Server server, VaultSniSslContextFactory sslContextFactory,
+                                        HttpConfiguration httpConfiguration, String host, int port) {
+        HttpConfiguration https = new HttpConfiguration(httpConfiguration);
+        if (https.getCustomizer(SecureRequestCustomizer.class) == null) {
+            https.addCustomizer(new SecureRequestCustomizer());
+        }
+        sslContextFactory.setCipherComparator(HTTP2Cipher.COMPARATOR);
+        HttpConnectionFactory http11 = new HttpConnectionFactory(https);
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        // ALPN compares names exactly, and clients say "http/1.1"; Jetty finds the factory case-insensitively.
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), "http/1.1");
+        alpn.setDefaultProtocol("http/1.1");
+        SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory, alpn.getProtocol());
+        ServerConnector connector = new ServerConnector(server, tls, alpn, h2, http11);
+        connector.addBean(new SniClientCertificateCheck(sslContextFactory.getCertificates()));
+        connector.setHost(host);
+        connector.setPort(port);
+        return connector;
+    }
+}

@@ -1,0 +1,88 @@
+package io.github.vaultsni.sni;
+
+import io.github.vaultsni.pem.CertifiedKey;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
+import java.net.Socket;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+
+/**
+ * Answers JSSE's "which certificate?" from the current {@link SniCertificateIndex}: the entry by the client's
+ * SNI (or the default entry without one), then the key pair of the type JSSE asks for (JSSE asks once per key
+ * type the client accepts, in its order of preference, so RSA or ECDSA follows the client). An entry that does
+ * not allow the negotiated protocol answers nothing, which fails the handshake. The chosen name goes into the
+ * session as {@link SslContextFactory.Server#SNI_HOST} for {@code SecureRequestCustomizer}.
+ *
+ * <p>Only map reads: no I/O, no parsing, no locks.
+ */
+final class SniKeyManager extends X509ExtendedKeyManager {
+    private final SniCertificates certificates;
+
+    SniKeyManager(SniCertificates certificates) {
+        this.certificates = certificates;
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+        return engine == null ? null : choose(keyType, engine.getHandshakeSession());
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+        return socket instanceof SSLSocket ssl ? choose(keyType, ssl.getHandshakeSession()) : null;
+    }
+
+    private String choose(String keyType, SSLSession session) {
+        if (session == null) {
+            return null;
+        }
+        String name = SniHandshakes.requestedName(session);
+        SniEntry entry = certificates.current().lookup(name);
+        if (entry == null || !entry.allows(session.getProtocol())) {
+            return null;
+        }
+        String alias = SniCertificateIndex.alias(entry, keyType);
+        if (alias != null && name != null) {
+            session.putValue(SslContextFactory.Server.SNI_HOST, name);
+        }
+        return alias;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+        CertifiedKey key = certificates.key(alias);
+        return key == null ? null : key.chain().toArray(X509Certificate[]::new);
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+        CertifiedKey key = certificates.key(alias);
+        return key == null ? null : key.privateKey();
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+        return null;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+        return null;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+        return null;
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+        return null;
+    }
+}

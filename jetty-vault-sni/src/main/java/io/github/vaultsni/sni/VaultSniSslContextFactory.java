@@ -1,0 +1,67 @@
+package io.github.vaultsni.sni;
+
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import java.security.KeyStore;
+import java.security.cert.CRL;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An {@link SslContextFactory.Server} whose certificates come from {@link SniCertificates}: each handshake is
+ * answered from the index current at that moment, so adding, replacing or removing certificates takes effect
+ * on the next handshake, without rebuilding the {@code SSLContext} (sessions survive) and without touching open
+ * connections. Never call {@code reload()} for rotation: Jetty's reload unloads first.
+ *
+ * <p>What it changes in Jetty's factory: the key manager ({@link SniKeyManager}), the trust manager (client
+ * certificates per entry, {@link SniClientTrustManager}), and an SNI matcher that refuses unknown names with
+ * {@code unrecognized_name}. When any entry verifies clients, engines ask for a client certificate; add
+ * {@link SniClientCertificateCheck} to the connector (as {@link SniConnectors} does) to require it per entry.
+ * A keystore, if one is configured, is ignored for serving; without one, an empty in-memory keystore is used
+ * so Jetty still asks for key managers.
+ */
+public class VaultSniSslContextFactory extends SslContextFactory.Server {
+    private final SniCertificates certificates;
+
+    public VaultSniSslContextFactory(SniCertificates certificates) {
+        this.certificates = Objects.requireNonNull(certificates, "certificates");
+    }
+
+    public SniCertificates getCertificates() {
+        return certificates;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        if (getKeyStore() == null && getKeyStoreResource() == null) {
+            KeyStore empty = KeyStore.getInstance("PKCS12");
+            empty.load(null, null);
+            setKeyStore(empty);
+        }
+        super.doStart();
+    }
+
+    @Override
+    protected KeyManager[] getKeyManagers(KeyStore keyStore) {
+        return new KeyManager[]{new SniKeyManager(certificates)};
+    }
+
+    @Override
+    protected TrustManager[] getTrustManagers(KeyStore trustStore, Collection<? extends CRL> crls) {
+        return new TrustManager[]{new SniClientTrustManager(certificates)};
+    }
+
+    @Override
+    public SSLParameters customize(SSLParameters parameters) {
+        super.customize(parameters);
+        parameters.setSNIMatchers(List.of(new SniMatcher(certificates)));
+        if (certificates.current().verifiesClients() && !parameters.getNeedClientAuth()) {
+            parameters.setWantClientAuth(true);
+        }
+        return parameters;
+    }
+}

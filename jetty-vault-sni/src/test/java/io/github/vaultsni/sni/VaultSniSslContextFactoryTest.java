@@ -1,0 +1,234 @@
+package io.github.vaultsni.sni;
+
+import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.vaulttest.TestPki.Issued;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.SocketAddressResolver;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real handshakes with the JDK's TLS client, Jetty's HTTP/2 client and the JDK HttpClient. */
+class VaultSniSslContextFactoryTest {
+    private static Issued root;
+    private static Issued ca;
+    private static Issued exampleRsa;
+    private static Issued exampleEc;
+    private static Issued wildcard;
+    private static Issued fallback;
+    private TlsServerFixture server;
+    private SSLContext client;
+
+    @BeforeAll
+    static void pki() {
+        root = TestPki.rootCa("Test Root", "EC");
+        ca = root.intermediate("Test Intermediate", "EC");
+        exampleRsa = ca.leaf("RSA", "www.example.com", "example.com");
+        exampleEc = ca.leaf("EC", "www.example.com", "example.com");
+        wildcard = ca.leaf("EC", "*.test.com");
+        fallback = ca.leaf("EC", "default.example");
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TlsServerFixture();
+        client = TlsServerFixture.clientContext(root, null);
+        server.publish(TlsServerFixture.entry("example", List.of("www.example.com", "example.com"), exampleRsa, exampleEc),
+                TlsServerFixture.entry("wild", List.of("*.test.com"), wildcard));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void exactName_isServedItsCertificateAndChain() throws Exception {
+        TlsServerFixture.Result r = server.handshake(client, "www.example.com", null, null);
+        assertEquals("CN=www.example.com", r.subject());
+        assertEquals("TLSv1.3", r.protocol());
+        assertEquals("HTTP/1.1 200 OK", r.statusLine());
+        assertEquals("HTTP/1.1 www.example.com -", r.body());
+    }
+
+    @Test
+    void wildcard_coversOneLabelOnly() throws Exception {
+        assertEquals("CN=*.test.com", server.handshake(client, "www.test.com", null, null).subject());
+        assertUnrecognized("a.b.test.com");
+        assertUnrecognized("test.com");
+    }
+
+    @Test
+    void unknownName_isRefusedWithUnrecognizedName() {
+        assertUnrecognized("nope.example.org");
+    }
+
+    @Test
+    void upperCaseName_matches() throws Exception {
+        assertEquals("CN=www.example.com", server.handshake(client, "WWW.Example.COM", null, null).subject());
+    }
+
+    @Test
+    void noSni_withoutDefault_fails_withDefault_servesIt() throws Exception {
+        assertThrows(SSLHandshakeException.class, () -> server.handshake(client, null, null, null));
+        server.publish("fallback", TlsServerFixture.entry("fallback", List.of("default.example"), fallback));
+        assertEquals("CN=default.example", server.handshake(client, null, null, null).subject());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"RSA", "EC"})
+    void keyPair_isChosenByWhatTheClientAccepts(String keyType) throws Exception {
+        String suite = keyType.equals("RSA") ? "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" : "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+        TlsServerFixture.Result r = server.handshake(client, "example.com", new String[]{"TLSv1.2"}, new String[]{suite});
+        assertEquals(keyType, r.leaf().getPublicKey().getAlgorithm());
+        assertEquals("TLSv1.2", r.protocol());
+    }
+
+    @Test
+    void protocolRestriction_refusesOtherVersions() throws Exception {
+        server.publish(TlsServerFixture.entry("tls13", List.of("modern.example.com"), Set.of("TLSv1.3"), List.of(),
+                ca.leaf("EC", "modern.example.com")));
+        assertEquals("TLSv1.3", server.handshake(client, "modern.example.com", null, null).protocol());
+        assertThrows(SSLHandshakeException.class,
+                () -> server.handshake(client, "modern.example.com", new String[]{"TLSv1.2"}, null));
+    }
+
+    @Test
+    void mutualTls_acceptsClientsOfItsCa_refusesOthersAndNone() throws Exception {
+        Issued clientRoot = TestPki.rootCa("Client CA", "EC");
+        Issued goodClient = clientRoot.leaf("EC", "client-one");
+        Issued strangerClient = TestPki.rootCa("Other CA", "EC").leaf("EC", "client-two");
+        server.publish(TlsServerFixture.entry("mtls", List.of("secure.example.com"), Set.of(),
+                List.of(clientRoot.certificate()), ca.leaf("EC", "secure.example.com")),
+                TlsServerFixture.entry("open", List.of("open.example.com"), ca.leaf("EC", "open.example.com")));
+
+        TlsServerFixture.Result ok = server.handshake(TlsServerFixture.clientContext(root, goodClient),
+                "secure.example.com", null, null);
+        assertEquals("HTTP/1.1 secure.example.com CN=client-one", ok.body());
+
+        // TLS 1.3: the client hears of the refused certificate when it reads.
+        assertThrows(IOException.class, () -> server.handshake(TlsServerFixture.clientContext(root, strangerClient),
+                "secure.example.com", null, null));
+        // No certificate: TLS 1.3 completes the handshake, then the server closes before any answer.
+        assertThrows(IOException.class, () -> {
+            TlsServerFixture.Result r = server.handshake(client, "secure.example.com", null, null);
+            throw new AssertionError("answered without a client certificate: " + r.statusLine());
+        });
+        // A name without mTLS is unaffected.
+        assertEquals("HTTP/1.1 open.example.com -", server.handshake(client, "open.example.com", null, null).body());
+    }
+
+    @Test
+    void replacingEntries_takesEffectOnNextHandshake_withoutNewSslContext() throws Exception {
+        SSLContext before = server.factory.getSslContext();
+        assertEquals("CN=www.example.com", server.handshake(client, "www.example.com", null, null).subject());
+        Issued renewed = ca.leaf("EC", "www.example.com");
+        server.publish(TlsServerFixture.entry("example", List.of("www.example.com"), renewed));
+        TlsServerFixture.Result after = server.handshake(client, "www.example.com", null, null);
+        assertEquals(renewed.certificate(), after.leaf());
+        server.publish();
+        assertUnrecognized("www.example.com");
+        assertTrue(before == server.factory.getSslContext(), "same SSLContext, so its session cache survives");
+    }
+
+    @Test
+    void jettyHttpClient_overH2_withSni() throws Exception {
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        tls.setSslContext(client);
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(tls);
+        HTTP2Client h2 = new HTTP2Client(connector);
+        HttpClient http = new HttpClient(new HttpClientTransportDynamic(connector, new ClientConnectionFactoryOverHTTP2.HTTP2(h2)));
+        http.setSocketAddressResolver(new SocketAddressResolver() {
+            @Override
+            public void resolve(String host, int port, java.util.Map<String, Object> context,
+                                Promise<List<InetSocketAddress>> promise) {
+                try {
+                    // The name stays with the address, so the TLS engine sends it as SNI.
+                    promise.succeeded(List.of(new InetSocketAddress(
+                            java.net.InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
+                } catch (java.net.UnknownHostException e) {
+                    promise.failed(e);
+                }
+            }
+        });
+        http.start();
+        try {
+            ContentResponse response = http.newRequest("https://www.test.com:" + server.port() + "/")
+                    .timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(200, response.getStatus());
+            assertEquals("HTTP/2.0 www.test.com -", response.getContentAsString());
+        } finally {
+            http.stop();
+        }
+    }
+
+    @Test
+    void jdkHttpClient_overH2_getsDefaultEntryForLocalhost() throws Exception {
+        // The JDK sends no SNI for "localhost": the default entry answers it.
+        Issued local = ca.leaf("EC", "localhost");
+        server.publish("local", TlsServerFixture.entry("local", List.of("localhost"), local));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(client)
+                .version(java.net.http.HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("https://localhost:" + server.port() + "/"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, response.version());
+        assertTrue(response.body().startsWith("HTTP/2.0 localhost"), response.body());
+    }
+
+    @Test
+    void tenThousandEntries_eachServedItsOwn() throws Exception {
+        Issued shared = ca.leaf("EC", "placeholder");
+        var key = TlsServerFixture.certifiedKey(shared);
+        List<SniEntry> entries = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            entries.add(SniEntry.of("e" + i, List.of("host" + i + ".example.net"), List.of(key)));
+        }
+        Issued last = ca.leaf("EC", "host9999.example.net");
+        entries.set(9_999, TlsServerFixture.entry("e9999", List.of("host9999.example.net"), last));
+        server.certificates.publish(SniCertificateIndex.build(entries, null, SniEntryPreference.newestValid(),
+                java.time.Instant.now()));
+        assertEquals(10_000, server.certificates.current().size());
+        assertEquals(last.certificate(), server.handshake(client, "host9999.example.net", null, null).leaf());
+        assertEquals(shared.certificate(), server.handshake(client, "host0.example.net", null, null).leaf());
+        assertUnrecognized("host10000.example.net");
+    }
+
+    private void assertUnrecognized(String sni) {
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> server.handshake(client, sni, null, null));
+        assertTrue(e.getMessage().contains("unrecognized_name"), e.getMessage());
+    }
+
+    @AfterAll
+    static void done() {
+    }
+}
