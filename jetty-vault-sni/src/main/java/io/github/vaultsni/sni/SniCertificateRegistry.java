@@ -1,0 +1,282 @@
+package io.github.vaultsni.sni;
+
+import io.github.vaultsni.pem.CertifiedKey;
+import io.github.vaultsni.pem.Pem;
+import io.github.vaultsni.secret.SecretChangeListener;
+import io.github.vaultsni.secret.SecretException;
+import io.github.vaultsni.secret.SecretReference;
+import io.github.vaultsni.secret.SecretResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns configured entries ({@link SniEntrySpec}) into served ones. For each entry it resolves the references
+ * through the {@link SecretResolver}, parses the PEM, and publishes a new {@link SniCertificateIndex} to
+ * {@link SniCertificates}; all of it off the handshake path. When the resolver reports that a referenced
+ * value changed, the entries reading it are rebuilt (rotation). While Vault is down the resolver keeps
+ * answering with the last good values, so entries keep being served; an entry whose values cannot be had or do
+ * not parse is not served, and its {@link SniEntryStatus} and one log line say why.
+ *
+ * <p>Publishing is coalesced: many entries built at once (a bulk load) make one or a few new indexes, not one
+ * each.
+ */
+public final class SniCertificateRegistry implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SniCertificateRegistry.class);
+
+    /** One configured entry: its spec and where it stands. The build token tells a stale build from the latest. */
+    private record Slot(SniEntrySpec spec, long token, SniEntryStatus status) {
+    }
+
+    private final SecretResolver resolver;
+    private final SniCertificates certificates;
+    private final Clock clock;
+    private final SniEntryPreference preference;
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final Map<String, SniEntry> served = new ConcurrentHashMap<>();
+    private final Map<SecretReference, Set<String>> readers = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong();
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private final Object publishLock = new Object();
+    private final ExecutorService builders;
+    private final SecretChangeListener onSecretChange = this::secretChanged;
+    private volatile String defaultEntryId;
+
+    public SniCertificateRegistry(SecretResolver resolver, SniCertificates certificates, Clock clock,
+                                  SniEntryPreference preference) {
+        this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.certificates = Objects.requireNonNull(certificates, "certificates");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.preference = Objects.requireNonNull(preference, "preference");
+        this.builders = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "sni-entry-build");
+            t.setDaemon(true);
+            return t;
+        });
+        resolver.addListener(onSecretChange);
+    }
+
+    /**
+     * Adds or replaces an entry. The future completes once the entry has been built (or has failed) and the
+     * index holding the outcome is being served.
+     */
+    public CompletableFuture<SniEntryStatus> put(SniEntrySpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        long token = tokens.incrementAndGet();
+        List<String> references = spec.values().stream().filter(SecretReference::isReference).distinct().toList();
+        Slot previous = slots.put(spec.id(), new Slot(spec, token, status(spec.id(),
+                spec.enabled() ? SniEntryStatus.State.PENDING : SniEntryStatus.State.DISABLED, null, references)));
+        if (previous != null) {
+            forgetReaders(previous.spec());
+        }
+        if (!spec.enabled()) {
+            served.remove(spec.id());
+            publish();
+            return CompletableFuture.completedFuture(slots.get(spec.id()).status());
+        }
+        watched(spec).forEach(r -> readers.computeIfAbsent(r, k -> ConcurrentHashMap.newKeySet()).add(spec.id()));
+        return build(spec, token, references);
+    }
+
+    /** Stops serving an entry; its references are no longer watched. */
+    public void remove(String id) {
+        Slot slot = slots.remove(id);
+        if (slot != null) {
+            forgetReaders(slot.spec());
+        }
+        if (served.remove(id) != null) {
+            publish();
+        }
+    }
+
+    /** The entry served to clients that send no SNI; null for none (they are refused). */
+    public void setDefaultEntry(String id) {
+        this.defaultEntryId = id;
+        publish();
+    }
+
+    public List<SniEntryStatus> status() {
+        return slots.values().stream().map(Slot::status).sorted(Comparator.comparing(SniEntryStatus::id)).toList();
+    }
+
+    public Optional<SniEntryStatus> status(String id) {
+        return Optional.ofNullable(slots.get(id)).map(Slot::status);
+    }
+
+    @Override
+    public void close() {
+        resolver.removeListener(onSecretChange);
+        builders.shutdownNow();
+    }
+
+    private CompletableFuture<SniEntryStatus> build(SniEntrySpec spec, long token, List<String> references) {
+        Map<String, CompletableFuture<String>> values = new java.util.LinkedHashMap<>();
+        spec.values().forEach(text -> values.computeIfAbsent(text, this::resolve));
+        return CompletableFuture.allOf(values.values().toArray(CompletableFuture[]::new))
+                .handleAsync((ignored, failure) -> {
+                    try {
+                        Map<String, String> resolved = new java.util.HashMap<>();
+                        values.forEach((text, value) -> resolved.put(text, value.join()));
+                        return activate(spec.id(), token, entry(spec, resolved, token), references);
+                    } catch (CompletionException e) {
+                        return fail(spec.id(), token, e.getCause(), references);
+                    } catch (RuntimeException e) {
+                        return fail(spec.id(), token, e, references);
+                    }
+                }, builders);
+    }
+
+    private CompletableFuture<String> resolve(String value) {
+        if (!SecretReference.isReference(value)) {
+            return CompletableFuture.completedFuture(value);
+        }
+        try {
+            return resolver.resolveAsync(SecretReference.parse(value));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new SecretException(SecretException.Kind.MALFORMED_REFERENCE,
+                    e.getMessage()));
+        }
+    }
+
+    /** Parses the resolved values ({@code resolved}: configured text to value) into an entry. */
+    private static SniEntry entry(SniEntrySpec spec, Map<String, String> resolved, long generation) {
+        List<CertifiedKey> keys = new ArrayList<>();
+        keys.add(pair(spec, resolved, spec.cert(), "cert", spec.key(), "key"));
+        for (int i = 0; i < spec.certs().size(); i++) {
+            keys.add(pair(spec, resolved, spec.certs().get(i), "certs[" + i + "]", spec.keys().get(i), "keys[" + i + "]"));
+        }
+        List<X509Certificate> clientCa = spec.clientCa() == null ? List.of()
+                : Pem.decodeCertificates(source(spec, spec.clientCa(), "client.ca"), resolved.get(spec.clientCa()));
+        return new SniEntry(spec.id(), spec.snis(), keys, true, spec.protocols(), clientCa, spec.clientDepth(), generation);
+    }
+
+    private static CertifiedKey pair(SniEntrySpec spec, Map<String, String> resolved, String cert, String certField,
+                                     String key, String keyField) {
+        return Pem.decodeCertifiedKey(source(spec, cert, certField), resolved.get(cert), source(spec, key, keyField),
+                resolved.get(key), null);
+    }
+
+    /** How errors name a value: the reference itself, or the entry's field for inline PEM. */
+    private static String source(SniEntrySpec spec, String value, String field) {
+        return SecretReference.isReference(value) ? value : "ssl " + spec.id() + " " + field;
+    }
+
+    private SniEntryStatus activate(String id, long token, SniEntry entry, List<String> references) {
+        Instant now = clock.instant();
+        CertifiedKey main = entry.keys().get(0);
+        boolean valid = entry.keys().stream().allMatch(k -> k.isValidAt(now));
+        Instant notAfter = entry.keys().stream().map(CertifiedKey::notAfter).min(Comparator.naturalOrder()).orElseThrow();
+        SniEntryStatus status = new SniEntryStatus(id, SniEntryStatus.State.ACTIVE, null, main.subject(),
+                main.dnsNames(), notAfter, valid, references, now);
+        if (!setStatus(id, token, status)) {
+            return status;
+        }
+        if (!valid) {
+            LOG.warn("certificate entry {} ({}) is served although a certificate is outside its validity period "
+                    + "(not after {})", id, main.subject(), notAfter);
+        }
+        served.put(id, entry);
+        publish();
+        return status;
+    }
+
+    private SniEntryStatus fail(String id, long token, Throwable cause, List<String> references) {
+        String message = cause instanceof SecretException || cause instanceof IllegalArgumentException
+                ? cause.getMessage() : "unexpected " + cause.getClass().getSimpleName();
+        SniEntryStatus status = status(id, SniEntryStatus.State.FAILED, message, references);
+        if (setStatus(id, token, status)) {
+            LOG.warn("certificate entry {} is not served: {}", id, message);
+            served.remove(id);
+            publish();
+        }
+        return status;
+    }
+
+    /** Records a build's outcome unless a newer put or a remove has replaced the entry meanwhile. */
+    private boolean setStatus(String id, long token, SniEntryStatus status) {
+        Slot[] applied = new Slot[1];
+        slots.computeIfPresent(id, (k, slot) -> {
+            if (slot.token() != token) {
+                return slot;
+            }
+            applied[0] = new Slot(slot.spec(), token, status);
+            return applied[0];
+        });
+        return applied[0] != null;
+    }
+
+    /** A status without certificate details: pending, disabled or failed. */
+    private SniEntryStatus status(String id, SniEntryStatus.State state, String error, List<String> references) {
+        return new SniEntryStatus(id, state, error, null, List.of(), null, false, references, clock.instant());
+    }
+
+    /** A referenced value changed: rebuild the entries that read it. */
+    private void secretChanged(SecretReference reference) {
+        Set<String> ids = readers.get(reference);
+        if (ids == null) {
+            return;
+        }
+        for (String id : List.copyOf(ids)) {
+            Slot slot = slots.get(id);
+            if (slot != null) {
+                LOG.info("rebuilding certificate entry {}: {} changed", id, reference);
+                put(slot.spec());
+            }
+        }
+    }
+
+    private void forgetReaders(SniEntrySpec spec) {
+        watched(spec).forEach(r -> {
+            Set<String> ids = readers.get(r);
+            if (ids != null) {
+                ids.remove(spec.id());
+            }
+        });
+    }
+
+    /** The well-formed references of an entry; a malformed one fails the build instead of being watched. */
+    private static List<SecretReference> watched(SniEntrySpec spec) {
+        List<SecretReference> references = new ArrayList<>();
+        for (String value : spec.values()) {
+            if (SecretReference.isReference(value)) {
+                try {
+                    references.add(SecretReference.parse(value));
+                } catch (IllegalArgumentException malformed) {
+                    // Reported by the build.
+                }
+            }
+        }
+        return references;
+    }
+
+    /**
+     * Builds and serves an index of the served entries. Callers mark the index dirty first; whoever then holds
+     * the lock builds once for every change marked so far, and callers that queued behind it find nothing left.
+     */
+    private void publish() {
+        dirty.set(true);
+        synchronized (publishLock) {
+            if (!dirty.getAndSet(false)) {
+                return;
+            }
+            certificates.publish(SniCertificateIndex.build(served.values(), defaultEntryId, preference, clock.instant()));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.github.vaultsni.sni;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * An entry as configured, before anything is resolved: the shape of an APISIX SSL object. {@code cert},
+ * {@code key}, each of {@code certs}/{@code keys} and {@code clientCa} are inline PEM or references
+ * ({@code $secret://...}, {@code $env://...}), resolved when the entry is built.
+ *
+ * @param id          the entry id
+ * @param snis        names as written (normalised here)
+ * @param cert        the main certificate (chain) PEM or reference
+ * @param key         its private key PEM or reference
+ * @param certs       more certificates (e.g. an RSA one beside an ECDSA one); may be empty
+ * @param keys        their keys, as many as {@code certs}
+ * @param enabled     false: not served (APISIX {@code status: 0})
+ * @param protocols   allowed TLS versions; empty: any the connector allows
+ * @param clientCa    CA PEM or reference for client certificates, or null
+ * @param clientDepth the longest client chain accepted, counting the client certificate (APISIX default 1)
+ */
+public record SniEntrySpec(String id, List<String> snis, String cert, String key, List<String> certs,
+                           List<String> keys, boolean enabled, Set<String> protocols, String clientCa,
+                           int clientDepth) {
+
+    public SniEntrySpec {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(cert, "cert");
+        Objects.requireNonNull(key, "key");
+        if (snis == null || snis.isEmpty()) {
+            throw new IllegalArgumentException("entry " + id + ": at least one sni is required");
+        }
+        snis = snis.stream().map(SniNames::normalize).distinct().toList();
+        certs = certs == null ? List.of() : List.copyOf(certs);
+        keys = keys == null ? List.of() : List.copyOf(keys);
+        if (certs.size() != keys.size()) {
+            throw new IllegalArgumentException("entry " + id + ": mismatched number of certs and keys");
+        }
+        protocols = protocols == null ? Set.of() : Set.copyOf(protocols);
+        if (clientDepth < 1) {
+            throw new IllegalArgumentException("entry " + id + ": client depth (" + clientDepth + ") must be at least 1");
+        }
+    }
+
+    /** An enabled entry with one certificate and key, any protocol, no client certificates. */
+    public static SniEntrySpec of(String id, List<String> snis, String cert, String key) {
+        return new SniEntrySpec(id, snis, cert, key, List.of(), List.of(), true, Set.of(), null, 1);
+    }
+
+    /** Every value that is or may be a reference: cert, key, certs, keys, clientCa. */
+    List<String> values() {
+        List<String> values = new ArrayList<>(List.of(cert, key));
+        values.addAll(certs);
+        values.addAll(keys);
+        if (clientCa != null) {
+            values.add(clientCa);
+        }
+        return values;
+    }
+
+    @Override
+    public String toString() {
+        return "SniEntrySpec{" + id + " " + snis + (enabled ? "" : ", disabled") + "}";
+    }
+}
