@@ -12,6 +12,8 @@ import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -92,26 +94,17 @@ class VaultSecretManagerTest {
         assertEquals(1, server.count("GET", "/v1/sys/internal/ui/mounts/kv/apisix/ssl"));
     }
 
-    @Test
-    void kv2_autoDetected_readsUnderData() {
+    /** A mount at the top ({@code kv2/}) and a nested one ({@code team/kv/}): detection finds where data/ goes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"kv2", "team/kv"})
+    void kv2_autoDetected_readsUnderData(String mount) {
         startServer(clock);
-        http.enableKv(ROOT, "kv2", 2);
-        http.putSecret(ROOT, 2, "kv2", "apisix/ssl", Map.of("test.com.crt", CRT_VALUE));
-        SecretResolver resolver = resolver(VaultSettings.builder(server.address()).prefix("kv2/apisix")
+        http.enableKv(ROOT, mount, 2);
+        http.putSecret(ROOT, 2, mount, "apisix/ssl", Map.of("test.com.crt", CRT_VALUE));
+        SecretResolver resolver = resolver(VaultSettings.builder(server.address()).prefix(mount + "/apisix")
                 .auth(VaultAuth.token(ROOT)));
         assertEquals(CRT_VALUE, resolver.resolve(CRT));
-        assertEquals(1, server.count("GET", "/v1/kv2/data/apisix/ssl"));
-    }
-
-    @Test
-    void kv2_nestedMount_readsUnderData() {
-        startServer(clock);
-        http.enableKv(ROOT, "team/kv", 2);
-        http.putSecret(ROOT, 2, "team/kv", "apisix/ssl", Map.of("test.com.crt", CRT_VALUE));
-        SecretResolver resolver = resolver(VaultSettings.builder(server.address()).prefix("team/kv/apisix")
-                .auth(VaultAuth.token(ROOT)));
-        assertEquals(CRT_VALUE, resolver.resolve(CRT));
-        assertEquals(1, server.count("GET", "/v1/team/kv/data/apisix/ssl"));
+        assertEquals(1, server.count("GET", "/v1/" + mount + "/data/apisix/ssl"));
     }
 
     @Test
