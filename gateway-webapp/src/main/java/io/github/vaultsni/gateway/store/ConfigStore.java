@@ -1,0 +1,59 @@
+package io.github.vaultsni.gateway.store;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Where the gateway's configuration lives: an ordered key-value store with revisions and watches, shaped so
+ * that an etcd-backed store can replace the embedded one. The contract every implementation keeps:
+ * <ul>
+ *   <li>a write returns only once it is durable, and is all or nothing;</li>
+ *   <li>every write gets the next revision; {@code modifiedIndex} only grows;</li>
+ *   <li>{@link #update} is an atomic read-modify-write: concurrent writers never lose an update;</li>
+ *   <li>watchers see every change after their start revision, in revision order, exactly once.</li>
+ * </ul>
+ */
+public interface ConfigStore extends AutoCloseable {
+
+    Optional<StoredObject> get(String key);
+
+    /** Objects whose key starts with {@code prefix}, in key order. */
+    List<StoredObject> list(String prefix);
+
+    /** The revision of the latest write (0 for an empty store). */
+    long revision();
+
+    /**
+     * Atomically replaces the object at {@code key} with what {@code change} makes of the current one (empty
+     * when absent). {@code change} may throw to refuse the write; nothing is written then.
+     */
+    StoredObject update(String key, Function<Optional<StoredObject>, String> change);
+
+    /** Stores an object under {@code prefix} + a new id (the revision it gets, zero-padded to 20 digits). */
+    StoredObject create(String prefix, Function<String, String> valueForId);
+
+    /** Removes the object; empty when there was none. */
+    Optional<StoredObject> delete(String key);
+
+    /**
+     * Delivers every change after {@code fromRevision}, then each new one, in order, on the writer's thread
+     * (listeners must be quick). Close the returned handle to stop.
+     *
+     * @throws CompactedException when changes after {@code fromRevision} are no longer kept: re-list, then
+     *                            watch from the store's revision
+     */
+    AutoCloseable watch(long fromRevision, Consumer<ConfigChange> listener);
+
+    /** Releases files and locks. */
+    @Override
+    void close();
+
+    /** Changes since the asked revision were compacted away. */
+    final class CompactedException extends RuntimeException {
+        public CompactedException(long asked, long oldest) {
+            super("revision " + asked + " is compacted; the oldest change kept is " + oldest, null, false, false);
+        }
+    }
+}
