@@ -1,0 +1,176 @@
+package io.github.vaultsni.gateway;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a gateway runs. Immutable; build with {@link #builder()}, whose setters state each default.
+ * {@code toString()} never prints a key.
+ */
+public final class GatewayConfig {
+    private final Path dataDir;
+    private final Path encryptionKeyFile;
+    private final String encryptionKey;
+    private final String adminHost;
+    private final int adminPort;
+    private final String httpsHost;
+    private final int httpsPort;
+    private final String adminKey;
+    private final String viewerKey;
+    private final boolean adminLoopbackWithoutKey;
+
+    private GatewayConfig(Builder b) {
+        this.dataDir = b.dataDir;
+        this.encryptionKeyFile = b.encryptionKeyFile != null ? b.encryptionKeyFile
+                : b.dataDir.toAbsolutePath().resolveSibling(b.dataDir.toAbsolutePath().getFileName() + ".key");
+        this.encryptionKey = b.encryptionKey;
+        this.adminHost = b.adminHost;
+        this.adminPort = b.adminPort;
+        this.httpsHost = b.httpsHost;
+        this.httpsPort = b.httpsPort;
+        this.adminKey = b.adminKey;
+        this.viewerKey = b.viewerKey;
+        this.adminLoopbackWithoutKey = b.adminLoopbackWithoutKey;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path encryptionKeyFile() {
+        return encryptionKeyFile;
+    }
+
+    public String encryptionKey() {
+        return encryptionKey;
+    }
+
+    public String adminHost() {
+        return adminHost;
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    public String httpsHost() {
+        return httpsHost;
+    }
+
+    public int httpsPort() {
+        return httpsPort;
+    }
+
+    public String adminKey() {
+        return adminKey;
+    }
+
+    public String viewerKey() {
+        return viewerKey;
+    }
+
+    public boolean adminLoopbackWithoutKey() {
+        return adminLoopbackWithoutKey;
+    }
+
+    @Override
+    public String toString() {
+        return "GatewayConfig{dataDir=" + dataDir + ", admin=" + adminHost + ":" + adminPort + ", https=" + httpsHost
+                + ":" + httpsPort + ", adminLoopbackWithoutKey=" + adminLoopbackWithoutKey + "}";
+    }
+
+    /** Builder for {@link GatewayConfig}. */
+    public static final class Builder {
+        private Path dataDir = Path.of("data");
+        private Path encryptionKeyFile;
+        private String encryptionKey;
+        private String adminHost = "127.0.0.1";
+        private int adminPort = 9180;
+        private String httpsHost = "0.0.0.0";
+        private int httpsPort = 9443;
+        private String adminKey;
+        private String viewerKey;
+        private boolean adminLoopbackWithoutKey;
+
+        private Builder() {
+        }
+
+        /** Where the configuration is stored. Default: {@code ./data}. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /**
+         * The file holding the key that encrypts secrets at rest; generated there on first start.
+         * Default: beside the data directory, {@code <dataDir>.key}, so copying the data alone copies no key.
+         */
+        public Builder encryptionKeyFile(Path file) {
+            this.encryptionKeyFile = file;
+            return this;
+        }
+
+        /** The encryption key itself, base64 of 32 bytes; overrides the key file. Default: none. */
+        public Builder encryptionKey(String key) {
+            this.encryptionKey = key;
+            return this;
+        }
+
+        /** The admin listener's address. Default: 127.0.0.1 (loopback only). */
+        public Builder adminHost(String host) {
+            this.adminHost = Objects.requireNonNull(host, "adminHost");
+            return this;
+        }
+
+        /** The admin listener's port. Default: 9180; 0 picks a free port. */
+        public Builder adminPort(int port) {
+            this.adminPort = port(port, "adminPort");
+            return this;
+        }
+
+        /** The HTTPS listener's address. Default: 0.0.0.0. */
+        public Builder httpsHost(String host) {
+            this.httpsHost = Objects.requireNonNull(host, "httpsHost");
+            return this;
+        }
+
+        /** The HTTPS listener's port. Default: 9443; 0 picks a free port. */
+        public Builder httpsPort(int port) {
+            this.httpsPort = port(port, "httpsPort");
+            return this;
+        }
+
+        /** The admin key. Default: generated on first start, stored in the data directory, printed once. */
+        public Builder adminKey(String key) {
+            this.adminKey = key;
+            return this;
+        }
+
+        /** A key that may only read (GET). Default: none. */
+        public Builder viewerKey(String key) {
+            this.viewerKey = key;
+            return this;
+        }
+
+        /** Development only: loopback callers need no admin key (APISIX quickstart style). Default: false. */
+        public Builder adminLoopbackWithoutKey(boolean allow) {
+            this.adminLoopbackWithoutKey = allow;
+            return this;
+        }
+
+        public GatewayConfig build() {
+            return new GatewayConfig(this);
+        }
+
+        private static int port(int port, String name) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException(name + " (" + port + ") must be between 0 and 65535");
+            }
+            return port;
+        }
+    }
+}

@@ -1,0 +1,344 @@
+package io.github.vaultsni.gateway.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.vaultsni.gateway.store.ConfigStore;
+import io.github.vaultsni.gateway.store.SecretCipher;
+import io.github.vaultsni.gateway.store.StoredObject;
+import io.github.vaultsni.sni.SniEntryStatus;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * APISIX's admin API for secrets, SSL objects, routes and upstreams, without the transport: one call per
+ * request, answering APISIX's envelopes, status codes and messages. Objects are validated before they are
+ * stored; secret fields are encrypted in the store and never returned; every write is one atomic
+ * {@link ConfigStore#update}, so a write is all or nothing and concurrent PATCHes never lose each other.
+ *
+ * <p>Beyond APISIX: {@code GET /apisix/admin/ssls/{id}/status} answers whether and why an SSL object is served.
+ */
+public final class AdminApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern ID = Pattern.compile("^[a-zA-Z0-9-_.]{1,64}$");
+
+    private final ConfigStore store;
+    private final SecretCipher cipher;
+    private final Clock clock;
+    private final Function<String, Optional<SniEntryStatus>> sslStatus;
+
+    /**
+     * @param sslStatus what the certificate registry says of an SSL object, by id
+     */
+    public AdminApi(ConfigStore store, SecretCipher cipher, Clock clock, Function<String, Optional<SniEntryStatus>> sslStatus) {
+        this.store = store;
+        this.cipher = cipher;
+        this.clock = clock;
+        this.sslStatus = sslStatus;
+    }
+
+    /**
+     * Answers one request.
+     *
+     * @param path  what follows {@code /apisix/admin/}, e.g. {@code ssls/1} or {@code secrets/vault/my-vault}
+     * @param query query parameters (first value of each)
+     * @param body  the request body, possibly empty
+     */
+    public AdminResponse handle(String method, String path, Map<String, String> query, String body) {
+        try {
+            return route(method, path, query, body);
+        } catch (AdminException e) {
+            return new AdminResponse(e.status, e.body);
+        }
+    }
+
+    private AdminResponse route(String method, String path, Map<String, String> query, String body) {
+        List<String> segments = new ArrayList<>(Arrays.asList(path.replaceAll("^/+|/+$", "").split("/")));
+        if (segments.size() == 1 && segments.get(0).equals("secrets") && method.equals("GET")) {
+            return list("/apisix/secrets/", query);
+        }
+        if (segments.get(0).equals("secrets") && segments.size() >= 2) {
+            segments.set(1, "secrets/" + segments.get(1));
+            segments.remove(0);
+        }
+        Resource resource = Resource.ofPath(segments.get(0)).orElseThrow(AdminException::notFound);
+        String id = segments.size() > 1 ? segments.get(1) : null;
+        List<String> rest = segments.size() > 2 ? segments.subList(2, segments.size()) : List.of();
+        return switch (method) {
+            case "GET" -> id == null ? list(resource.keyPrefix, query)
+                    : rest.equals(List.of("status")) && resource == Resource.SSLS ? status(id) : get(resource, id);
+            case "PUT" -> put(resource, id, object(body));
+            case "POST" -> post(resource, id, object(body));
+            case "PATCH" -> patch(resource, id, rest, body);
+            case "DELETE" -> delete(resource, id);
+            default -> throw AdminException.of(405, "not supported method " + method);
+        };
+    }
+
+    private AdminResponse get(Resource resource, String id) {
+        StoredObject stored = store.get(resource.key(id)).orElseThrow(AdminException::notFound);
+        return new AdminResponse(200, entry(stored));
+    }
+
+    private AdminResponse list(String prefix, Map<String, String> query) {
+        List<StoredObject> all = store.list(prefix);
+        List<StoredObject> page = all;
+        if (query.containsKey("page") || query.containsKey("page_size")) {
+            int size = number(query.getOrDefault("page_size", "10"), "page_size", 10, 500);
+            int number = number(query.getOrDefault("page", "1"), "page", 1, Integer.MAX_VALUE);
+            int from = (int) Math.min(all.size(), (long) (number - 1) * size);
+            page = all.subList(from, Math.min(all.size(), from + size));
+        }
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode items = out.putArray("list");
+        page.forEach(o -> items.add(entry(o)));
+        out.put("total", all.size());
+        return new AdminResponse(200, out);
+    }
+
+    private AdminResponse status(String id) {
+        store.get(Resource.SSLS.key(id)).orElseThrow(AdminException::notFound);
+        ObjectNode out = JSON.createObjectNode().put("id", id);
+        Optional<SniEntryStatus> status = sslStatus.apply(id);
+        if (status.isEmpty()) {
+            return new AdminResponse(200, out.put("state", "PENDING"));
+        }
+        SniEntryStatus s = status.get();
+        out.put("state", s.state().name()).put("error", s.error()).put("subject", s.subject());
+        s.sans().forEach(out.withArray("sans")::add);
+        if (s.notAfter() != null) {
+            out.put("not_after", s.notAfter().getEpochSecond()).put("valid_now", s.validNow());
+        }
+        s.references().forEach(out.withArray("references")::add);
+        return new AdminResponse(200, out.put("updated", s.updated().getEpochSecond()));
+    }
+
+    private AdminResponse put(Resource resource, String pathId, ObjectNode value) {
+        String id = pathId;
+        if (id == null) {
+            if (!value.hasNonNull("id")) {
+                throw AdminException.badRequest("missing " + resource.singular + " id");
+            }
+            id = value.get("id").asText();
+        } else if (value.hasNonNull("id") && !value.get("id").asText().equals(pathId)
+                && !value.get("id").asText().equals(resource.valueId(pathId))) {
+            throw AdminException.badRequest("wrong " + resource.singular + " id");
+        }
+        checkId(id);
+        for (String forbidden : new String[]{"create_time", "update_time"}) {
+            if (value.has(forbidden)) {
+                throw AdminException.badRequest("the property is forbidden:  " + forbidden);
+            }
+        }
+        return write(resource, id, value);
+    }
+
+    private AdminResponse post(Resource resource, String pathId, ObjectNode value) {
+        if (pathId != null || resource == Resource.SECRETS) {
+            throw AdminException.of(405, "not supported method POST");
+        }
+        if (value.has("id")) {
+            throw AdminException.badRequest("wrong " + resource.singular + " id, do not need it");
+        }
+        ObjectNode[] saved = new ObjectNode[1];
+        StoredObject stored = store.create(resource.keyPrefix, id -> {
+            saved[0] = prepared(resource, id, value.deepCopy(), Optional.empty());
+            return encrypted(resource, saved[0]);
+        });
+        return written(201, stored, saved[0], resource);
+    }
+
+    private AdminResponse write(Resource resource, String id, ObjectNode value) {
+        ObjectNode[] saved = new ObjectNode[1];
+        boolean[] created = new boolean[1];
+        StoredObject stored = store.update(resource.key(id), current -> {
+            created[0] = current.isEmpty();
+            saved[0] = prepared(resource, id, value.deepCopy(), current);
+            return encrypted(resource, saved[0]);
+        });
+        return written(created[0] ? 201 : 200, stored, saved[0], resource);
+    }
+
+    private AdminResponse patch(Resource resource, String id, List<String> fieldPath, String body) {
+        if (id == null) {
+            throw AdminException.of(405, "not supported method PATCH");
+        }
+        JsonNode change = parse(body);
+        ObjectNode[] saved = new ObjectNode[1];
+        StoredObject stored = store.update(resource.key(id), current -> {
+            ObjectNode value = decrypted(resource, current.orElseThrow(AdminException::notFound));
+            ObjectNode merged = fieldPath.isEmpty() ? mergePatch(value, Schema.object(change, "body"))
+                    : replaceAt(value, fieldPath, change);
+            if (!merged.path("id").asText().equals(resource.valueId(id))) {
+                throw AdminException.badRequest("wrong " + resource.singular + " id");
+            }
+            merged.remove(List.of("create_time", "update_time"));
+            saved[0] = prepared(resource, id, merged, current);
+            return encrypted(resource, saved[0]);
+        });
+        return written(200, stored, saved[0], resource);
+    }
+
+    private AdminResponse delete(Resource resource, String id) {
+        if (id == null) {
+            throw AdminException.of(405, "not supported method DELETE");
+        }
+        refuseIfInUse(resource, id);
+        StoredObject gone = store.delete(resource.key(id)).orElseThrow(AdminException::notFound);
+        return new AdminResponse(200, JSON.createObjectNode().put("deleted", "1").put("key", gone.key()));
+    }
+
+    /** APISIX refuses to delete an upstream a route uses, or a client SSL object an upstream uses. */
+    private void refuseIfInUse(Resource resource, String id) {
+        if (resource == Resource.UPSTREAMS) {
+            for (StoredObject route : store.list(Resource.ROUTES.keyPrefix)) {
+                if (id.equals(parse(route.json()).path("upstream_id").asText(null))) {
+                    throw AdminException.badRequest("can not delete this upstream, route [" + idOf(route) + "] is still using it now");
+                }
+            }
+        }
+        if (resource == Resource.SSLS) {
+            for (Resource user : List.of(Resource.UPSTREAMS, Resource.ROUTES)) {
+                for (StoredObject o : store.list(user.keyPrefix)) {
+                    JsonNode v = parse(o.json());
+                    JsonNode tls = user == Resource.ROUTES ? v.path("upstream").path("tls") : v.path("tls");
+                    if (id.equals(tls.path("client_cert_id").asText(null))) {
+                        throw AdminException.badRequest("can not delete this ssl, " + user.singular + " [" + idOf(o)
+                                + "] is still using it now");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Validates and stamps a value to be stored; {@code current} is what the store holds now. */
+    private ObjectNode prepared(Resource resource, String id, ObjectNode value, Optional<StoredObject> current) {
+        checkId(id);
+        value.put("id", resource.valueId(id));
+        resource.validator.validate(value, this::find);
+        long now = clock.instant().getEpochSecond();
+        long created = current.map(c -> parse(c.json()).path("create_time").asLong(now)).orElse(now);
+        value.put("create_time", created);
+        value.put("update_time", now);
+        return value;
+    }
+
+    private Optional<ObjectNode> find(Resource resource, String id) {
+        return store.get(resource.key(id)).map(o -> decrypted(resource, o));
+    }
+
+    private String encrypted(Resource resource, ObjectNode value) {
+        ObjectNode copy = value.deepCopy();
+        resource.encrypt(copy, cipher);
+        return copy.toString();
+    }
+
+    private ObjectNode decrypted(Resource resource, StoredObject stored) {
+        ObjectNode value = (ObjectNode) parse(stored.json());
+        resource.decrypt(value, cipher);
+        return value;
+    }
+
+    private AdminResponse written(int status, StoredObject stored, ObjectNode value, Resource resource) {
+        ObjectNode shown = value.deepCopy();
+        resource.redact(shown);
+        ObjectNode out = JSON.createObjectNode().put("key", stored.key());
+        out.set("value", shown);
+        return new AdminResponse(status, out);
+    }
+
+    /** {@code {key, value, createdIndex, modifiedIndex}} with secret fields left out. */
+    private ObjectNode entry(StoredObject stored) {
+        ObjectNode value = (ObjectNode) parse(stored.json());
+        resourceOfKey(stored.key()).redact(value);
+        ObjectNode out = JSON.createObjectNode().put("key", stored.key());
+        out.set("value", value);
+        return out.put("createdIndex", stored.createdIndex()).put("modifiedIndex", stored.modifiedIndex());
+    }
+
+    private static Resource resourceOfKey(String key) {
+        for (Resource r : Resource.values()) {
+            if (key.startsWith(r.keyPrefix)) {
+                return r;
+            }
+        }
+        throw new IllegalStateException("no resource for key " + key);
+    }
+
+    /** RFC 7386 merge patch: objects merge, a null removes, anything else (arrays too) replaces. */
+    static ObjectNode mergePatch(ObjectNode target, ObjectNode patch) {
+        patch.fields().forEachRemaining(e -> {
+            JsonNode value = e.getValue();
+            if (value.isNull()) {
+                target.remove(e.getKey());
+            } else if (value.isObject() && target.get(e.getKey()) instanceof ObjectNode existing) {
+                mergePatch(existing, (ObjectNode) value);
+            } else {
+                target.set(e.getKey(), value.deepCopy());
+            }
+        });
+        return target;
+    }
+
+    /** PATCH {@code /<type>/<id>/<a>/<b>}: replaces the subtree at {@code a.b} with the body. */
+    private static ObjectNode replaceAt(ObjectNode target, List<String> fieldPath, JsonNode value) {
+        ObjectNode parent = target;
+        for (String field : fieldPath.subList(0, fieldPath.size() - 1)) {
+            parent = parent.get(field) instanceof ObjectNode child ? child : parent.putObject(field);
+        }
+        parent.set(fieldPath.get(fieldPath.size() - 1), value.deepCopy());
+        return target;
+    }
+
+    private static void checkId(String id) {
+        if (!ID.matcher(id).matches()) {
+            throw AdminException.invalid("property \"id\" validation failed: failed to match pattern \"" + ID.pattern()
+                    + "\" with \"" + id + "\"");
+        }
+    }
+
+    private static String idOf(StoredObject stored) {
+        return stored.key().substring(stored.key().lastIndexOf('/') + 1);
+    }
+
+    private static int number(String text, String name, int min, int max) {
+        try {
+            int n = Integer.parseInt(text);
+            if (n < min || n > max) {
+                throw Schema.failed(name, "expected " + n + " to be at least " + min + (max < Integer.MAX_VALUE
+                        ? " and at most " + max : ""));
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw Schema.failed(name, "wrong type: expected integer, got string");
+        }
+    }
+
+    private static ObjectNode object(String body) {
+        JsonNode node = parse(body);
+        if (!node.isObject()) {
+            throw AdminException.badRequest("invalid request body: the body must be a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    private static JsonNode parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw AdminException.badRequest("invalid request body: empty request body");
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw AdminException.badRequest("invalid request body: " + e.getOriginalMessage());
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.github.vaultsni.gateway.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The admin API over HTTP, mapped at {@code /apisix/admin/*}: checks access, reads the body (at most 1.5 MiB,
+ * as APISIX), hands the request to {@link AdminApi}, writes the JSON answer. Nothing else.
+ *
+ * <p>No init-params: it takes its {@link AdminApi} and {@link AdminAccess} from the servlet context attributes
+ * {@value #API_ATTRIBUTE} and {@value #ACCESS_ATTRIBUTE}, put there by whoever assembles the gateway.
+ */
+public final class AdminServlet extends HttpServlet {
+    public static final String API_ATTRIBUTE = "io.github.vaultsni.gateway.admin.AdminApi";
+    public static final String ACCESS_ATTRIBUTE = "io.github.vaultsni.gateway.admin.AdminAccess";
+    private static final int MAX_BODY = 1536 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private transient AdminApi api;
+    private transient AdminAccess access;
+
+    @Override
+    public void init() throws ServletException {
+        api = (AdminApi) getServletContext().getAttribute(API_ATTRIBUTE);
+        access = (AdminAccess) getServletContext().getAttribute(ACCESS_ATTRIBUTE);
+        if (api == null || access == null) {
+            throw new ServletException("AdminServlet needs servlet context attributes " + API_ATTRIBUTE + " and "
+                    + ACCESS_ATTRIBUTE);
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        AdminResponse answer;
+        try {
+            // The body is read first and the query parsed here: curl -d sends a form content type, and asking the
+            // servlet API for parameters would consume the JSON body as a form.
+            Map<String, String> query = query(request.getQueryString());
+            access.check(request.getMethod(), presentedKey(request, query), request.getRemoteAddr());
+            String body = readBody(request);
+            String path = request.getPathInfo() == null ? "" : request.getPathInfo();
+            answer = api.handle(request.getMethod(), path, query, body);
+        } catch (AdminException e) {
+            answer = new AdminResponse(e.status, e.body);
+        }
+        response.setStatus(answer.status());
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.getOutputStream().write(JSON.writeValueAsBytes(answer.body()));
+    }
+
+    private static String presentedKey(HttpServletRequest request, Map<String, String> query) {
+        String key = request.getHeader("X-API-KEY");
+        if (key == null) {
+            key = query.get("api_key");
+        }
+        if (key == null && request.getCookies() != null) {
+            for (Cookie cookie : request.getCookies()) {
+                if (cookie.getName().equalsIgnoreCase("X-API-KEY")) {
+                    key = cookie.getValue();
+                }
+            }
+        }
+        return key;
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> query = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                query.putIfAbsent(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return query;
+    }
+
+    private static String readBody(HttpServletRequest request) throws IOException {
+        if (request.getContentLengthLong() > MAX_BODY) {
+            throw AdminException.of(413, "request body too large: at most 1.5 MiB");
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] body = in.readNBytes(MAX_BODY + 1);
+            if (body.length > MAX_BODY) {
+                throw AdminException.of(413, "request body too large: at most 1.5 MiB");
+            }
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+}

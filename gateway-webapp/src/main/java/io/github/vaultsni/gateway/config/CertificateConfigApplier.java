@@ -1,0 +1,132 @@
+package io.github.vaultsni.gateway.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.vaultsni.gateway.admin.Resource;
+import io.github.vaultsni.gateway.store.ConfigChange;
+import io.github.vaultsni.gateway.store.ConfigStore;
+import io.github.vaultsni.gateway.store.SecretCipher;
+import io.github.vaultsni.gateway.store.StoredObject;
+import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.sni.SniEntrySpec;
+import io.github.vaultsni.vault.VaultSecretManager;
+import io.github.vaultsni.vault.VaultSecretObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Applies secret objects and SSL objects from the store's change events to the secret resolver and the
+ * certificate registry: the one way configuration reaches what is served, whatever wrote it. It lists what the
+ * store holds, then watches from that revision; applying is idempotent, so a change seen twice does no harm.
+ * An object that cannot be applied is logged (never its secrets) and skipped; the others go on.
+ */
+public final class CertificateConfigApplier implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CertificateConfigApplier.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SecretCipher cipher;
+    private final SecretResolver resolver;
+    private final SniCertificateRegistry registry;
+    private final Clock clock;
+    private final AutoCloseable watch;
+
+    public CertificateConfigApplier(ConfigStore store, SecretCipher cipher, SecretResolver resolver,
+                                    SniCertificateRegistry registry, Clock clock) {
+        this.cipher = cipher;
+        this.resolver = resolver;
+        this.registry = registry;
+        this.clock = clock;
+        long revision = store.revision();
+        store.list(Resource.SECRETS.key("")).forEach(o -> apply(ConfigChange.Type.PUT, o));
+        store.list(Resource.SSLS.key("")).forEach(o -> apply(ConfigChange.Type.PUT, o));
+        this.watch = store.watch(revision, change -> apply(change.type(), change.object()));
+    }
+
+    private void apply(ConfigChange.Type type, StoredObject object) {
+        try {
+            String key = object.key();
+            if (key.startsWith(Resource.SECRETS.key(""))) {
+                applySecret(type, key.substring(Resource.SECRETS.key("").length()), object);
+            } else if (key.startsWith(Resource.SSLS.key(""))) {
+                applySsl(type, key.substring(Resource.SSLS.key("").length()), object);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot apply {} ({}): {}", object.key(), type, e.getMessage());
+        }
+    }
+
+    private void applySecret(ConfigChange.Type type, String id, StoredObject object) throws IllegalArgumentException {
+        if (type == ConfigChange.Type.DELETE) {
+            resolver.unregister("vault", id);
+            return;
+        }
+        ObjectNode value = read(Resource.SECRETS, object);
+        value.remove(List.of("id", "create_time", "update_time"));
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> settings = JSON.convertValue(value, java.util.Map.class);
+        resolver.register("vault", id, new VaultSecretManager(VaultSecretObject.parse(settings), clock,
+                resolver::resolveValue));
+    }
+
+    private void applySsl(ConfigChange.Type type, String id, StoredObject object) {
+        if (type == ConfigChange.Type.DELETE) {
+            registry.remove(id);
+            return;
+        }
+        ObjectNode ssl = read(Resource.SSLS, object);
+        if ("client".equals(ssl.path("type").asText("server"))) {
+            registry.remove(id);  // client certificates are for upstream mTLS, not served by SNI
+            return;
+        }
+        registry.put(spec(id, ssl));
+    }
+
+    /** An SSL object as the registry takes it. */
+    static SniEntrySpec spec(String id, ObjectNode ssl) {
+        List<String> snis = new ArrayList<>();
+        if (ssl.hasNonNull("sni")) {
+            snis.add(ssl.get("sni").asText());
+        }
+        ssl.path("snis").forEach(s -> snis.add(s.asText()));
+        Set<String> protocols = new LinkedHashSet<>();
+        ssl.path("ssl_protocols").forEach(p -> protocols.add(p.asText()));
+        JsonNode client = ssl.path("client");
+        return new SniEntrySpec(id, snis, ssl.get("cert").asText(), ssl.get("key").asText(), texts(ssl.path("certs")),
+                texts(ssl.path("keys")), ssl.path("status").asInt(1) != 0, protocols,
+                client.hasNonNull("ca") ? client.get("ca").asText() : null, client.path("depth").asInt(1));
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private ObjectNode read(Resource resource, StoredObject object) {
+        try {
+            ObjectNode value = (ObjectNode) JSON.readTree(object.json());
+            resource.decrypt(value, cipher);
+            return value;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("stored object is not JSON");
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            watch.close();
+        } catch (Exception e) {
+            LOG.debug("closing the configuration watch: {}", e.toString());
+        }
+    }
+}

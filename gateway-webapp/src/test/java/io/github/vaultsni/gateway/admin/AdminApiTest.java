@@ -1,0 +1,224 @@
+package io.github.vaultsni.gateway.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vaultsni.gateway.Gateway;
+import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.vaulttest.TestPki.Issued;
+import io.github.vaultsni.vaulttest.VaultHttp;
+import io.github.vaultsni.vaulttest.VaultTestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The admin API over HTTP on a running gateway, and its effect on what the HTTPS listener serves. */
+class AdminApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADMIN = "edd1c9f034335f136f87ad84b625c8f1";
+    private static final String VIEWER = "4054f7cf07e344346cd3f287985e76a2";
+    private static Issued root;
+    private static Issued testCom;
+
+    @TempDir
+    Path tmp;
+    private VaultTestServer vault;
+    private Gateway gateway;
+    private AdminClient admin;
+
+    @BeforeAll
+    static void pki() {
+        root = TestPki.rootCa("ROOTCA", "RSA");
+        testCom = root.leaf("RSA", "test.com");
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        vault = VaultTestServer.builder().rootToken("apisix-quickstart-vault-token").start();
+        VaultHttp http = new VaultHttp(vault.address());
+        http.enableKv("apisix-quickstart-vault-token", "kv", 1);
+        http.putSecret("apisix-quickstart-vault-token", 1, "kv", "apisix/ssl",
+                Map.of("test.com.crt", testCom.certificatePem(), "test.com.key", testCom.traditionalPrivateKeyPem()));
+        gateway = startGateway();
+        admin = new AdminClient(gateway.adminPort(), ADMIN);
+    }
+
+    private Gateway startGateway() throws Exception {
+        return Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data")).adminPort(0).httpsHost("127.0.0.1")
+                .httpsPort(0).adminKey(ADMIN).viewerKey(VIEWER).build());
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+        vault.close();
+    }
+
+    /** The walk-through's secret object, with this test's Vault address. */
+    private String secretObject() {
+        return "{\"uri\": \"" + vault.address() + "\", \"prefix\": \"kv/apisix\", \"token\": \"apisix-quickstart-vault-token\"}";
+    }
+
+    private static final String WALKTHROUGH_SSL = """
+            {
+              "id": "quickstart-tls-client-ssl",
+              "sni": "test.com",
+              "cert": "$secret://vault/quickstart-secret-id/ssl/test.com.crt",
+              "key": "$secret://vault/quickstart-secret-id/ssl/test.com.key"
+            }""";
+
+    @Test
+    void walkThrough_secretThenSsl_servedOverTlsWithinOneSecond() throws Exception {
+        AdminClient.Answer secret = admin.call("PUT", "secrets/vault/quickstart-secret-id", secretObject());
+        assertEquals(201, secret.status(), secret::toString);
+        assertEquals("/apisix/secrets/vault/quickstart-secret-id", secret.json().get("key").asText());
+        assertEquals("vault/quickstart-secret-id", secret.json().get("value").get("id").asText());
+        assertFalse(secret.json().get("value").has("token"), "token never returned");
+        assertEquals("application/json", secret.contentType().split(";")[0]);
+
+        long start = System.nanoTime();
+        AdminClient.Answer ssl = admin.call("PUT", "ssls", WALKTHROUGH_SSL);
+        assertEquals(201, ssl.status(), ssl::toString);
+        assertEquals("/apisix/ssls/quickstart-tls-client-ssl", ssl.json().get("key").asText());
+        assertFalse(ssl.json().get("value").has("key"));
+        within1s(start, () -> served("test.com") != null);
+        X509Certificate leaf = served("test.com");
+        assertEquals("CN=test.com", leaf.getSubjectX500Principal().getName());
+        assertEquals("CN=ROOTCA", leaf.getIssuerX500Principal().getName());
+
+        AdminClient.Answer status = admin.call("GET", "ssls/quickstart-tls-client-ssl/status", null);
+        assertEquals("ACTIVE", status.json().get("state").asText(), status::toString);
+        assertEquals("[\"test.com\"]", status.json().get("sans").toString());
+
+        AdminClient.Answer route = admin.call("PUT", "routes", """
+                {"id": "quickstart-client-ip", "uri": "/ip", "upstream": {"nodes": {"httpbin.org:80": 1}, "type": "roundrobin"}}""");
+        assertEquals(201, route.status(), route::toString);
+    }
+
+    @Test
+    void deletedOrDisabledSsl_stopsBeingServedWithinOneSecond() throws Exception {
+        admin.call("PUT", "secrets/vault/quickstart-secret-id", secretObject());
+        admin.call("PUT", "ssls", WALKTHROUGH_SSL);
+        within1s(System.nanoTime(), () -> served("test.com") != null);
+        long start = System.nanoTime();
+        assertEquals(200, admin.call("PATCH", "ssls/quickstart-tls-client-ssl", "{\"status\": 0}").status());
+        within1s(start, () -> served("test.com") == null);
+        assertEquals(200, admin.call("PATCH", "ssls/quickstart-tls-client-ssl", "{\"status\": 1}").status());
+        within1s(System.nanoTime(), () -> served("test.com") != null);
+        start = System.nanoTime();
+        AdminClient.Answer deleted = admin.call("DELETE", "ssls/quickstart-tls-client-ssl", null);
+        assertEquals("{\"deleted\":\"1\",\"key\":\"/apisix/ssls/quickstart-tls-client-ssl\"}", deleted.json().toString());
+        within1s(start, () -> served("test.com") == null);
+    }
+
+    @Test
+    void inlinePem_isServed_andPersistsAcrossRestart() throws Exception {
+        Issued inline = root.leaf("EC", "inline.test.com");
+        String body = JSON.createObjectNode().put("sni", "inline.test.com").put("cert", inline.certificatePem())
+                .put("key", inline.privateKeyPem()).toString();
+        assertEquals(201, admin.call("PUT", "ssls/inline", body).status());
+        within1s(System.nanoTime(), () -> served("inline.test.com") != null);
+        gateway.close();
+        gateway = startGateway();
+        admin = new AdminClient(gateway.adminPort(), ADMIN);
+        within1s(System.nanoTime(), () -> served("inline.test.com") != null);
+        AdminClient.Answer got = admin.call("GET", "ssls/inline", null);
+        assertEquals(200, got.status());
+        assertEquals(inline.certificatePem(), got.json().get("value").get("cert").asText());
+        assertFalse(got.json().get("value").has("key"));
+    }
+
+    @Test
+    void secretsAreEncryptedAtRest_andNeverReturned() throws Exception {
+        Issued inline = root.leaf("EC", "enc.test.com");
+        admin.call("PUT", "secrets/vault/quickstart-secret-id", secretObject());
+        admin.call("PUT", "ssls/enc", JSON.createObjectNode().put("sni", "enc.test.com")
+                .put("cert", inline.certificatePem()).put("key", inline.privateKeyPem()).toString());
+        String keyBody = inline.privateKeyPem().split("\n")[1];
+        try (Stream<Path> files = Files.walk(tmp.resolve("data"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String content = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertFalse(content.contains("PRIVATE KEY"), file + " holds a PEM key");
+                assertFalse(content.contains(keyBody), file + " holds key material");
+                assertFalse(content.contains("apisix-quickstart-vault-token"), file + " holds the Vault token");
+            }
+        }
+        assertTrue(Files.exists(tmp.resolve("data.key")), "the encryption key lives beside, not inside, the data");
+        for (String path : List.of("ssls/enc", "ssls", "secrets/vault/quickstart-secret-id", "secrets")) {
+            String text = admin.call("GET", path, null).json().toString();
+            assertFalse(text.contains("PRIVATE KEY"), path);
+            assertFalse(text.contains("apisix-quickstart-vault-token"), path);
+        }
+    }
+
+    @Test
+    void access_missingWrongViewer_queryAndCookie() {
+        AdminClient.Answer missing = admin.call("GET", "routes", null, null, null);
+        assertEquals(401, missing.status());
+        assertEquals("{\"error_msg\":\"failed to check token\",\"description\":\"missing apikey\"}", missing.json().toString());
+        AdminClient.Answer wrong = admin.call("GET", "routes", null, "nope", "X-API-KEY");
+        assertEquals("{\"error_msg\":\"failed to check token\",\"description\":\"wrong apikey\"}", wrong.json().toString());
+        assertEquals(200, admin.call("GET", "routes", null, VIEWER, "X-API-KEY").status());
+        AdminClient.Answer viewerWrite = admin.call("PUT", "routes/1", "{\"uri\":\"/a\",\"upstream\":{\"nodes\":{\"a:1\":1}}}",
+                VIEWER, "X-API-KEY");
+        assertEquals(401, viewerWrite.status());
+        assertEquals("invalid method for role viewer", viewerWrite.json().get("description").asText());
+        assertEquals(200, admin.call("GET", "routes", null, ADMIN, "query").status());
+        assertEquals(200, admin.call("GET", "routes", null, ADMIN, "cookie").status());
+        assertEquals(404, admin.call("GET", "routes/none", null).status());
+    }
+
+    private void within1s(long startNanos, BooleanSupplier condition) throws InterruptedException {
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - startNanos > 1_000_000_000L) {
+                throw new AssertionError("not within 1 s");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** The certificate the HTTPS listener serves for this SNI, or null when the handshake is refused. */
+    private X509Certificate served(String sni) {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("root", root.certificate());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", gateway.httpsPort())) {
+                socket.setSoTimeout(5000);
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setServerNames(List.of(new SNIHostName(sni)));
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+                return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            }
+        } catch (javax.net.ssl.SSLException e) {
+            return null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}
