@@ -1,7 +1,7 @@
 package io.github.vaultsni.sni;
 
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.secret.TestClock;
+import io.github.vaultsni.vaulttest.TestClock;
 import io.github.vaultsni.vault.VaultAuth;
 import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;

@@ -187,6 +187,52 @@ class AdminApiTest {
         assertEquals(404, admin.call("GET", "routes/none", null).status());
     }
 
+    @Test
+    void loopbackDevMode_letsLocalCallersInWithoutKey() throws Exception {
+        try (Gateway dev = Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("dev")).adminPort(0)
+                .httpsHost("127.0.0.1").httpsPort(0).adminKey(ADMIN).adminLoopbackWithoutKey(true).build())) {
+            AdminClient noKey = new AdminClient(dev.adminPort(), null);
+            assertEquals(200, noKey.call("GET", "routes", null, null, null).status());
+            assertEquals(401, noKey.call("GET", "routes", null, "wrong", "X-API-KEY").status(), "a wrong key is still wrong");
+        }
+    }
+
+    @Test
+    void noAdminKeyConfigured_generatesOne_storedWithTheData_printedOnce() throws Exception {
+        java.io.PrintStream console = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true));
+        String generated;
+        try {
+            GatewayConfig config = GatewayConfig.builder().dataDir(tmp.resolve("fresh")).adminPort(0)
+                    .httpsHost("127.0.0.1").httpsPort(0).build();
+            try (Gateway first = Gateway.start(config)) {
+                generated = first.adminKey();
+            }
+            try (Gateway second = Gateway.start(config)) {
+                assertEquals(generated, second.adminKey());
+                assertEquals(200, new AdminClient(second.adminPort(), generated).call("GET", "ssls", null).status());
+            }
+        } finally {
+            System.setOut(console);
+        }
+        assertTrue(generated.matches("[0-9a-f]{32}"), generated);
+        assertEquals(generated, Files.readString(tmp.resolve("fresh").resolve("admin.key")).trim());
+        String out = printed.toString();
+        assertEquals(1, out.split(generated, -1).length - 1, "printed exactly once: " + out);
+        assertTrue(GatewayConfig.builder().build().adminHost().equals("127.0.0.1"), "admin binds loopback by default");
+    }
+
+    /** Everything this class did was logged at the level operators run; no token or key may be in it. */
+    @org.junit.jupiter.api.AfterAll
+    static void logHoldsNoSecret() throws Exception {
+        String log = Files.readString(Path.of("target", "test-log.txt"));
+        assertTrue(log.contains("configuration store"), "the log is where the test looks");
+        assertFalse(log.contains("apisix-quickstart-vault-token"));
+        assertFalse(log.contains("PRIVATE KEY"));
+        assertFalse(log.contains(ADMIN));
+    }
+
     private void within1s(long startNanos, BooleanSupplier condition) throws InterruptedException {
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - startNanos > 1_000_000_000L) {

@@ -1,4 +1,4 @@
-package io.github.vaultsni.secret;
+package io.github.vaultsni.vaulttest;
 
 import java.time.Clock;
 import java.time.Duration;
