@@ -4,6 +4,9 @@ import io.github.vaultsni.gateway.admin.AdminAccess;
 import io.github.vaultsni.gateway.admin.AdminApi;
 import io.github.vaultsni.gateway.admin.AdminServlet;
 import io.github.vaultsni.gateway.config.CertificateConfigApplier;
+import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
+import io.github.vaultsni.gateway.route.RouteConfigApplier;
+import io.github.vaultsni.gateway.route.RouteTable;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.gateway.store.FileConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
@@ -14,7 +17,9 @@ import io.github.vaultsni.sni.SniConnectors;
 import io.github.vaultsni.sni.SniEntryPreference;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
@@ -29,10 +34,12 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * One gateway: the configuration store, the secret resolver and certificate registry fed from it, the admin
- * API on its own listener (127.0.0.1:9180 by default), and the HTTPS listener (9443) serving certificates by SNI.
+ * One gateway: the configuration store; the secret resolver, certificate registry and route table fed from it;
+ * the admin API on its own listener (127.0.0.1:9180 by default); the proxy on HTTP (9080, HTTP/1.1 and h2c) and
+ * HTTPS (9443, ALPN h2 and http/1.1, certificates by SNI).
  */
 public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
@@ -42,7 +49,9 @@ public final class Gateway implements AutoCloseable {
     private final SniCertificateRegistry registry;
     private final CertificateConfigApplier applier;
     private final Server server = new Server();
+    private final RouteConfigApplier routes;
     private final ServerConnector adminConnector;
+    private final ServerConnector httpConnector;
     private final ServerConnector httpsConnector;
     private final String adminKey;
 
@@ -55,16 +64,24 @@ public final class Gateway implements AutoCloseable {
         this.resolver = SecretResolver.builder().clock(clock).build();
         this.registry = new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
         this.applier = new CertificateConfigApplier(store, cipher, resolver, registry, clock);
+        this.routes = new RouteConfigApplier(store);
         this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(config.dataDir());
 
         adminConnector = new ServerConnector(server);
         adminConnector.setName("admin");
         adminConnector.setHost(config.adminHost());
         adminConnector.setPort(config.adminPort());
-        httpsConnector = SniConnectors.https(server, new VaultSniSslContextFactory(certificates), new HttpConfiguration(),
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        httpConnector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+        httpConnector.setName("http");
+        httpConnector.setHost(config.httpHost());
+        httpConnector.setPort(config.httpPort());
+        httpsConnector = SniConnectors.https(server, new VaultSniSslContextFactory(certificates), http,
                 config.httpsHost(), config.httpsPort());
         httpsConnector.setName("https");
         server.addConnector(adminConnector);
+        server.addConnector(httpConnector);
         server.addConnector(httpsConnector);
 
         ServletContextHandler admin = new ServletContextHandler("/");
@@ -73,7 +90,12 @@ public final class Gateway implements AutoCloseable {
         admin.setAttribute(AdminServlet.ACCESS_ATTRIBUTE,
                 new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey()));
         admin.addServlet(AdminServlet.class, "/apisix/admin/*");
-        server.setHandler(new ContextHandlerCollection(admin));
+
+        ServletContextHandler proxy = new ServletContextHandler("/");
+        proxy.setVirtualHosts(List.of("@http", "@https"));
+        proxy.setAttribute(GatewayProxyServlet.ROUTES_ATTRIBUTE, (Supplier<RouteTable>) routes::table);
+        proxy.addServlet(GatewayProxyServlet.class, "/*");
+        server.setHandler(new ContextHandlerCollection(admin, proxy));
     }
 
     /** Starts a gateway; each listener is ready when this returns. */
@@ -90,6 +112,10 @@ public final class Gateway implements AutoCloseable {
 
     public int adminPort() {
         return adminConnector.getLocalPort();
+    }
+
+    public int httpPort() {
+        return httpConnector.getLocalPort();
     }
 
     public int httpsPort() {
@@ -139,6 +165,7 @@ public final class Gateway implements AutoCloseable {
         } catch (Exception e) {
             // Stopping is best effort; the rest is still released below.
         }
+        routes.close();
         applier.close();
         registry.close();
         resolver.close();

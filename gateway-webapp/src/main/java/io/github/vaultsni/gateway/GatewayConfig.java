@@ -13,6 +13,8 @@ public final class GatewayConfig {
     private final String encryptionKey;
     private final String adminHost;
     private final int adminPort;
+    private final String httpHost;
+    private final int httpPort;
     private final String httpsHost;
     private final int httpsPort;
     private final String adminKey;
@@ -26,6 +28,8 @@ public final class GatewayConfig {
         this.encryptionKey = b.encryptionKey;
         this.adminHost = b.adminHost;
         this.adminPort = b.adminPort;
+        this.httpHost = b.httpHost;
+        this.httpPort = b.httpPort;
         this.httpsHost = b.httpsHost;
         this.httpsPort = b.httpsPort;
         this.adminKey = b.adminKey;
@@ -57,6 +61,14 @@ public final class GatewayConfig {
         return adminPort;
     }
 
+    public String httpHost() {
+        return httpHost;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
     public String httpsHost() {
         return httpsHost;
     }
@@ -79,8 +91,8 @@ public final class GatewayConfig {
 
     @Override
     public String toString() {
-        return "GatewayConfig{dataDir=" + dataDir + ", admin=" + adminHost + ":" + adminPort + ", https=" + httpsHost
-                + ":" + httpsPort + ", adminLoopbackWithoutKey=" + adminLoopbackWithoutKey + "}";
+        return "GatewayConfig{dataDir=" + dataDir + ", admin=" + adminHost + ":" + adminPort + ", http=" + httpHost + ":" + httpPort
+                + ", https=" + httpsHost + ":" + httpsPort + ", adminLoopbackWithoutKey=" + adminLoopbackWithoutKey + "}";
     }
 
     /** Builder for {@link GatewayConfig}. */
@@ -90,6 +102,8 @@ public final class GatewayConfig {
         private String encryptionKey;
         private String adminHost = "127.0.0.1";
         private int adminPort = 9180;
+        private String httpHost = "0.0.0.0";
+        private int httpPort = 9080;
         private String httpsHost = "0.0.0.0";
         private int httpsPort = 9443;
         private String adminKey;
@@ -129,6 +143,18 @@ public final class GatewayConfig {
         /** The admin listener's port. Default: 9180; 0 picks a free port. */
         public Builder adminPort(int port) {
             this.adminPort = port(port, "adminPort");
+            return this;
+        }
+
+        /** The HTTP listener's address (HTTP/1.1 and h2c). Default: 0.0.0.0. */
+        public Builder httpHost(String host) {
+            this.httpHost = Objects.requireNonNull(host, "httpHost");
+            return this;
+        }
+
+        /** The HTTP listener's port. Default: 9080; 0 picks a free port. */
+        public Builder httpPort(int port) {
+            this.httpPort = port(port, "httpPort");
             return this;
         }
 

@@ -43,7 +43,7 @@ class AdminApiTest {
     Path tmp;
     private VaultTestServer vault;
     private Gateway gateway;
-    private AdminClient admin;
+    private AdminTestClient admin;
 
     @BeforeAll
     static void pki() {
@@ -59,11 +59,11 @@ class AdminApiTest {
         http.putSecret("apisix-quickstart-vault-token", 1, "kv", "apisix/ssl",
                 Map.of("test.com.crt", testCom.certificatePem(), "test.com.key", testCom.traditionalPrivateKeyPem()));
         gateway = startGateway();
-        admin = new AdminClient(gateway.adminPort(), ADMIN);
+        admin = new AdminTestClient(gateway.adminPort(), ADMIN);
     }
 
     private Gateway startGateway() throws Exception {
-        return Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data")).adminPort(0).httpsHost("127.0.0.1")
+        return Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data")).adminPort(0).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1")
                 .httpsPort(0).adminKey(ADMIN).viewerKey(VIEWER).build());
     }
 
@@ -88,7 +88,7 @@ class AdminApiTest {
 
     @Test
     void walkThrough_secretThenSsl_servedOverTlsWithinOneSecond() throws Exception {
-        AdminClient.Answer secret = admin.call("PUT", "secrets/vault/quickstart-secret-id", secretObject());
+        AdminTestClient.Answer secret = admin.call("PUT", "secrets/vault/quickstart-secret-id", secretObject());
         assertEquals(201, secret.status(), secret::toString);
         assertEquals("/apisix/secrets/vault/quickstart-secret-id", secret.json().get("key").asText());
         assertEquals("vault/quickstart-secret-id", secret.json().get("value").get("id").asText());
@@ -96,7 +96,7 @@ class AdminApiTest {
         assertEquals("application/json", secret.contentType().split(";")[0]);
 
         long start = System.nanoTime();
-        AdminClient.Answer ssl = admin.call("PUT", "ssls", WALKTHROUGH_SSL);
+        AdminTestClient.Answer ssl = admin.call("PUT", "ssls", WALKTHROUGH_SSL);
         assertEquals(201, ssl.status(), ssl::toString);
         assertEquals("/apisix/ssls/quickstart-tls-client-ssl", ssl.json().get("key").asText());
         assertFalse(ssl.json().get("value").has("key"));
@@ -105,11 +105,11 @@ class AdminApiTest {
         assertEquals("CN=test.com", leaf.getSubjectX500Principal().getName());
         assertEquals("CN=ROOTCA", leaf.getIssuerX500Principal().getName());
 
-        AdminClient.Answer status = admin.call("GET", "ssls/quickstart-tls-client-ssl/status", null);
+        AdminTestClient.Answer status = admin.call("GET", "ssls/quickstart-tls-client-ssl/status", null);
         assertEquals("ACTIVE", status.json().get("state").asText(), status::toString);
         assertEquals("[\"test.com\"]", status.json().get("sans").toString());
 
-        AdminClient.Answer route = admin.call("PUT", "routes", """
+        AdminTestClient.Answer route = admin.call("PUT", "routes", """
                 {"id": "quickstart-client-ip", "uri": "/ip", "upstream": {"nodes": {"httpbin.org:80": 1}, "type": "roundrobin"}}""");
         assertEquals(201, route.status(), route::toString);
     }
@@ -125,7 +125,7 @@ class AdminApiTest {
         assertEquals(200, admin.call("PATCH", "ssls/quickstart-tls-client-ssl", "{\"status\": 1}").status());
         within1s(System.nanoTime(), () -> served("test.com") != null);
         start = System.nanoTime();
-        AdminClient.Answer deleted = admin.call("DELETE", "ssls/quickstart-tls-client-ssl", null);
+        AdminTestClient.Answer deleted = admin.call("DELETE", "ssls/quickstart-tls-client-ssl", null);
         assertEquals("{\"deleted\":\"1\",\"key\":\"/apisix/ssls/quickstart-tls-client-ssl\"}", deleted.json().toString());
         within1s(start, () -> served("test.com") == null);
     }
@@ -139,9 +139,9 @@ class AdminApiTest {
         within1s(System.nanoTime(), () -> served("inline.test.com") != null);
         gateway.close();
         gateway = startGateway();
-        admin = new AdminClient(gateway.adminPort(), ADMIN);
+        admin = new AdminTestClient(gateway.adminPort(), ADMIN);
         within1s(System.nanoTime(), () -> served("inline.test.com") != null);
-        AdminClient.Answer got = admin.call("GET", "ssls/inline", null);
+        AdminTestClient.Answer got = admin.call("GET", "ssls/inline", null);
         assertEquals(200, got.status());
         assertEquals(inline.certificatePem(), got.json().get("value").get("cert").asText());
         assertFalse(got.json().get("value").has("key"));
@@ -172,13 +172,13 @@ class AdminApiTest {
 
     @Test
     void access_missingWrongViewer_queryAndCookie() {
-        AdminClient.Answer missing = admin.call("GET", "routes", null, null, null);
+        AdminTestClient.Answer missing = admin.call("GET", "routes", null, null, null);
         assertEquals(401, missing.status());
         assertEquals("{\"error_msg\":\"failed to check token\",\"description\":\"missing apikey\"}", missing.json().toString());
-        AdminClient.Answer wrong = admin.call("GET", "routes", null, "nope", "X-API-KEY");
+        AdminTestClient.Answer wrong = admin.call("GET", "routes", null, "nope", "X-API-KEY");
         assertEquals("{\"error_msg\":\"failed to check token\",\"description\":\"wrong apikey\"}", wrong.json().toString());
         assertEquals(200, admin.call("GET", "routes", null, VIEWER, "X-API-KEY").status());
-        AdminClient.Answer viewerWrite = admin.call("PUT", "routes/1", "{\"uri\":\"/a\",\"upstream\":{\"nodes\":{\"a:1\":1}}}",
+        AdminTestClient.Answer viewerWrite = admin.call("PUT", "routes/1", "{\"uri\":\"/a\",\"upstream\":{\"nodes\":{\"a:1\":1}}}",
                 VIEWER, "X-API-KEY");
         assertEquals(401, viewerWrite.status());
         assertEquals("invalid method for role viewer", viewerWrite.json().get("description").asText());
@@ -190,8 +190,8 @@ class AdminApiTest {
     @Test
     void loopbackDevMode_letsLocalCallersInWithoutKey() throws Exception {
         try (Gateway dev = Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("dev")).adminPort(0)
-                .httpsHost("127.0.0.1").httpsPort(0).adminKey(ADMIN).adminLoopbackWithoutKey(true).build())) {
-            AdminClient noKey = new AdminClient(dev.adminPort(), null);
+                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).adminKey(ADMIN).adminLoopbackWithoutKey(true).build())) {
+            AdminTestClient noKey = new AdminTestClient(dev.adminPort(), null);
             assertEquals(200, noKey.call("GET", "routes", null, null, null).status());
             assertEquals(401, noKey.call("GET", "routes", null, "wrong", "X-API-KEY").status(), "a wrong key is still wrong");
         }
@@ -205,13 +205,13 @@ class AdminApiTest {
         String generated;
         try {
             GatewayConfig config = GatewayConfig.builder().dataDir(tmp.resolve("fresh")).adminPort(0)
-                    .httpsHost("127.0.0.1").httpsPort(0).build();
+                    .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).build();
             try (Gateway first = Gateway.start(config)) {
                 generated = first.adminKey();
             }
             try (Gateway second = Gateway.start(config)) {
                 assertEquals(generated, second.adminKey());
-                assertEquals(200, new AdminClient(second.adminPort(), generated).call("GET", "ssls", null).status());
+                assertEquals(200, new AdminTestClient(second.adminPort(), generated).call("GET", "ssls", null).status());
             }
         } finally {
             System.setOut(console);

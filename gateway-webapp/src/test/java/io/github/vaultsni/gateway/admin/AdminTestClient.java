@@ -12,30 +12,30 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** Calls the admin API as curl does in APISIX's docs ({@code -X PUT -d '...'}, form content type included). */
-final class AdminClient {
+public final class AdminTestClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final String key;
 
-    AdminClient(int port, String key) {
+    public AdminTestClient(int port, String key) {
         this.base = "http://127.0.0.1:" + port + "/apisix/admin/";
         this.key = key;
     }
 
-    record Answer(int status, JsonNode json, String contentType) {
+    public record Answer(int status, JsonNode json, String contentType) {
         @Override
         public String toString() {
             return status + " " + json;
         }
     }
 
-    Answer call(String method, String path, String body) {
+    public Answer call(String method, String path, String body) {
         return call(method, path, body, key, "X-API-KEY");
     }
 
     /** {@code how}: "X-API-KEY" (header), "query", "cookie", or null to send no key. */
-    Answer call(String method, String path, String body, String apiKey, String how) {
+    public Answer call(String method, String path, String body, String apiKey, String how) {
         try {
             String url = base + path;
             if ("query".equals(how)) {

@@ -1,0 +1,237 @@
+package io.github.vaultsni.gateway.proxy;
+
+import io.github.vaultsni.gateway.route.Route;
+import io.github.vaultsni.gateway.route.RouteTable;
+import io.github.vaultsni.gateway.route.Upstream;
+import io.github.vaultsni.gateway.route.UpstreamNode;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee11.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Proxies each request to the upstream of the route it matches, with Jetty's asynchronous proxy servlet
+ * (request and response bodies streamed, never buffered whole). The legs: client-to-proxy request (matched
+ * against the current {@link RouteTable}), proxy-to-server request (node from the upstream's balancer;
+ * {@code pass_host}; hop-by-hop headers dropped; {@code Via}, {@code Forwarded}, {@code X-Forwarded-*},
+ * {@code X-Real-IP} set), server-to-proxy response, proxy-to-client response. A request without a body whose
+ * connection to a node fails is retried on the next node, up to the upstream's {@code retries}. Failures map
+ * to JSON in one place: 404 no route, 502 upstream failure, 504 timeout.
+ *
+ * <p>Init-params: those of {@code AbstractProxyServlet} ({@code maxConnections}, {@code idleTimeout}, ...). The
+ * route table comes from the servlet context attribute {@value #ROUTES_ATTRIBUTE}, a {@code Supplier<RouteTable>}.
+ */
+public class GatewayProxyServlet extends AsyncProxyServlet {
+    public static final String ROUTES_ATTRIBUTE = "io.github.vaultsni.gateway.proxy.Routes";
+    private static final String EXCHANGE = ProxyExchange.class.getName();
+    private static final String REFUSAL = GatewayProxyServlet.class.getName() + ".refusal";
+
+    private transient Supplier<RouteTable> routes;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void init() throws ServletException {
+        super.init();
+        routes = (Supplier<RouteTable>) getServletContext().getAttribute(ROUTES_ATTRIBUTE);
+        if (routes == null) {
+            throw new ServletException("GatewayProxyServlet needs servlet context attribute " + ROUTES_ATTRIBUTE);
+        }
+    }
+
+    /** One client for every upstream: pooled, no redirects followed, TLS to upstreams not verified by default. */
+    @Override
+    protected HttpClient newHttpClient(ClientConnector clientConnector) {
+        SslContextFactory.Client tls = new SslContextFactory.Client(true);
+        tls.setEndpointIdentificationAlgorithm(null);
+        clientConnector.setSslContextFactory(tls);
+        HttpClient client = super.newHttpClient(clientConnector);
+        client.setFollowRedirects(false);
+        client.setMaxConnectionsPerDestination(1024);
+        return client;
+    }
+
+    /** Client-to-proxy: match the route, choose the first node; null (with the reason kept) when none. */
+    @Override
+    protected String rewriteTarget(HttpServletRequest clientToProxyRequest) {
+        String host = hostOf(clientToProxyRequest);
+        Route route = routes.get().match(host, clientToProxyRequest.getMethod(), clientToProxyRequest.getRequestURI());
+        if (route == null) {
+            clientToProxyRequest.setAttribute(REFUSAL, 404);
+            return null;
+        }
+        ProxyExchange exchange = new ProxyExchange(route, hashKey(clientToProxyRequest, route.upstream()));
+        UpstreamNode node = exchange.nextNode();
+        if (node == null) {
+            clientToProxyRequest.setAttribute(REFUSAL, 502);
+            return null;
+        }
+        clientToProxyRequest.setAttribute(EXCHANGE, exchange);
+        return target(clientToProxyRequest, route.upstream(), node);
+    }
+
+    @Override
+    protected void onProxyRewriteFailed(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse) {
+        Object status = clientToProxyRequest.getAttribute(REFUSAL);
+        writeError(proxyToClientResponse, status instanceof Integer s ? s : 502);
+    }
+
+    /**
+     * Proxy-to-server, as it leaves: the upstream's timeouts, APISIX's {@code read} as the idle timeout and
+     * {@code connect + send + read} as the total (set here, as the parent sets its own default before this).
+     */
+    @Override
+    protected void sendProxyRequest(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
+                                    Request proxyToServerRequest) {
+        Upstream upstream = exchange(clientToProxyRequest).upstream();
+        long total = upstream.connectTimeout().plus(upstream.sendTimeout()).plus(upstream.readTimeout()).toMillis();
+        proxyToServerRequest.idleTimeout(upstream.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .timeout(total, TimeUnit.MILLISECONDS);
+        super.sendProxyRequest(clientToProxyRequest, proxyToClientResponse, proxyToServerRequest);
+    }
+
+    /** Hop-by-hop headers and those named by {@code Connection} are dropped by the parent; then {@code pass_host}. */
+    @Override
+    protected void copyRequestHeaders(HttpServletRequest clientToProxyRequest, Request proxyToServerRequest) {
+        super.copyRequestHeaders(clientToProxyRequest, proxyToServerRequest);
+        ProxyExchange exchange = exchange(clientToProxyRequest);
+        Upstream upstream = exchange.upstream();
+        String host = switch (upstream.passHost()) {
+            case "node" -> exchange.node().authority();
+            case "rewrite" -> upstream.upstreamHost();
+            default -> clientToProxyRequest.getHeader("Host");
+        };
+        if (host != null) {
+            proxyToServerRequest.headers(headers -> headers.put(HttpHeader.HOST, host));
+        }
+    }
+
+    /** {@code Via} and {@code Forwarded} (appended, RFC 7239), then the de-facto {@code X-Forwarded-*} and {@code X-Real-IP}. */
+    @Override
+    protected void addProxyHeaders(HttpServletRequest clientToProxyRequest, Request proxyToServerRequest) {
+        super.addProxyHeaders(clientToProxyRequest, proxyToServerRequest);
+        String client = clientToProxyRequest.getRemoteAddr();
+        String previous = clientToProxyRequest.getHeader("X-Forwarded-For");
+        String host = clientToProxyRequest.getHeader("Host");
+        proxyToServerRequest.headers(headers -> {
+            headers.put("X-Forwarded-For", previous == null ? client : previous + ", " + client);
+            headers.put("X-Forwarded-Proto", clientToProxyRequest.getScheme());
+            if (host != null) {
+                headers.put("X-Forwarded-Host", host);
+            }
+            headers.put("X-Forwarded-Port", String.valueOf(clientToProxyRequest.getLocalPort()));
+            headers.put("X-Real-IP", client);
+        });
+    }
+
+    /** Server-to-proxy failed: the next node when nothing was sent yet and the connection failed, else an error. */
+    @Override
+    protected void onProxyResponseFailure(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
+                                          Response serverToProxyResponse, Throwable failure) {
+        ProxyExchange exchange = exchange(clientToProxyRequest);
+        if (exchange != null && isConnectFailure(failure) && !proxyToClientResponse.isCommitted()
+                && !hasContent(clientToProxyRequest) && exchange.mayRetry()) {
+            UpstreamNode next = exchange.nextNode();
+            if (next != null) {
+                _log.debug("retrying {} on {} after {}", clientToProxyRequest.getRequestURI(), next.authority(), failure.toString());
+                Request retry = newProxyRequest(clientToProxyRequest, target(clientToProxyRequest, exchange.upstream(), next));
+                copyRequestHeaders(clientToProxyRequest, retry);
+                addProxyHeaders(clientToProxyRequest, retry);
+                sendProxyRequest(clientToProxyRequest, proxyToClientResponse, retry);
+                return;
+            }
+        }
+        super.onProxyResponseFailure(clientToProxyRequest, proxyToClientResponse, serverToProxyResponse, failure);
+    }
+
+    /** Proxy-to-client error: APISIX-style JSON instead of the container's error page. */
+    @Override
+    protected void sendProxyResponseError(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
+                                          int status) {
+        try {
+            if (!proxyToClientResponse.isCommitted()) {
+                proxyToClientResponse.resetBuffer();
+                writeError(proxyToClientResponse, status);
+            }
+        } finally {
+            if (clientToProxyRequest.isAsyncStarted()) {
+                clientToProxyRequest.getAsyncContext().complete();
+            }
+        }
+    }
+
+    private static void writeError(HttpServletResponse response, int status) {
+        String message = switch (status) {
+            case 404 -> "404 Route Not Found";
+            case 504 -> "504 Gateway Timeout";
+            default -> status + " Bad Gateway";
+        };
+        response.setStatus(status);
+        response.setContentType("application/json");
+        byte[] body = ("{\"error_msg\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        try {
+            response.getOutputStream().write(body);
+        } catch (IOException e) {
+            // The client went away; nothing left to tell it.
+        }
+    }
+
+    private static boolean isConnectFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof java.nio.channels.UnresolvedAddressException
+                    || t instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String target(HttpServletRequest request, Upstream upstream, UpstreamNode node) {
+        String query = request.getQueryString();
+        return upstream.scheme() + "://" + node.authority() + request.getRequestURI() + (query == null ? "" : "?" + query);
+    }
+
+    private static String hostOf(HttpServletRequest request) {
+        String name = request.getServerName();
+        return name == null ? null : name.toLowerCase(Locale.ROOT);
+    }
+
+    /** What chash hashes: a header, a cookie, the URI, or (default) the client address. */
+    private static String hashKey(HttpServletRequest request, Upstream upstream) {
+        return switch (upstream.hashOn()) {
+            case "header" -> request.getHeader(upstream.hashKey());
+            case "cookie" -> cookie(request, upstream.hashKey());
+            default -> upstream.hashKey().equals("uri") || upstream.hashKey().equals("request_uri")
+                    ? request.getRequestURI() : request.getRemoteAddr();
+        };
+    }
+
+    private static String cookie(HttpServletRequest request, String name) {
+        if (request.getCookies() != null) {
+            for (Cookie cookie : request.getCookies()) {
+                if (cookie.getName().equals(name)) {
+                    return cookie.getValue();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static ProxyExchange exchange(HttpServletRequest request) {
+        return (ProxyExchange) request.getAttribute(EXCHANGE);
+    }
+}
