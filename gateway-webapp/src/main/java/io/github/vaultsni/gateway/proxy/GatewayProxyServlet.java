@@ -137,6 +137,13 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         });
     }
 
+    /** Server-to-proxy headers: the upstream's {@code Date} gives way to ours (one Date header, as nginx sends). */
+    @Override
+    protected String filterServerResponseHeader(HttpServletRequest clientToProxyRequest, Response serverToProxyResponse,
+                                                String headerName, String headerValue) {
+        return HttpHeader.DATE.is(headerName) ? null : headerValue;
+    }
+
     /** Server-to-proxy failed: the next node when nothing was sent yet and the connection failed, else an error. */
     @Override
     protected void onProxyResponseFailure(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,

@@ -101,6 +101,7 @@ class ProxyTest {
         assertEquals("http", body.get("x_forwarded_proto").asText());
         assertEquals("null", body.get("x_custom").asText(), "headers named by Connection are hop-by-hop");
         assertTrue(body.get("forwarded").asText().contains("for=\"127.0.0.1\""), body.toString());
+        assertEquals(1, response.getHeaders().getValuesList("Date").size(), "one Date header");
     }
 
     @Test

@@ -1,0 +1,163 @@
+package io.github.vaultsni.gateway.main;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vaultsni.gateway.Gateway;
+import io.github.vaultsni.gateway.GatewayConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+
+/**
+ * {@code java -jar gateway.jar [options]}: the gateway with embedded Jetty. Every option can also be given as an
+ * environment variable or in a JSON config file ({@code --config}); a flag beats the environment, which beats
+ * the file. Stops cleanly on SIGTERM.
+ */
+public final class GatewayMain {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayMain.class);
+
+    /** name -> (environment variable, config-file key, description). */
+    private record Option(String env, String fileKey, String description) {
+    }
+
+    private static final Map<String, Option> OPTIONS = new LinkedHashMap<>();
+
+    static {
+        OPTIONS.put("--config", new Option("GATEWAY_CONFIG", null, "JSON file with any of the settings below (keys in snake_case)"));
+        OPTIONS.put("--data-dir", new Option("GATEWAY_DATA_DIR", "data_dir", "configuration store directory (default ./data)"));
+        OPTIONS.put("--admin-key", new Option("GATEWAY_ADMIN_KEY", "admin_key", "admin API key (default: generated on first start, stored in the data dir)"));
+        OPTIONS.put("--viewer-key", new Option("GATEWAY_VIEWER_KEY", "viewer_key", "read-only admin API key (default none)"));
+        OPTIONS.put("--http-port", new Option("GATEWAY_HTTP_PORT", "http_port", "HTTP listener port, HTTP/1.1 and h2c (default 9080)"));
+        OPTIONS.put("--https-port", new Option("GATEWAY_HTTPS_PORT", "https_port", "HTTPS listener port, ALPN h2 and http/1.1 (default 9443)"));
+        OPTIONS.put("--admin-port", new Option("GATEWAY_ADMIN_PORT", "admin_port", "admin API port (default 9180)"));
+        OPTIONS.put("--http-host", new Option("GATEWAY_HTTP_HOST", "http_host", "HTTP listener address (default 0.0.0.0)"));
+        OPTIONS.put("--https-host", new Option("GATEWAY_HTTPS_HOST", "https_host", "HTTPS listener address (default 0.0.0.0)"));
+        OPTIONS.put("--admin-host", new Option("GATEWAY_ADMIN_HOST", "admin_host", "admin API address (default 127.0.0.1)"));
+        OPTIONS.put("--encryption-key-file", new Option("GATEWAY_ENCRYPTION_KEY_FILE", "encryption_key_file", "key for secrets at rest (default <data-dir>.key, generated)"));
+        OPTIONS.put("--dev-admin-loopback-without-key", new Option("GATEWAY_DEV_ADMIN_LOOPBACK_WITHOUT_KEY", "dev_admin_loopback_without_key", "true: loopback callers need no admin key (development only)"));
+    }
+
+    private GatewayMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                System.out.println(help());
+                return;
+            }
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (!OPTIONS.containsKey(name)) {
+                System.err.println("unknown option " + name + "\n\n" + help());
+                System.exit(2);
+            }
+            if (arg.contains("=")) {
+                flags.put(name, arg.substring(arg.indexOf('=') + 1));
+            } else if (i + 1 < args.length) {
+                flags.put(name, args[++i]);
+            } else {
+                System.err.println("option " + name + " needs a value");
+                System.exit(2);
+            }
+        }
+        GatewayConfig config;
+        try {
+            config = config(flags, System::getenv);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Gateway gateway = Gateway.start(config);
+        LOG.info("admin API listening on http://{}:{}/apisix/admin", config.adminHost(), gateway.adminPort());
+        LOG.info("HTTP listening on {}:{} (HTTP/1.1, h2c)", config.httpHost(), gateway.httpPort());
+        LOG.info("HTTPS listening on {}:{} (ALPN h2, http/1.1; certificates by SNI)", config.httpsHost(), gateway.httpsPort());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("stopping");
+            gateway.close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        stopped.await();
+    }
+
+    /** Settings from flags, then the environment, then the config file. */
+    static GatewayConfig config(Map<String, String> flags, Function<String, String> environment) throws IOException {
+        JsonNode file = null;
+        String configPath = value("--config", flags, environment, null);
+        if (configPath != null) {
+            try {
+                file = new ObjectMapper().readTree(Files.readString(Path.of(configPath)));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read config file " + configPath + ": " + e.getMessage());
+            }
+        }
+        GatewayConfig.Builder b = GatewayConfig.builder();
+        String v;
+        if ((v = value("--data-dir", flags, environment, file)) != null) {
+            b.dataDir(Path.of(v));
+        }
+        if ((v = value("--encryption-key-file", flags, environment, file)) != null) {
+            b.encryptionKeyFile(Path.of(v));
+        }
+        b.adminKey(value("--admin-key", flags, environment, file));
+        b.viewerKey(value("--viewer-key", flags, environment, file));
+        if ((v = value("--http-port", flags, environment, file)) != null) {
+            b.httpPort(port(v, "--http-port"));
+        }
+        if ((v = value("--https-port", flags, environment, file)) != null) {
+            b.httpsPort(port(v, "--https-port"));
+        }
+        if ((v = value("--admin-port", flags, environment, file)) != null) {
+            b.adminPort(port(v, "--admin-port"));
+        }
+        if ((v = value("--http-host", flags, environment, file)) != null) {
+            b.httpHost(v);
+        }
+        if ((v = value("--https-host", flags, environment, file)) != null) {
+            b.httpsHost(v);
+        }
+        if ((v = value("--admin-host", flags, environment, file)) != null) {
+            b.adminHost(v);
+        }
+        b.adminLoopbackWithoutKey(Boolean.parseBoolean(value("--dev-admin-loopback-without-key", flags, environment, file)));
+        return b.build();
+    }
+
+    private static String value(String flag, Map<String, String> flags, Function<String, String> environment, JsonNode file) {
+        if (flags.containsKey(flag)) {
+            return flags.get(flag);
+        }
+        Option option = OPTIONS.get(flag);
+        String fromEnv = environment.apply(option.env());
+        if (fromEnv != null && !fromEnv.isEmpty()) {
+            return fromEnv;
+        }
+        JsonNode fromFile = file == null || option.fileKey() == null ? null : file.get(option.fileKey());
+        return fromFile == null || fromFile.isNull() ? null : fromFile.asText();
+    }
+
+    private static int port(String text, String flag) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " (" + text + ") must be a port number");
+        }
+    }
+
+    static String help() {
+        StringBuilder out = new StringBuilder("usage: java -jar gateway.jar [options]\n\n");
+        OPTIONS.forEach((name, o) -> out.append(String.format("  %-34s %s%n  %-34s   env %s%n", name + " VALUE",
+                o.description(), "", o.env())));
+        return out.toString();
+    }
+}
