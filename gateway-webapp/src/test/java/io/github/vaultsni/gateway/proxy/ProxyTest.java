@@ -205,6 +205,56 @@ class ProxyTest {
     }
 
     @Test
+    void https_h2AndHttp11_withSni_areProxied() throws Exception {
+        io.github.vaultsni.vaulttest.TestPki.Issued root = io.github.vaultsni.vaulttest.TestPki.rootCa("ROOTCA", "EC");
+        io.github.vaultsni.vaulttest.TestPki.Issued leaf = root.leaf("EC", "secure.test.com");
+        put("ssls/secure", JSON.createObjectNode().put("sni", "secure.test.com").put("cert", leaf.certificatePem())
+                .put("key", leaf.privateKeyPem()).toString());
+        TestUpstream u = upstream("u");
+        put("routes/ip", "{\"uri\":\"/ip\",\"upstream\":{\"nodes\":{\"" + u.node() + "\":1}}}");
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("root", root.certificate());
+        org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
+        tls.setTrustStore(trust);
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(tls);
+        HttpClient https = new HttpClient(new HttpClientTransportDynamic(connector,
+                new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)),
+                org.eclipse.jetty.client.transport.HttpClientConnectionFactory.HTTP11));
+        https.setSocketAddressResolver((host, port, context, promise) -> {
+            try {
+                promise.succeeded(List.of(new java.net.InetSocketAddress(
+                        java.net.InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
+            } catch (java.net.UnknownHostException e) {
+                promise.failed(e);
+            }
+        });
+        https.start();
+        try {
+            String url = "https://secure.test.com:" + gateway.httpsPort() + "/ip";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            ContentResponse h2 = null;
+            while (h2 == null) {
+                try {
+                    h2 = https.newRequest(url).version(HttpVersion.HTTP_2).timeout(10, TimeUnit.SECONDS).send();
+                } catch (java.util.concurrent.ExecutionException notServedYet) {
+                    assertTrue(System.nanoTime() < deadline, "served within 5 s: " + notServedYet);
+                    Thread.sleep(20);
+                }
+            }
+            assertEquals(200, h2.getStatus(), h2.getContentAsString());
+            assertEquals(HttpVersion.HTTP_2, h2.getVersion());
+            assertEquals("https", json(h2).get("x_forwarded_proto").asText());
+            ContentResponse h1 = https.newRequest(url).version(HttpVersion.HTTP_1_1).timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(200, h1.getStatus());
+            assertEquals(HttpVersion.HTTP_1_1, h1.getVersion());
+        } finally {
+            https.stop();
+        }
+    }
+
+    @Test
     void routeChangedUnderLoad_failsNoRequest() throws Exception {
         TestUpstream a = upstream("a");
         TestUpstream b = upstream("b");
