@@ -14,6 +14,7 @@ import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniConnectors;
+import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniEntryPreference;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
@@ -34,6 +35,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -47,6 +50,7 @@ public final class Gateway implements AutoCloseable {
     private final SecretResolver resolver;
     private final SniCertificates certificates = new SniCertificates();
     private final SniCertificateRegistry registry;
+    private final SniCertificateRegistry clientCertificates;
     private final CertificateConfigApplier applier;
     private final Server server = new Server();
     private final RouteConfigApplier routes;
@@ -63,7 +67,10 @@ public final class Gateway implements AutoCloseable {
                 : SecretCipher.fromKeyFile(config.encryptionKeyFile());
         this.resolver = SecretResolver.builder().clock(clock).build();
         this.registry = new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
-        this.applier = new CertificateConfigApplier(store, cipher, resolver, registry, clock);
+        // Client certificates (upstream mTLS) are built the same way, into an index nothing serves.
+        this.clientCertificates = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
+                SniEntryPreference.newestValid());
+        this.applier = new CertificateConfigApplier(store, cipher, resolver, registry, clientCertificates, clock);
         this.routes = new RouteConfigApplier(store);
         this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(config.dataDir());
 
@@ -94,6 +101,8 @@ public final class Gateway implements AutoCloseable {
         ServletContextHandler proxy = new ServletContextHandler("/");
         proxy.setVirtualHosts(List.of("@http", "@https"));
         proxy.setAttribute(GatewayProxyServlet.ROUTES_ATTRIBUTE, (Supplier<RouteTable>) routes::table);
+        proxy.setAttribute(GatewayProxyServlet.CLIENT_CERTIFICATES_ATTRIBUTE,
+                (Function<String, Optional<SniEntry>>) clientCertificates::entry);
         proxy.addServlet(GatewayProxyServlet.class, "/*");
         server.setHandler(new ContextHandlerCollection(admin, proxy));
     }
@@ -168,6 +177,7 @@ public final class Gateway implements AutoCloseable {
         routes.close();
         applier.close();
         registry.close();
+        clientCertificates.close();
         resolver.close();
         store.close();
     }

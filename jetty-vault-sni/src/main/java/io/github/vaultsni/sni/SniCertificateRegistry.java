@@ -112,6 +112,11 @@ public final class SniCertificateRegistry implements AutoCloseable {
         publish();
     }
 
+    /** The entry built for {@code id}, when it is served (ACTIVE). */
+    public Optional<SniEntry> entry(String id) {
+        return Optional.ofNullable(served.get(id));
+    }
+
     public List<SniEntryStatus> status() {
         return slots.values().stream().map(Slot::status).sorted(Comparator.comparing(SniEntryStatus::id)).toList();
     }

@@ -11,7 +11,7 @@ import java.util.Set;
  * ({@code $secret://...}, {@code $env://...}), resolved when the entry is built.
  *
  * @param id          the entry id
- * @param snis        names as written (normalised here)
+ * @param snis        names as written (normalised here); none: never chosen by SNI, only looked up by id
  * @param cert        the main certificate (chain) PEM or reference
  * @param key         its private key PEM or reference
  * @param certs       more certificates (e.g. an RSA one beside an ECDSA one); may be empty
@@ -29,10 +29,8 @@ public record SniEntrySpec(String id, List<String> snis, String cert, String key
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(cert, "cert");
         Objects.requireNonNull(key, "key");
-        if (snis == null || snis.isEmpty()) {
-            throw new IllegalArgumentException("entry " + id + ": at least one sni is required");
-        }
-        snis = snis.stream().map(SniNames::normalize).distinct().toList();
+        // No names is allowed: such an entry is never chosen by SNI (e.g. a client certificate for upstream mTLS).
+        snis = snis == null ? List.of() : snis.stream().map(SniNames::normalize).distinct().toList();
         certs = certs == null ? List.of() : List.copyOf(certs);
         keys = keys == null ? List.of() : List.copyOf(keys);
         if (certs.size() != keys.size()) {

@@ -25,7 +25,7 @@ import java.util.Set;
 
 /**
  * Applies secret objects and SSL objects from the store's change events to the secret resolver and the
- * certificate registry: the one way configuration reaches what is served, whatever wrote it. It lists what the
+ * certificate registries (server certificates, and client certificates for upstream mTLS): the one way configuration reaches what is served, whatever wrote it. It lists what the
  * store holds, then watches from that revision; applying is idempotent, so a change seen twice does no harm.
  * An object that cannot be applied is logged (never its secrets) and skipped; the others go on.
  */
@@ -36,14 +36,21 @@ public final class CertificateConfigApplier implements AutoCloseable {
     private final SecretCipher cipher;
     private final SecretResolver resolver;
     private final SniCertificateRegistry registry;
+    private final SniCertificateRegistry clientCertificates;
     private final Clock clock;
     private final AutoCloseable watch;
 
+    /**
+     * @param registry           where server SSL objects go (served by SNI)
+     * @param clientCertificates where {@code type: client} SSL objects go (for upstream mTLS; never served)
+     */
     public CertificateConfigApplier(ConfigStore store, SecretCipher cipher, SecretResolver resolver,
-                                    SniCertificateRegistry registry, Clock clock) {
+                                    SniCertificateRegistry registry, SniCertificateRegistry clientCertificates,
+                                    Clock clock) {
         this.cipher = cipher;
         this.resolver = resolver;
         this.registry = registry;
+        this.clientCertificates = clientCertificates;
         this.clock = clock;
         long revision = store.revision();
         store.list(Resource.SECRETS.key("")).forEach(o -> apply(ConfigChange.Type.PUT, o));
@@ -80,14 +87,13 @@ public final class CertificateConfigApplier implements AutoCloseable {
     private void applySsl(ConfigChange.Type type, String id, StoredObject object) {
         if (type == ConfigChange.Type.DELETE) {
             registry.remove(id);
+            clientCertificates.remove(id);
             return;
         }
         ObjectNode ssl = read(Resource.SSLS, object);
-        if ("client".equals(ssl.path("type").asText("server"))) {
-            registry.remove(id);  // client certificates are for upstream mTLS, not served by SNI
-            return;
-        }
-        registry.put(spec(id, ssl));
+        boolean client = "client".equals(ssl.path("type").asText("server"));
+        (client ? registry : clientCertificates).remove(id);
+        (client ? clientCertificates : registry).put(spec(id, ssl));
     }
 
     /** An SSL object as the registry takes it. */

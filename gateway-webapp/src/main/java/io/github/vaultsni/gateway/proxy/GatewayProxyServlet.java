@@ -4,6 +4,7 @@ import io.github.vaultsni.gateway.route.Route;
 import io.github.vaultsni.gateway.route.RouteTable;
 import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.gateway.route.UpstreamNode;
+import io.github.vaultsni.sni.SniEntry;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
@@ -21,6 +22,8 @@ import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -37,10 +40,13 @@ import java.util.function.Supplier;
  */
 public class GatewayProxyServlet extends AsyncProxyServlet {
     public static final String ROUTES_ATTRIBUTE = "io.github.vaultsni.gateway.proxy.Routes";
+    /** A {@code Function<String, Optional<SniEntry>>}: client SSL objects by id, for upstream mTLS. Optional. */
+    public static final String CLIENT_CERTIFICATES_ATTRIBUTE = "io.github.vaultsni.gateway.proxy.ClientCertificates";
     private static final String EXCHANGE = ProxyExchange.class.getName();
     private static final String REFUSAL = GatewayProxyServlet.class.getName() + ".refusal";
 
     private transient Supplier<RouteTable> routes;
+    private transient UpstreamClients clients;
 
     @Override
     @SuppressWarnings("unchecked")
@@ -50,15 +56,36 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         if (routes == null) {
             throw new ServletException("GatewayProxyServlet needs servlet context attribute " + ROUTES_ATTRIBUTE);
         }
+        Object certificates = getServletContext().getAttribute(CLIENT_CERTIFICATES_ATTRIBUTE);
+        clients = new UpstreamClients(getHttpClient(), this::newHttpClient,
+                certificates != null ? (Function<String, Optional<SniEntry>>) certificates : id -> Optional.empty());
     }
 
-    /** One client for every upstream: pooled, no redirects followed, TLS to upstreams not verified by default. */
+    @Override
+    public void destroy() {
+        if (clients != null) {
+            clients.close();
+        }
+        super.destroy();
+    }
+
+    /** The shared client: pooled, no redirects followed, TLS to upstreams not verified (APISIX's default). */
     @Override
     protected HttpClient newHttpClient(ClientConnector clientConnector) {
-        SslContextFactory.Client tls = new SslContextFactory.Client(true);
-        tls.setEndpointIdentificationAlgorithm(null);
-        clientConnector.setSslContextFactory(tls);
-        HttpClient client = super.newHttpClient(clientConnector);
+        clientConnector.setSslContextFactory(new UnverifiedUpstreamTls());
+        return tuned(super.newHttpClient(clientConnector));
+    }
+
+    /** Another client like the shared one, with its own TLS settings (verification, a client certificate). */
+    private HttpClient newHttpClient(SslContextFactory.Client tls) {
+        ClientConnector connector = newClientConnector();
+        connector.setSslContextFactory(tls);
+        HttpClient client = tuned(super.newHttpClient(connector));
+        client.setExecutor(getHttpClient().getExecutor());
+        return client;
+    }
+
+    private static HttpClient tuned(HttpClient client) {
         client.setFollowRedirects(false);
         client.setMaxConnectionsPerDestination(1024);
         return client;
@@ -74,6 +101,14 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
             return null;
         }
         ProxyExchange exchange = new ProxyExchange(route, hashKey(clientToProxyRequest, route.upstream()));
+        Optional<HttpClient> client = clients.forUpstream(route.upstream());
+        if (client.isEmpty()) {
+            _log.warn("route {}: client certificate {} for the upstream is not available", route.id(),
+                    route.upstream().clientCertId());
+            clientToProxyRequest.setAttribute(REFUSAL, 502);
+            return null;
+        }
+        exchange.client = client.get();
         UpstreamNode node = exchange.nextNode();
         if (node == null) {
             clientToProxyRequest.setAttribute(REFUSAL, 502);
@@ -87,6 +122,14 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onProxyRewriteFailed(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse) {
         Object status = clientToProxyRequest.getAttribute(REFUSAL);
         writeError(proxyToClientResponse, status instanceof Integer s ? s : 502);
+    }
+
+    /** Proxy-to-server: made with the upstream's client (TLS verification, client certificate). */
+    @Override
+    protected Request newProxyRequest(HttpServletRequest clientToProxyRequest, String target) {
+        return exchange(clientToProxyRequest).client.newRequest(target)
+                .method(clientToProxyRequest.getMethod())
+                .attribute(CLIENT_REQUEST_ATTRIBUTE, clientToProxyRequest);
     }
 
     /**
@@ -161,7 +204,19 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
                 return;
             }
         }
+        if (exchange != null && exchange.node() != null) {
+            _log.info("route {}: upstream {} failed for {} {}: {}", exchange.route.id(), exchange.node().authority(),
+                    clientToProxyRequest.getMethod(), clientToProxyRequest.getRequestURI(), rootCause(failure));
+        }
         super.onProxyResponseFailure(clientToProxyRequest, proxyToClientResponse, serverToProxyResponse, failure);
+    }
+
+    private static String rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 
     /** Proxy-to-client error: APISIX-style JSON instead of the container's error page. */

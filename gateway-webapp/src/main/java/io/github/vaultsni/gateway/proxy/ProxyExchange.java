@@ -3,17 +3,20 @@ package io.github.vaultsni.gateway.proxy;
 import io.github.vaultsni.gateway.route.Route;
 import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.gateway.route.UpstreamNode;
+import org.eclipse.jetty.client.HttpClient;
 
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Everything one proxied request carries between the servlet's callbacks: the route it matched, the node of the
- * current attempt, the nodes that failed, and how many attempts were made.
+ * Everything one proxied request carries between the servlet's callbacks: the route it matched, the client for
+ * its upstream, the node of the current attempt, the nodes that failed, and how many attempts were made.
  */
 final class ProxyExchange {
     final Route route;
     final String hashKey;
+    /** The client for this upstream (its TLS settings), chosen once per request. */
+    HttpClient client;
     private final Set<UpstreamNode> failed = new HashSet<>();
     private UpstreamNode node;
     private int attempts;

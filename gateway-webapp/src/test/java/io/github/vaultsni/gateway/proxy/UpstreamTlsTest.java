@@ -1,0 +1,158 @@
+package io.github.vaultsni.gateway.proxy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vaultsni.gateway.Gateway;
+import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.admin.AdminTestClient;
+import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.vaulttest.TestPki.Issued;
+import io.github.vaultsni.vaulttest.VaultHttp;
+import io.github.vaultsni.vaulttest.VaultTestServer;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Upstreams over TLS: verification on and off, and upstream mTLS with a client certificate kept in Vault. */
+class UpstreamTlsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "upstream-tls-admin-key";
+
+    @TempDir
+    Path dir;
+    private Gateway gateway;
+    private AdminTestClient admin;
+    private HttpClient http;
+    private Server upstream;
+    private VaultTestServer vault;
+    private Issued clientCa;
+
+    @BeforeEach
+    void start() throws Exception {
+        Issued serverCa = TestPki.rootCa("Upstream CA", "EC");
+        Issued upstreamCert = serverCa.leaf("EC", "localhost");
+        clientCa = TestPki.rootCa("Client CA", "EC");
+        upstream = new Server();
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStore(keyStore(upstreamCert));
+        tls.setKeyStorePassword("x");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("client-ca", clientCa.certificate());
+        tls.setTrustStore(trust);
+        tls.setWantClientAuth(true);
+        HttpConfiguration config = new HttpConfiguration();
+        config.addCustomizer(new SecureRequestCustomizer(false));
+        ServerConnector connector = new ServerConnector(upstream, new SslConnectionFactory(tls, "http/1.1"),
+                new HttpConnectionFactory(config));
+        connector.setHost("127.0.0.1");
+        upstream.addConnector(connector);
+        upstream.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                EndPoint.SslSessionData ssl = (EndPoint.SslSessionData) request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+                X509Certificate[] peer = ssl == null ? null : ssl.peerCertificates();
+                Content.Sink.write(response, true, peer == null || peer.length == 0 ? "anonymous"
+                        : peer[0].getSubjectX500Principal().getName(), callback);
+                return true;
+            }
+        });
+        upstream.start();
+        vault = VaultTestServer.builder().rootToken("root").start();
+        gateway = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(KEY).adminPort(0)
+                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).build());
+        admin = new AdminTestClient(gateway.adminPort(), KEY);
+        http = new HttpClient();
+        http.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        http.stop();
+        gateway.close();
+        upstream.stop();
+        vault.close();
+    }
+
+    private static KeyStore keyStore(Issued issued) throws Exception {
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("k", issued.keys().getPrivate(), "x".toCharArray(), issued.chain().toArray(X509Certificate[]::new));
+        return keys;
+    }
+
+    private int upstreamPort() {
+        return ((ServerConnector) upstream.getConnectors()[0]).getLocalPort();
+    }
+
+    private void put(String path, String body) {
+        AdminTestClient.Answer a = admin.call("PUT", path, body);
+        assertTrue(a.status() == 200 || a.status() == 201, a::toString);
+    }
+
+    private ContentResponse get(String path) throws Exception {
+        return http.newRequest("http://127.0.0.1:" + gateway.httpPort() + path).timeout(10, TimeUnit.SECONDS).send();
+    }
+
+    private String route(String uri, String tls) {
+        return "{\"uri\":\"" + uri + "\",\"upstream\":{\"scheme\":\"https\",\"nodes\":{\"127.0.0.1:" + upstreamPort()
+                + "\":1}" + (tls == null ? "" : ",\"tls\":" + tls) + "}}";
+    }
+
+    @Test
+    void httpsUpstream_unverifiedByDefault_verifiedRefusesAnUntrustedCertificate() throws Exception {
+        put("routes/plain", route("/plain", null));
+        put("routes/verified", route("/verified", "{\"verify\":true}"));
+        ContentResponse plain = get("/plain");
+        assertEquals(200, plain.getStatus(), plain.getContentAsString());
+        assertEquals("anonymous", plain.getContentAsString());
+        ContentResponse verified = get("/verified");
+        assertEquals(502, verified.getStatus());
+        assertEquals("{\"error_msg\":\"502 Bad Gateway\"}", verified.getContentAsString());
+    }
+
+    @Test
+    void upstreamMtls_withClientCertificateFromVault() throws Exception {
+        Issued client = clientCa.leaf("EC", "gateway-client");
+        VaultHttp vaultHttp = new VaultHttp(vault.address());
+        vaultHttp.enableKv("root", "kv", 1);
+        vaultHttp.putSecret("root", 1, "kv", "apisix/client", Map.of("crt", client.certificatePem(), "key", client.privateKeyPem()));
+        put("secrets/vault/v", "{\"uri\":\"" + vault.address() + "\",\"prefix\":\"kv/apisix\",\"token\":\"root\"}");
+        put("ssls/client", "{\"type\":\"client\",\"cert\":\"$secret://vault/v/client/crt\",\"key\":\"$secret://vault/v/client/key\"}");
+        put("routes/mtls", route("/mtls", "{\"client_cert_id\":\"client\"}"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        ContentResponse response = get("/mtls");
+        while (response.getStatus() == 502 && System.nanoTime() < deadline) {
+            Thread.sleep(20);  // the client certificate is being fetched from Vault
+            response = get("/mtls");
+        }
+        assertEquals(200, response.getStatus(), response.getContentAsString());
+        assertEquals("CN=gateway-client", response.getContentAsString());
+        assertEquals(List.of("CN=gateway-client"), List.of(get("/mtls").getContentAsString()));
+    }
+}
