@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * One gateway: the configuration store; the secret resolver, certificate registry and route table fed from it;
@@ -101,6 +102,8 @@ public final class Gateway implements AutoCloseable {
         ServletContextHandler proxy = new ServletContextHandler("/");
         proxy.setVirtualHosts(List.of("@http", "@https"));
         proxy.setAttribute(GatewayProxyServlet.ROUTES_ATTRIBUTE, (Supplier<RouteTable>) routes::table);
+        proxy.setAttribute(GatewayProxyServlet.CERTIFICATES_ATTRIBUTE, certificates);
+        proxy.setAttribute(GatewayProxyServlet.SKIP_MTLS_ATTRIBUTE, (Function<String, List<Pattern>>) applier::skipMtlsUris);
         proxy.setAttribute(GatewayProxyServlet.CLIENT_CERTIFICATES_ATTRIBUTE,
                 (Function<String, Optional<SniEntry>>) clientCertificates::entry);
         proxy.addServlet(GatewayProxyServlet.class, "/*");

@@ -169,7 +169,8 @@ public final class SniCertificateRegistry implements AutoCloseable {
         }
         List<X509Certificate> clientCa = spec.clientCa() == null ? List.of()
                 : Pem.decodeCertificates(source(spec, spec.clientCa(), "client.ca"), resolved.get(spec.clientCa()));
-        return new SniEntry(spec.id(), spec.snis(), keys, true, spec.protocols(), clientCa, spec.clientDepth(), generation);
+        return new SniEntry(spec.id(), spec.snis(), keys, true, spec.protocols(), clientCa, spec.clientDepth(),
+                spec.clientCertificateOptional(), generation);
     }
 
     private static CertifiedKey pair(SniEntrySpec spec, Map<String, String> resolved, String cert, String certField,

@@ -9,7 +9,8 @@ import javax.net.ssl.SSLSession;
 /**
  * Closes a connection whose entry verifies clients but whose client sent no certificate. JSSE fixes the
  * client-auth mode before it reads the SNI, so the factory only asks for ("wants") certificates; this listener,
- * run by Jetty right after the handshake, enforces "needs" per entry. Added to the connector as a bean.
+ * run by Jetty right after the handshake, enforces "needs" per entry (unless the entry makes the certificate
+ * optional, leaving the decision to the HTTP layer). Added to the connector as a bean.
  */
 public final class SniClientCertificateCheck implements SslHandshakeListener {
     private final SniCertificates certificates;
@@ -23,7 +24,7 @@ public final class SniClientCertificateCheck implements SslHandshakeListener {
         SSLSession session = event.getSSLEngine().getSession();
         String name = SniHandshakes.requestedName(session);
         SniEntry entry = certificates.current().lookup(name);
-        if (entry == null || !entry.verifiesClients()) {
+        if (entry == null || !entry.verifiesClients() || entry.clientCertificateOptional()) {
             return;
         }
         try {

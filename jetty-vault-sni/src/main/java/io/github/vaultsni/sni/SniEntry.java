@@ -20,11 +20,14 @@ import java.util.Set;
  * @param clientCa     CA certificates client certificates must chain to; empty: no client certificates
  * @param clientDepth  the longest client chain accepted, counting the client certificate (APISIX's depth, 1 =
  *                     issued directly by a CA in {@code clientCa})
+ * @param clientCertificateOptional with {@code clientCa}: a client may connect without a certificate (the
+ *                     HTTP layer then decides per request, as APISIX's {@code skip_mtls_uri_regex} does)
  * @param generation   distinguishes rebuilds of the same id, so a handshake in flight during a swap still finds
  *                     the key it chose
  */
 public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, boolean enabled, Set<String> protocols,
-                       List<X509Certificate> clientCa, int clientDepth, long generation) {
+                       List<X509Certificate> clientCa, int clientDepth, boolean clientCertificateOptional,
+                       long generation) {
 
     private static final Set<String> PROTOCOLS = Set.of("TLSv1.1", "TLSv1.2", "TLSv1.3");
 
@@ -58,7 +61,7 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
 
     /** An enabled entry with default options: any protocol, no client certificates. */
     public static SniEntry of(String id, List<String> snis, List<CertifiedKey> keys) {
-        return new SniEntry(id, snis, keys, true, Set.of(), List.of(), 1, 0);
+        return new SniEntry(id, snis, keys, true, Set.of(), List.of(), 1, false, 0);
     }
 
     /** The key for a JSSE key type ({@code RSA}, {@code EC}, {@code EdDSA}), or null. */

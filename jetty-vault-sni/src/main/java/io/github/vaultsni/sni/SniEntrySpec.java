@@ -20,10 +20,12 @@ import java.util.Set;
  * @param protocols   allowed TLS versions; empty: any the connector allows
  * @param clientCa    CA PEM or reference for client certificates, or null
  * @param clientDepth the longest client chain accepted, counting the client certificate (APISIX default 1)
+ * @param clientCertificateOptional with {@code clientCa}: connections without a client certificate are let
+ *                    through, for the HTTP layer to decide per request
  */
 public record SniEntrySpec(String id, List<String> snis, String cert, String key, List<String> certs,
                            List<String> keys, boolean enabled, Set<String> protocols, String clientCa,
-                           int clientDepth) {
+                           int clientDepth, boolean clientCertificateOptional) {
 
     public SniEntrySpec {
         Objects.requireNonNull(id, "id");
@@ -44,7 +46,7 @@ public record SniEntrySpec(String id, List<String> snis, String cert, String key
 
     /** An enabled entry with one certificate and key, any protocol, no client certificates. */
     public static SniEntrySpec of(String id, List<String> snis, String cert, String key) {
-        return new SniEntrySpec(id, snis, cert, key, List.of(), List.of(), true, Set.of(), null, 1);
+        return new SniEntrySpec(id, snis, cert, key, List.of(), List.of(), true, Set.of(), null, 1, false);
     }
 
     /** Every value that is or may be a reference: cert, key, certs, keys, clientCa. */

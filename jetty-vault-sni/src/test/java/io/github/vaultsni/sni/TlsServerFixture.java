@@ -85,7 +85,7 @@ final class TlsServerFixture implements AutoCloseable {
     static SniEntry entry(String id, List<String> snis, Set<String> protocols, List<X509Certificate> clientCa,
                           TestPki.Issued... leaves) {
         return new SniEntry(id, snis.stream().map(SniNames::normalize).toList(),
-                java.util.Arrays.stream(leaves).map(TlsServerFixture::certifiedKey).toList(), true, protocols, clientCa, 1, 0);
+                java.util.Arrays.stream(leaves).map(TlsServerFixture::certifiedKey).toList(), true, protocols, clientCa, 1, false, 0);
     }
 
     /** A JDK client context trusting {@code root} and, if given, presenting {@code clientCertificate}. */

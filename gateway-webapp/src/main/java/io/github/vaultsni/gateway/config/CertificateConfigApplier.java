@@ -21,7 +21,10 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Applies secret objects and SSL objects from the store's change events to the secret resolver and the
@@ -38,6 +41,7 @@ public final class CertificateConfigApplier implements AutoCloseable {
     private final SniCertificateRegistry registry;
     private final SniCertificateRegistry clientCertificates;
     private final Clock clock;
+    private final Map<String, List<Pattern>> skipMtlsUris = new ConcurrentHashMap<>();
     private final AutoCloseable watch;
 
     /**
@@ -88,9 +92,13 @@ public final class CertificateConfigApplier implements AutoCloseable {
         if (type == ConfigChange.Type.DELETE) {
             registry.remove(id);
             clientCertificates.remove(id);
+            skipMtlsUris.remove(id);
             return;
         }
         ObjectNode ssl = read(Resource.SSLS, object);
+        List<Pattern> skip = new ArrayList<>();
+        ssl.path("client").path("skip_mtls_uri_regex").forEach(r -> skip.add(Pattern.compile(r.asText())));
+        skipMtlsUris.put(id, List.copyOf(skip));
         boolean client = "client".equals(ssl.path("type").asText("server"));
         (client ? registry : clientCertificates).remove(id);
         (client ? clientCertificates : registry).put(spec(id, ssl));
@@ -108,7 +116,13 @@ public final class CertificateConfigApplier implements AutoCloseable {
         JsonNode client = ssl.path("client");
         return new SniEntrySpec(id, snis, ssl.get("cert").asText(), ssl.get("key").asText(), texts(ssl.path("certs")),
                 texts(ssl.path("keys")), ssl.path("status").asInt(1) != 0, protocols,
-                client.hasNonNull("ca") ? client.get("ca").asText() : null, client.path("depth").asInt(1));
+                client.hasNonNull("ca") ? client.get("ca").asText() : null, Math.max(1, client.path("depth").asInt(1)),
+                client.path("skip_mtls_uri_regex").size() > 0);
+    }
+
+    /** The {@code client.skip_mtls_uri_regex} patterns of an SSL object (empty when none). */
+    public List<Pattern> skipMtlsUris(String sslId) {
+        return skipMtlsUris.getOrDefault(sslId, List.of());
     }
 
     private static List<String> texts(JsonNode array) {

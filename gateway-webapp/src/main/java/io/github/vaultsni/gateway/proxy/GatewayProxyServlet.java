@@ -4,6 +4,7 @@ import io.github.vaultsni.gateway.route.Route;
 import io.github.vaultsni.gateway.route.RouteTable;
 import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.gateway.route.UpstreamNode;
+import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniEntry;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Cookie;
@@ -14,6 +15,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee11.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
@@ -22,9 +24,11 @@ import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Proxies each request to the upstream of the route it matches, with Jetty's asynchronous proxy servlet
@@ -40,13 +44,20 @@ import java.util.function.Supplier;
  */
 public class GatewayProxyServlet extends AsyncProxyServlet {
     public static final String ROUTES_ATTRIBUTE = "io.github.vaultsni.gateway.proxy.Routes";
+    /** The {@link SniCertificates} served on HTTPS, for the client-certificate rules. Optional. */
+    public static final String CERTIFICATES_ATTRIBUTE = "io.github.vaultsni.gateway.proxy.Certificates";
+    /** A {@code Function<String, List<Pattern>>}: an SSL object's {@code skip_mtls_uri_regex}. Optional. */
+    public static final String SKIP_MTLS_ATTRIBUTE = "io.github.vaultsni.gateway.proxy.SkipMtls";
     /** A {@code Function<String, Optional<SniEntry>>}: client SSL objects by id, for upstream mTLS. Optional. */
     public static final String CLIENT_CERTIFICATES_ATTRIBUTE = "io.github.vaultsni.gateway.proxy.ClientCertificates";
     private static final String EXCHANGE = ProxyExchange.class.getName();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final String REFUSAL = GatewayProxyServlet.class.getName() + ".refusal";
+    private static final String REFUSAL_MESSAGE = GatewayProxyServlet.class.getName() + ".refusalMessage";
 
     private transient Supplier<RouteTable> routes;
     private transient UpstreamClients clients;
+    private transient MtlsPolicy mtls;
 
     @Override
     @SuppressWarnings("unchecked")
@@ -59,6 +70,10 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         Object certificates = getServletContext().getAttribute(CLIENT_CERTIFICATES_ATTRIBUTE);
         clients = new UpstreamClients(getHttpClient(), this::newHttpClient,
                 certificates != null ? (Function<String, Optional<SniEntry>>) certificates : id -> Optional.empty());
+        Object served = getServletContext().getAttribute(CERTIFICATES_ATTRIBUTE);
+        Object skip = getServletContext().getAttribute(SKIP_MTLS_ATTRIBUTE);
+        mtls = served == null ? null : new MtlsPolicy((SniCertificates) served,
+                skip != null ? (Function<String, List<Pattern>>) skip : id -> List.of());
     }
 
     @Override
@@ -95,6 +110,12 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected String rewriteTarget(HttpServletRequest clientToProxyRequest) {
         String host = hostOf(clientToProxyRequest);
+        Optional<String> mtlsRefusal = mtlsRefusal(clientToProxyRequest, host);
+        if (mtlsRefusal.isPresent()) {
+            clientToProxyRequest.setAttribute(REFUSAL, 400);
+            clientToProxyRequest.setAttribute(REFUSAL_MESSAGE, mtlsRefusal.get());
+            return null;
+        }
         Route route = routes.get().match(host, clientToProxyRequest.getMethod(), clientToProxyRequest.getRequestURI());
         if (route == null) {
             clientToProxyRequest.setAttribute(REFUSAL, 404);
@@ -118,10 +139,22 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         return target(clientToProxyRequest, route.upstream(), node);
     }
 
+    /** The client-certificate rules, for HTTPS requests when the gateway gave the certificates. */
+    private Optional<String> mtlsRefusal(HttpServletRequest request, String host) {
+        if (mtls == null || !request.isSecure()
+                || !(request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl)) {
+            return Optional.empty();
+        }
+        Object sni = ssl.sslSession() == null ? null : ssl.sslSession().getValue(SslContextFactory.Server.SNI_HOST);
+        boolean hasCertificate = ssl.peerCertificates() != null && ssl.peerCertificates().length > 0;
+        return mtls.refusal(sni instanceof String s ? s : null, host, hasCertificate, request.getRequestURI());
+    }
+
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse) {
         Object status = clientToProxyRequest.getAttribute(REFUSAL);
-        writeError(proxyToClientResponse, status instanceof Integer s ? s : 502);
+        Object message = clientToProxyRequest.getAttribute(REFUSAL_MESSAGE);
+        writeError(proxyToClientResponse, status instanceof Integer s ? s : 502, message instanceof String m ? m : null);
     }
 
     /** Proxy-to-server: made with the upstream's client (TLS verification, client certificate). */
@@ -226,7 +259,7 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         try {
             if (!proxyToClientResponse.isCommitted()) {
                 proxyToClientResponse.resetBuffer();
-                writeError(proxyToClientResponse, status);
+                writeError(proxyToClientResponse, status, null);
             }
         } finally {
             if (clientToProxyRequest.isAsyncStarted()) {
@@ -235,15 +268,15 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
-    private static void writeError(HttpServletResponse response, int status) {
-        String message = switch (status) {
+    private static void writeError(HttpServletResponse response, int status, String detail) {
+        String message = detail != null ? detail : switch (status) {
             case 404 -> "404 Route Not Found";
             case 504 -> "504 Gateway Timeout";
             default -> status + " Bad Gateway";
         };
         response.setStatus(status);
         response.setContentType("application/json");
-        byte[] body = ("{\"error_msg\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = JSON.createObjectNode().put("error_msg", message).toString().getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         try {
             response.getOutputStream().write(body);
