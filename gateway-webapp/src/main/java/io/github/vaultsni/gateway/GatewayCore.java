@@ -1,0 +1,131 @@
+package io.github.vaultsni.gateway;
+
+import io.github.vaultsni.gateway.admin.AdminAccess;
+import io.github.vaultsni.gateway.admin.AdminApi;
+import io.github.vaultsni.gateway.admin.AdminServlet;
+import io.github.vaultsni.gateway.config.CertificateConfigApplier;
+import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
+import io.github.vaultsni.gateway.route.RouteConfigApplier;
+import io.github.vaultsni.gateway.route.RouteTable;
+import io.github.vaultsni.gateway.store.ConfigStore;
+import io.github.vaultsni.gateway.store.FileConfigStore;
+import io.github.vaultsni.gateway.store.SecretCipher;
+import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.sni.SniCertificates;
+import io.github.vaultsni.sni.SniEntry;
+import io.github.vaultsni.sni.SniEntryPreference;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway without its listeners: the configuration store; the secret resolver, the certificate registries
+ * and the route table fed from the store's events; the admin API. The embedded {@link Gateway} and the WAR's
+ * {@code GatewayWebappListener} both build one and hand its parts to the servlets through context attributes,
+ * so every deployment runs the same code.
+ */
+public final class GatewayCore implements AutoCloseable {
+    private final ConfigStore store;
+    private final SecretResolver resolver;
+    private final SniCertificates certificates;
+    private final SniCertificateRegistry registry;
+    private final SniCertificateRegistry clientCertificates;
+    private final CertificateConfigApplier applier;
+    private final RouteConfigApplier routes;
+    private final AdminApi adminApi;
+    private final AdminAccess adminAccess;
+    private final String adminKey;
+
+    /**
+     * @param certificates where served certificates are published: the gateway's own, or (in a jetty-base) the
+     *                     one the {@code vault-sni} module's connector serves from
+     */
+    public GatewayCore(GatewayConfig config, SniCertificates certificates) {
+        Clock clock = Clock.systemUTC();
+        this.certificates = certificates;
+        this.store = FileConfigStore.open(config.dataDir());
+        SecretCipher cipher = config.encryptionKey() != null ? SecretCipher.fromBase64(config.encryptionKey())
+                : SecretCipher.fromKeyFile(config.encryptionKeyFile());
+        this.resolver = SecretResolver.builder().clock(clock).build();
+        this.registry = new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
+        // Client certificates (upstream mTLS) are built the same way, into an index nothing serves.
+        this.clientCertificates = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
+                SniEntryPreference.newestValid());
+        this.applier = new CertificateConfigApplier(store, cipher, resolver, registry, clientCertificates, clock);
+        this.routes = new RouteConfigApplier(store);
+        this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(config.dataDir());
+        this.adminApi = new AdminApi(store, cipher, clock, registry::status);
+        this.adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
+    }
+
+    /** The attributes {@link AdminServlet} reads. */
+    public void adminAttributes(BiConsumer<String, Object> setAttribute) {
+        setAttribute.accept(AdminServlet.API_ATTRIBUTE, adminApi);
+        setAttribute.accept(AdminServlet.ACCESS_ATTRIBUTE, adminAccess);
+    }
+
+    /** The attributes {@link GatewayProxyServlet} reads. */
+    public void proxyAttributes(BiConsumer<String, Object> setAttribute) {
+        setAttribute.accept(GatewayProxyServlet.ROUTES_ATTRIBUTE, (Supplier<RouteTable>) routes::table);
+        setAttribute.accept(GatewayProxyServlet.CERTIFICATES_ATTRIBUTE, certificates);
+        setAttribute.accept(GatewayProxyServlet.SKIP_MTLS_ATTRIBUTE, (Function<String, List<Pattern>>) applier::skipMtlsUris);
+        setAttribute.accept(GatewayProxyServlet.CLIENT_CERTIFICATES_ATTRIBUTE,
+                (Function<String, Optional<SniEntry>>) clientCertificates::entry);
+    }
+
+    public String adminKey() {
+        return adminKey;
+    }
+
+    public SniCertificateRegistry registry() {
+        return registry;
+    }
+
+    /** The admin key kept in the data directory, or a new one stored there and printed once on the console. */
+    private static String storedOrGeneratedAdminKey(Path dataDir) {
+        Path file = dataDir.resolve("admin.key");
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file, StandardCharsets.US_ASCII).trim();
+            }
+            byte[] random = new byte[16];
+            new SecureRandom().nextBytes(random);
+            String key = HexFormat.of().formatHex(random);
+            Files.writeString(file, key + "\n", StandardCharsets.US_ASCII);
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // The directory's ACL applies.
+            }
+            // Printed once, on the console only (never to the log): the operator needs it to call the admin API.
+            System.out.println("Generated admin API key (stored in " + file + "): " + key);
+            return key;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the admin key file " + file, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        routes.close();
+        applier.close();
+        registry.close();
+        clientCertificates.close();
+        resolver.close();
+        store.close();
+    }
+}

@@ -1,0 +1,70 @@
+package io.github.vaultsni.gateway.webapp;
+
+import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.GatewayCore;
+import io.github.vaultsni.gateway.admin.AdminServlet;
+import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
+import io.github.vaultsni.sni.SniCertificates;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
+
+import java.nio.file.Path;
+
+/**
+ * Boots the gateway inside a servlet container ({@code gateway.war}): a {@link GatewayCore}, the admin API at
+ * {@code /apisix/admin/*} and the proxy for everything else, the same servlets the embedded gateway runs.
+ *
+ * <p>Settings, each a context init-param or else a system property of the same name: {@code gateway.dataDir}
+ * (default {@code gateway-data}, relative to the working directory), {@code gateway.adminKey} (default:
+ * generated, stored in the data directory, printed once), {@code gateway.viewerKey},
+ * {@code gateway.encryptionKeyFile} (default {@code <dataDir>.key}).
+ *
+ * <p>Certificates are published to the {@link SniCertificates} found in the context attribute named after that
+ * class (a jetty-base's {@code vault-sni} module shares one, so its HTTPS connector serves the SSL objects);
+ * without one they are built but served by nothing. In a WAR the admin API is on every connector of the
+ * container, so its key is always required.
+ */
+public final class GatewayWebappListener implements ServletContextListener {
+    public static final String CERTIFICATES_ATTRIBUTE = SniCertificates.class.getName();
+
+    private GatewayCore core;
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        ServletContext context = event.getServletContext();
+        GatewayConfig.Builder config = GatewayConfig.builder()
+                .dataDir(Path.of(setting(context, "gateway.dataDir", "gateway-data")))
+                .adminKey(setting(context, "gateway.adminKey", null))
+                .viewerKey(setting(context, "gateway.viewerKey", null));
+        String keyFile = setting(context, "gateway.encryptionKeyFile", null);
+        if (keyFile != null) {
+            config.encryptionKeyFile(Path.of(keyFile));
+        }
+        Object shared = context.getAttribute(CERTIFICATES_ATTRIBUTE);
+        core = new GatewayCore(config.build(), shared instanceof SniCertificates s ? s : new SniCertificates());
+        core.adminAttributes(context::setAttribute);
+        core.proxyAttributes(context::setAttribute);
+        context.addServlet("admin", AdminServlet.class).addMapping("/apisix/admin/*");
+        ServletRegistration.Dynamic proxy = context.addServlet("proxy", GatewayProxyServlet.class);
+        proxy.setAsyncSupported(true);
+        proxy.addMapping("/*");
+        context.log("gateway started: data in " + config.build().dataDir().toAbsolutePath());
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        if (core != null) {
+            core.close();
+        }
+    }
+
+    private static String setting(ServletContext context, String name, String fallback) {
+        String value = context.getInitParameter(name);
+        if (value == null) {
+            value = System.getProperty(name);
+        }
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}

@@ -1,0 +1,76 @@
+package io.github.vaultsni.gateway;
+
+import com.sun.net.httpserver.HttpServer;
+import org.eclipse.jetty.ee11.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code target/gateway.war} deployed into a Jetty 12 ee11 server (a {@link WebAppContext}, with Jetty's default
+ * class hiding): the admin API stores a route and the proxy serves it.
+ */
+class GatewayWarIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void war_servesTheAdminApiAndProxies() throws Exception {
+        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        upstream.createContext("/ip", exchange -> {
+            byte[] body = "{\"origin\":\"127.0.0.1\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        WebAppContext webapp = new WebAppContext();
+        webapp.setWar(Path.of("target", "gateway.war").toAbsolutePath().toString());
+        webapp.setContextPath("/");
+        webapp.setInitParameter("gateway.dataDir", dir.resolve("data").toString());
+        webapp.setInitParameter("gateway.adminKey", "war-admin-key");
+        webapp.setThrowUnavailableOnStartupException(true);
+        server.setHandler(webapp);
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + connector.getLocalPort();
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(base + "/apisix/admin/routes/ip"))
+                    .header("X-API-KEY", "war-admin-key").PUT(HttpRequest.BodyPublishers.ofString(
+                            "{\"uri\":\"/ip\",\"upstream\":{\"nodes\":{\"127.0.0.1:" + upstream.getAddress().getPort() + "\":1}}}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, put.statusCode(), put.body());
+            HttpResponse<String> noKey = http.send(HttpRequest.newBuilder(URI.create(base + "/apisix/admin/routes")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, noKey.statusCode());
+            HttpResponse<String> proxied = http.send(HttpRequest.newBuilder(URI.create(base + "/ip")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, proxied.statusCode(), proxied.body());
+            assertTrue(proxied.body().contains("\"origin\""), proxied.body());
+            HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/none")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, missing.statusCode());
+            assertEquals("{\"error_msg\":\"404 Route Not Found\"}", missing.body());
+        } finally {
+            server.stop();
+            upstream.stop(0);
+        }
+    }
+}
