@@ -109,9 +109,47 @@ class AdminApiTest {
         assertEquals("ACTIVE", status.json().get("state").asText(), status::toString);
         assertEquals("[\"test.com\"]", status.json().get("sans").toString());
 
-        AdminTestClient.Answer route = admin.call("PUT", "routes", """
-                {"id": "quickstart-client-ip", "uri": "/ip", "upstream": {"nodes": {"httpbin.org:80": 1}, "type": "roundrobin"}}""");
-        assertEquals(201, route.status(), route::toString);
+        try (io.github.vaultsni.gateway.proxy.TestUpstream httpbin = new io.github.vaultsni.gateway.proxy.TestUpstream("httpbin")) {
+            AdminTestClient.Answer route = admin.call("PUT", "routes", """
+                    {"id": "quickstart-client-ip", "uri": "/ip", "upstream": {"nodes": {"%s": 1}, "type": "roundrobin"}}"""
+                    .formatted(httpbin.node()));
+            assertEquals(201, route.status(), route::toString);
+            String body = httpsGet("test.com", "/ip");
+            assertTrue(body.startsWith("{\"upstream\":\"httpbin\",\"path\":\"/ip\""), body);
+        }
+    }
+
+    /** GET over HTTPS and h2 (ALPN) with this SNI and Host, through the gateway's HTTPS listener: the body. */
+    private String httpsGet(String host, String path) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("root", root.certificate());
+        org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
+        tls.setTrustStore(trust);
+        org.eclipse.jetty.io.ClientConnector connector = new org.eclipse.jetty.io.ClientConnector();
+        connector.setSslContextFactory(tls);
+        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                new org.eclipse.jetty.client.transport.HttpClientTransportDynamic(connector,
+                        new org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2.HTTP2(
+                                new org.eclipse.jetty.http2.client.HTTP2Client(connector))));
+        h2.setSocketAddressResolver((name, port, context, promise) -> {
+            try {
+                promise.succeeded(List.of(new java.net.InetSocketAddress(
+                        java.net.InetAddress.getByAddress(name, new byte[]{127, 0, 0, 1}), port)));
+            } catch (java.net.UnknownHostException e) {
+                promise.failed(e);
+            }
+        });
+        h2.start();
+        try {
+            org.eclipse.jetty.client.ContentResponse response = h2.newRequest("https://" + host + ":" + gateway.httpsPort() + path)
+                    .timeout(10, java.util.concurrent.TimeUnit.SECONDS).send();
+            assertEquals(200, response.getStatus(), response.getContentAsString());
+            assertEquals(org.eclipse.jetty.http.HttpVersion.HTTP_2, response.getVersion());
+            return response.getContentAsString();
+        } finally {
+            h2.stop();
+        }
     }
 
     @Test

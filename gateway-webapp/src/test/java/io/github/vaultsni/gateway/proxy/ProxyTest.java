@@ -146,6 +146,25 @@ class ProxyTest {
     }
 
     @Test
+    void chash_onHeader_keepsAKeyOnOneNode_andSpreadsKeys() throws Exception {
+        TestUpstream a = upstream("a");
+        TestUpstream b = upstream("b");
+        put("routes/c", "{\"uri\":\"/c\",\"upstream\":{\"type\":\"chash\",\"hash_on\":\"header\",\"key\":\"X-User\","
+                + "\"nodes\":{\"" + a.node() + "\":1,\"" + b.node() + "\":1}}}");
+        java.util.Map<String, String> placement = new java.util.HashMap<>();
+        for (int user = 0; user < 40; user++) {
+            for (int repeat = 0; repeat < 3; repeat++) {
+                String who = "user-" + user;
+                ContentResponse r = http.newRequest("http://127.0.0.1:" + gateway.httpPort() + "/c")
+                        .headers(h -> h.put("X-User", who)).timeout(10, TimeUnit.SECONDS).send();
+                String node = json(r).get("upstream").asText();
+                assertEquals(placement.computeIfAbsent(who, k -> node), node, who + " moved");
+            }
+        }
+        assertTrue(placement.containsValue("a") && placement.containsValue("b"), placement.toString());
+    }
+
+    @Test
     void deadNode_isRetriedOnTheNext_andAllDeadIs502() throws Exception {
         TestUpstream alive = upstream("alive");
         int dead;

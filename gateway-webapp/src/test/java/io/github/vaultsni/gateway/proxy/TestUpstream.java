@@ -15,14 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A local upstream standing in for httpbin: answers JSON naming itself, the path, and the headers a proxy sets
  * ({@code ?sleep=ms} delays the answer). Counts the requests it served.
  */
-final class TestUpstream implements AutoCloseable {
+public final class TestUpstream implements AutoCloseable {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     final String name;
     final AtomicInteger served = new AtomicInteger();
     private final Server server = new Server();
     private final ServerConnector connector = new ServerConnector(server);
 
-    TestUpstream(String name) throws Exception {
+    public TestUpstream(String name) throws Exception {
         this.name = name;
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
@@ -48,11 +48,11 @@ final class TestUpstream implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return connector.getLocalPort();
     }
 
-    String node() {
+    public String node() {
         return "127.0.0.1:" + port();
     }
 
