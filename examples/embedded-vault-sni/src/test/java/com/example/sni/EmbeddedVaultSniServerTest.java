@@ -11,9 +11,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +34,7 @@ class EmbeddedVaultSniServerTest {
             Server server = EmbeddedVaultSniServer.start(vault.address(), "root", 0);
             try {
                 int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
-                KeyStore trust = KeyStore.getInstance("PKCS12");
-                trust.load(null, null);
-                trust.setCertificateEntry("root", root.certificate());
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-                tmf.init(trust);
-                SSLContext context = SSLContext.getInstance("TLS");
-                context.init(null, tmf.getTrustManagers(), null);
+                SSLContext context = TestPki.clientContext(root, null);
                 try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
                     socket.setSoTimeout(10_000);
                     SSLParameters parameters = socket.getSSLParameters();

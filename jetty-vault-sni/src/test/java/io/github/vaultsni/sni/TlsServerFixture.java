@@ -12,17 +12,14 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -89,24 +86,8 @@ final class TlsServerFixture implements AutoCloseable {
     }
 
     /** A JDK client context trusting {@code root} and, if given, presenting {@code clientCertificate}. */
-    static SSLContext clientContext(TestPki.Issued root, TestPki.Issued clientCertificate) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("root", root.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-        tmf.init(trust);
-        KeyManagerFactory kmf = null;
-        if (clientCertificate != null) {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("client", clientCertificate.keys().getPrivate(), "x".toCharArray(),
-                    clientCertificate.chain().toArray(X509Certificate[]::new));
-            kmf = KeyManagerFactory.getInstance("PKIX");
-            kmf.init(keys, "x".toCharArray());
-        }
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return context;
+    static SSLContext clientContext(TestPki.Issued root, TestPki.Issued clientCertificate) {
+        return TestPki.clientContext(root, clientCertificate);
     }
 
     /**

@@ -18,6 +18,9 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -25,6 +28,7 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -68,6 +72,42 @@ public final class TestPki {
                 default -> throw new IllegalArgumentException("unknown key algorithm " + algorithm);
             }
         } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A PKCS#12 key store trusting these certificates. */
+    public static KeyStore trustStore(X509Certificate... trusted) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            for (int i = 0; i < trusted.length; i++) {
+                store.setCertificateEntry("trusted-" + i, trusted[i]);
+            }
+            return store;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A JDK client TLS context trusting {@code root}, and presenting {@code client}'s chain when it is not null. */
+    public static SSLContext clientContext(Issued root, Issued client) {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trustStore(root.certificate()));
+            KeyManagerFactory kmf = null;
+            if (client != null) {
+                KeyStore keys = KeyStore.getInstance("PKCS12");
+                keys.load(null, null);
+                keys.setKeyEntry("client", client.keys().getPrivate(), new char[0],
+                        client.chain().toArray(X509Certificate[]::new));
+                kmf = KeyManagerFactory.getInstance("PKIX");
+                kmf.init(keys, new char[0]);
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -52,8 +52,11 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     public static final String CLIENT_CERTIFICATES_ATTRIBUTE = "io.github.vaultsni.gateway.proxy.ClientCertificates";
     private static final String EXCHANGE = ProxyExchange.class.getName();
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-    private static final String REFUSAL = GatewayProxyServlet.class.getName() + ".refusal";
-    private static final String REFUSAL_MESSAGE = GatewayProxyServlet.class.getName() + ".refusalMessage";
+    private static final String REFUSAL = Refusal.class.getName();
+
+    /** Why a request is answered here instead of proxied: the status, and a message (null: the status's own). */
+    private record Refusal(int status, String message) {
+    }
 
     private transient Supplier<RouteTable> routes;
     private transient UpstreamClients clients;
@@ -112,13 +115,12 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         String host = hostOf(clientToProxyRequest);
         Optional<String> mtlsRefusal = mtlsRefusal(clientToProxyRequest, host);
         if (mtlsRefusal.isPresent()) {
-            clientToProxyRequest.setAttribute(REFUSAL, 400);
-            clientToProxyRequest.setAttribute(REFUSAL_MESSAGE, mtlsRefusal.get());
+            clientToProxyRequest.setAttribute(REFUSAL, new Refusal(400, mtlsRefusal.get()));
             return null;
         }
         Route route = routes.get().match(host, clientToProxyRequest.getMethod(), clientToProxyRequest.getRequestURI());
         if (route == null) {
-            clientToProxyRequest.setAttribute(REFUSAL, 404);
+            clientToProxyRequest.setAttribute(REFUSAL, new Refusal(404, null));
             return null;
         }
         ProxyExchange exchange = new ProxyExchange(route, hashKey(clientToProxyRequest, route.upstream()));
@@ -126,13 +128,13 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         if (client.isEmpty()) {
             _log.warn("route {}: client certificate {} for the upstream is not available", route.id(),
                     route.upstream().clientCertId());
-            clientToProxyRequest.setAttribute(REFUSAL, 502);
+            clientToProxyRequest.setAttribute(REFUSAL, new Refusal(502, null));
             return null;
         }
         exchange.client = client.get();
         UpstreamNode node = exchange.nextNode();
         if (node == null) {
-            clientToProxyRequest.setAttribute(REFUSAL, 502);
+            clientToProxyRequest.setAttribute(REFUSAL, new Refusal(502, null));
             return null;
         }
         clientToProxyRequest.setAttribute(EXCHANGE, exchange);
@@ -152,9 +154,8 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse) {
-        Object status = clientToProxyRequest.getAttribute(REFUSAL);
-        Object message = clientToProxyRequest.getAttribute(REFUSAL_MESSAGE);
-        writeError(proxyToClientResponse, status instanceof Integer s ? s : 502, message instanceof String m ? m : null);
+        Refusal refusal = clientToProxyRequest.getAttribute(REFUSAL) instanceof Refusal r ? r : new Refusal(502, null);
+        writeError(proxyToClientResponse, refusal.status(), refusal.message());
     }
 
     /** Proxy-to-server: made with the upstream's client (TLS verification, client certificate). */

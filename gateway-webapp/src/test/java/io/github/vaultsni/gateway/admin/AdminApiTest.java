@@ -17,10 +17,8 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
@@ -121,11 +119,8 @@ class AdminApiTest {
 
     /** GET over HTTPS and h2 (ALPN) with this SNI and Host, through the gateway's HTTPS listener: the body. */
     private String httpsGet(String host, String path) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("root", root.certificate());
         org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
-        tls.setTrustStore(trust);
+        tls.setTrustStore(TestPki.trustStore(root.certificate()));
         org.eclipse.jetty.io.ClientConnector connector = new org.eclipse.jetty.io.ClientConnector();
         connector.setSslContextFactory(tls);
         org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
@@ -283,13 +278,7 @@ class AdminApiTest {
     /** The certificate the HTTPS listener serves for this SNI, or null when the handshake is refused. */
     private X509Certificate served(String sni) {
         try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("root", root.certificate());
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
+            SSLContext context = TestPki.clientContext(root, null);
             try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", gateway.httpsPort())) {
                 socket.setSoTimeout(5000);
                 SSLParameters parameters = socket.getSSLParameters();

@@ -12,16 +12,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -97,22 +93,7 @@ class ClientMtlsTest {
 
     /** One HTTP/1.1 request over TLS with this SNI and Host; the whole response. */
     private String request(boolean withCertificate, String sni, String host, String path) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("root", root.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-        tmf.init(trust);
-        KeyManagerFactory kmf = null;
-        if (withCertificate) {
-            Issued client = clientCa.leaf("EC", "client-one");
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("c", client.keys().getPrivate(), "x".toCharArray(), client.chain().toArray(X509Certificate[]::new));
-            kmf = KeyManagerFactory.getInstance("PKIX");
-            kmf.init(keys, "x".toCharArray());
-        }
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLContext context = TestPki.clientContext(root, withCertificate ? clientCa.leaf("EC", "client-one") : null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", gateway.httpsPort())) {
             socket.setSoTimeout(10_000);
             SSLParameters parameters = socket.getSSLParameters();

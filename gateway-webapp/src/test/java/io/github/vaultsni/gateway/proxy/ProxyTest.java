@@ -231,11 +231,8 @@ class ProxyTest {
                 .put("key", leaf.privateKeyPem()).toString());
         TestUpstream u = upstream("u");
         put("routes/ip", "{\"uri\":\"/ip\",\"upstream\":{\"nodes\":{\"" + u.node() + "\":1}}}");
-        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("root", root.certificate());
         org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
-        tls.setTrustStore(trust);
+        tls.setTrustStore(io.github.vaultsni.vaulttest.TestPki.trustStore(root.certificate()));
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(tls);
         HttpClient https = new HttpClient(new HttpClientTransportDynamic(connector,

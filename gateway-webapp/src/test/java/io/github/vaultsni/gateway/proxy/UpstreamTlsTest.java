@@ -61,10 +61,7 @@ class UpstreamTlsTest {
         SslContextFactory.Server tls = new SslContextFactory.Server();
         tls.setKeyStore(keyStore(upstreamCert));
         tls.setKeyStorePassword("x");
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("client-ca", clientCa.certificate());
-        tls.setTrustStore(trust);
+        tls.setTrustStore(TestPki.trustStore(clientCa.certificate()));
         tls.setWantClientAuth(true);
         HttpConfiguration config = new HttpConfiguration();
         config.addCustomizer(new SecureRequestCustomizer(false));
