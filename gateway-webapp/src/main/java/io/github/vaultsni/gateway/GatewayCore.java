@@ -49,19 +49,31 @@ public final class GatewayCore implements AutoCloseable {
     private final AdminApi adminApi;
     private final AdminAccess adminAccess;
     private final String adminKey;
+    private final boolean ownsRegistry;
+
+    /** A gateway with its own resolver and registry, publishing served certificates to {@code certificates}. */
+    public GatewayCore(GatewayConfig config, SniCertificates certificates) {
+        this(config, null, certificates);
+    }
 
     /**
-     * @param certificates where served certificates are published: the gateway's own, or (in a jetty-base) the
-     *                     one the {@code vault-sni} module's connector serves from
+     * A gateway whose SSL objects go to {@code shared} (in a jetty-base: the {@code vault-sni} module's registry,
+     * which its HTTPS connector serves from); the shared registry and its resolver are not closed by {@link #close()}.
      */
-    public GatewayCore(GatewayConfig config, SniCertificates certificates) {
+    public GatewayCore(GatewayConfig config, SniCertificateRegistry shared) {
+        this(config, shared, shared.certificates());
+    }
+
+    private GatewayCore(GatewayConfig config, SniCertificateRegistry shared, SniCertificates certificates) {
         Clock clock = Clock.systemUTC();
         this.certificates = certificates;
+        this.ownsRegistry = shared == null;
         this.store = FileConfigStore.open(config.dataDir());
         SecretCipher cipher = config.encryptionKey() != null ? SecretCipher.fromBase64(config.encryptionKey())
                 : SecretCipher.fromKeyFile(config.encryptionKeyFile());
-        this.resolver = SecretResolver.builder().clock(clock).build();
-        this.registry = new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
+        this.resolver = shared != null ? shared.resolver() : SecretResolver.builder().clock(clock).build();
+        this.registry = shared != null ? shared
+                : new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
         // Client certificates (upstream mTLS) are built the same way, into an index nothing serves.
         this.clientCertificates = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
                 SniEntryPreference.newestValid());
@@ -123,9 +135,11 @@ public final class GatewayCore implements AutoCloseable {
     public void close() {
         routes.close();
         applier.close();
-        registry.close();
         clientCertificates.close();
-        resolver.close();
+        if (ownsRegistry) {
+            registry.close();
+            resolver.close();
+        }
         store.close();
     }
 }

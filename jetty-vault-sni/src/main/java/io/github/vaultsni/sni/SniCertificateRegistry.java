@@ -106,6 +106,16 @@ public final class SniCertificateRegistry implements AutoCloseable {
         }
     }
 
+    /** Where this registry publishes what is served. */
+    public SniCertificates certificates() {
+        return certificates;
+    }
+
+    /** The resolver this registry reads references through. */
+    public SecretResolver resolver() {
+        return resolver;
+    }
+
     /** The entry served to clients that send no SNI; null for none (they are refused). */
     public void setDefaultEntry(String id) {
         this.defaultEntryId = id;

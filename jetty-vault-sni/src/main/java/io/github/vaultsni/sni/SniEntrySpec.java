@@ -1,6 +1,9 @@
 package io.github.vaultsni.sni;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -47,6 +50,35 @@ public record SniEntrySpec(String id, List<String> snis, String cert, String key
     /** An enabled entry with one certificate and key, any protocol, no client certificates. */
     public static SniEntrySpec of(String id, List<String> snis, String cert, String key) {
         return new SniEntrySpec(id, snis, cert, key, List.of(), List.of(), true, Set.of(), null, 1, false);
+    }
+
+    /**
+     * An entry from an APISIX SSL object ({@code sni}/{@code snis}, {@code cert}, {@code key}, {@code certs},
+     * {@code keys}, {@code status}, {@code ssl_protocols}, {@code client {ca, depth, skip_mtls_uri_regex}}), as
+     * the admin API stores them and the {@code vault-sni} module's bindings file lists them.
+     */
+    public static SniEntrySpec fromSslObject(String id, JsonNode ssl) {
+        List<String> snis = new ArrayList<>();
+        if (ssl.hasNonNull("sni")) {
+            snis.add(ssl.get("sni").asText());
+        }
+        ssl.path("snis").forEach(s -> snis.add(s.asText()));
+        Set<String> protocols = new LinkedHashSet<>();
+        ssl.path("ssl_protocols").forEach(p -> protocols.add(p.asText()));
+        JsonNode client = ssl.path("client");
+        if (!ssl.hasNonNull("cert") || !ssl.hasNonNull("key")) {
+            throw new IllegalArgumentException("entry " + id + ": cert and key are required");
+        }
+        return new SniEntrySpec(id, snis, ssl.get("cert").asText(), ssl.get("key").asText(), texts(ssl.path("certs")),
+                texts(ssl.path("keys")), ssl.path("status").asInt(1) != 0, protocols,
+                client.hasNonNull("ca") ? client.get("ca").asText() : null, Math.max(1, client.path("depth").asInt(1)),
+                client.path("skip_mtls_uri_regex").size() > 0);
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     /** Every value that is or may be a reference: cert, key, certs, keys, clientCa. */

@@ -1,6 +1,5 @@
 package io.github.vaultsni.gateway.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.gateway.admin.Resource;
@@ -19,10 +18,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -101,34 +98,12 @@ public final class CertificateConfigApplier implements AutoCloseable {
         skipMtlsUris.put(id, List.copyOf(skip));
         boolean client = "client".equals(ssl.path("type").asText("server"));
         (client ? registry : clientCertificates).remove(id);
-        (client ? clientCertificates : registry).put(spec(id, ssl));
-    }
-
-    /** An SSL object as the registry takes it. */
-    static SniEntrySpec spec(String id, ObjectNode ssl) {
-        List<String> snis = new ArrayList<>();
-        if (ssl.hasNonNull("sni")) {
-            snis.add(ssl.get("sni").asText());
-        }
-        ssl.path("snis").forEach(s -> snis.add(s.asText()));
-        Set<String> protocols = new LinkedHashSet<>();
-        ssl.path("ssl_protocols").forEach(p -> protocols.add(p.asText()));
-        JsonNode client = ssl.path("client");
-        return new SniEntrySpec(id, snis, ssl.get("cert").asText(), ssl.get("key").asText(), texts(ssl.path("certs")),
-                texts(ssl.path("keys")), ssl.path("status").asInt(1) != 0, protocols,
-                client.hasNonNull("ca") ? client.get("ca").asText() : null, Math.max(1, client.path("depth").asInt(1)),
-                client.path("skip_mtls_uri_regex").size() > 0);
+        (client ? clientCertificates : registry).put(SniEntrySpec.fromSslObject(id, ssl));
     }
 
     /** The {@code client.skip_mtls_uri_regex} patterns of an SSL object (empty when none). */
     public List<Pattern> skipMtlsUris(String sslId) {
         return skipMtlsUris.getOrDefault(sslId, List.of());
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
     }
 
     private ObjectNode read(Resource resource, StoredObject object) {

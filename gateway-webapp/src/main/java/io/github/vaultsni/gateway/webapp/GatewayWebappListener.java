@@ -4,6 +4,7 @@ import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.GatewayCore;
 import io.github.vaultsni.gateway.admin.AdminServlet;
 import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
+import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -21,13 +22,13 @@ import java.nio.file.Path;
  * generated, stored in the data directory, printed once), {@code gateway.viewerKey},
  * {@code gateway.encryptionKeyFile} (default {@code <dataDir>.key}).
  *
- * <p>Certificates are published to the {@link SniCertificates} found in the context attribute named after that
- * class (a jetty-base's {@code vault-sni} module shares one, so its HTTPS connector serves the SSL objects);
- * without one they are built but served by nothing. In a WAR the admin API is on every connector of the
- * container, so its key is always required.
+ * <p>SSL objects go to the {@link SniCertificateRegistry} found in the context attribute named after that class
+ * (the jetty-base's {@code webapps/gateway.xml} passes the {@code vault-sni} module's, so its HTTPS connector
+ * serves them); without one they are built but served by nothing. In a WAR the admin API is on every connector
+ * of the container, so its key is always required.
  */
 public final class GatewayWebappListener implements ServletContextListener {
-    public static final String CERTIFICATES_ATTRIBUTE = SniCertificates.class.getName();
+    public static final String REGISTRY_ATTRIBUTE = SniCertificateRegistry.class.getName();
 
     private GatewayCore core;
 
@@ -42,8 +43,16 @@ public final class GatewayWebappListener implements ServletContextListener {
         if (keyFile != null) {
             config.encryptionKeyFile(Path.of(keyFile));
         }
-        Object shared = context.getAttribute(CERTIFICATES_ATTRIBUTE);
-        core = new GatewayCore(config.build(), shared instanceof SniCertificates s ? s : new SniCertificates());
+        Object shared = context.getAttribute(REGISTRY_ATTRIBUTE);
+        if (shared instanceof SniCertificateRegistry registry) {
+            core = new GatewayCore(config.build(), registry);
+            context.log("gateway: SSL objects are served through the vault-sni module's certificate registry");
+        } else {
+            core = new GatewayCore(config.build(), new SniCertificates());
+            context.log("gateway: no vault-sni certificate registry in context attribute " + REGISTRY_ATTRIBUTE
+                    + (shared == null ? "" : " (found a " + shared.getClass().getName() + " from another class loader)")
+                    + ": SSL objects are kept but not served by this container");
+        }
         core.adminAttributes(context::setAttribute);
         core.proxyAttributes(context::setAttribute);
         context.addServlet("admin", AdminServlet.class).addMapping("/apisix/admin/*");

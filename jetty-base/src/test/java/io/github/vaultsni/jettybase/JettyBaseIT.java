@@ -1,0 +1,287 @@
+package io.github.vaultsni.jettybase;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.vaulttest.TestPki.Issued;
+import io.github.vaultsni.vaulttest.VaultHttp;
+import io.github.vaultsni.vaulttest.VaultTestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ready jetty-base and the vault-sni module on a stock jetty-home 12.1.5, run as a separate process. */
+class JettyBaseIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path TEMPLATE = Path.of(System.getProperty("jetty.base.template"));
+
+    @TempDir
+    Path dir;
+    private VaultTestServer vault;
+    private VaultHttp vaultHttp;
+    private Issued root;
+    private int httpPort;
+    private int httpsPort;
+
+    @BeforeEach
+    void vault() throws Exception {
+        vault = VaultTestServer.builder().rootToken("jetty-base-root").start();
+        vaultHttp = new VaultHttp(vault.address());
+        vaultHttp.enableKv("jetty-base-root", "kv", 1);
+        vaultHttp.writePolicy("jetty-base-root", "apisix-policy", "path \"kv/apisix/*\" { capabilities = [\"read\"] }");
+        root = TestPki.rootCa("ROOTCA", "EC");
+        httpPort = JettyProcess.freePort();
+        httpsPort = JettyProcess.freePort();
+    }
+
+    @AfterEach
+    void stopVault() {
+        vault.close();
+    }
+
+    private void storeInVault(Issued leaf) {
+        vaultHttp.putSecret("jetty-base-root", 1, "kv", "apisix/ssl",
+                Map.of("test.com.crt", leaf.certificatePem(), "test.com.key", leaf.traditionalPrivateKeyPem()));
+    }
+
+    /** A copy of the built jetty-base, with a token file holding a read-only token for the walk-through's path. */
+    private Path base(boolean withGateway) throws IOException {
+        Path base = dir.resolve("base");
+        try (Stream<Path> files = Files.walk(TEMPLATE)) {
+            for (Path source : files.toList()) {
+                Path target = base.resolve(TEMPLATE.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        if (!withGateway) {
+            Files.delete(base.resolve("webapps/gateway.war"));
+            Files.delete(base.resolve("webapps/gateway.xml"));
+            Files.delete(base.resolve("start.d/ee11-deploy.ini"));
+        }
+        Files.writeString(base.resolve("etc/vault-token"),
+                vaultHttp.createToken("jetty-base-root", List.of("apisix-policy"), null) + "\n");
+        return base;
+    }
+
+    private String[] properties(String... more) {
+        List<String> props = new java.util.ArrayList<>(List.of("jetty.http.port=" + httpPort, "jetty.ssl.port=" + httpsPort,
+                "jetty.vaultSni.vaultUri=" + vault.address(), "jetty.vaultSni.vaultPrefix=kv/apisix",
+                "jetty.vaultSni.vaultSecretObjectId=quickstart-secret-id", "jetty.vaultSni.vaultTokenFile=etc/vault-token",
+                "jetty.vaultSni.bindingsScanInterval=200"));
+        props.addAll(List.of(more));
+        return props.toArray(String[]::new);
+    }
+
+    private static ObjectNode binding(String sni, String cert, String key) {
+        return JSON.createObjectNode().put("id", sni).put("sni", sni).put("cert", cert).put("key", key);
+    }
+
+    private static void writeBindings(Path base, ObjectNode... entries) throws IOException {
+        ArrayNode array = JSON.createArrayNode();
+        for (ObjectNode entry : entries) {
+            array.add(entry);
+        }
+        Path file = base.resolve("etc/vault-sni.json");
+        Path temp = base.resolve("etc/vault-sni.json.tmp");
+        Files.writeString(temp, array.toPrettyString());
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Test
+    void moduleOnly_bindingsFromVault_rotation_failuresLoggedInOneLine() throws Exception {
+        Issued vaultCert = root.leaf("EC", "test.com");
+        storeInVault(vaultCert);
+        Path base = base(false);
+        Issued inline = root.leaf("EC", "other.test.com");
+        ObjectNode fromVault = binding("test.com", "$secret://vault/quickstart-secret-id/ssl/test.com.crt",
+                "$secret://vault/quickstart-secret-id/ssl/test.com.key");
+        writeBindings(base, fromVault, binding("other.test.com", inline.certificatePem(), inline.privateKeyPem()));
+        try (JettyProcess jetty = JettyProcess.start(base, properties("jetty.vaultSni.cacheTtl=1", "jetty.vaultSni.cacheNegativeTtl=1"))) {
+            await(() -> vaultCert.certificate().equals(served("test.com")), jetty);
+            assertEquals(inline.certificate(), served("other.test.com"));
+
+            // Rotation by editing the bindings file.
+            Issued edited = root.leaf("EC", "other.test.com");
+            writeBindings(base, fromVault, binding("other.test.com", edited.certificatePem(), edited.privateKeyPem()));
+            await(() -> edited.certificate().equals(served("other.test.com")), jetty);
+
+            // Rotation by changing the value in Vault.
+            Issued rotated = root.leaf("EC", "test.com");
+            storeInVault(rotated);
+            await(() -> rotated.certificate().equals(served("test.com")), jetty);
+
+            // An unresolvable reference: one clear line, the other hosts still served.
+            writeBindings(base, fromVault, binding("other.test.com", edited.certificatePem(), edited.privateKeyPem()),
+                    binding("bad.test.com", "$secret://vault/quickstart-secret-id/nope/x.crt", "$secret://vault/quickstart-secret-id/nope/x.key"));
+            await(() -> logged(jetty, "certificate entry bad.test.com is not served"), jetty);
+            assertNull(served("bad.test.com"));
+
+            // A Vault outage: one clear line, last good certificates still served.
+            vault.setReachable(false);
+            await(() -> logged(jetty, "is unreachable") && logged(jetty, "serving the last good value"), jetty);
+            Thread.sleep(2_500);
+            assertEquals(rotated.certificate(), served("test.com"));
+            assertEquals(edited.certificate(), served("other.test.com"));
+
+            String log = jetty.log();
+            assertEquals(1, count(log, "certificate entry bad.test.com is not served: failed to resolve secret reference "
+                    + "$secret://vault/quickstart-secret-id/nope/x.crt: no secret at nope in vault/quickstart-secret-id"), log);
+            assertEquals(1, count(log, "failed to fetch secret vault/quickstart-secret-id/ssl: Vault at " + vault.address()
+                    + " is unreachable (connection refused) reading kv/apisix/ssl (serving the last good value)"), log);
+            assertFalse(log.contains("\tat "), "no stack trace in the log:\n" + log);
+            assertFalse(log.contains("PRIVATE KEY"));
+        }
+    }
+
+    @Test
+    void fullBase_walkThroughThroughTheDeployedWar() throws Exception {
+        storeInVault(root.leaf("EC", "test.com"));
+        HttpServer httpbin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        httpbin.createContext("/ip", exchange -> {
+            byte[] body = "{\"origin\":\"127.0.0.1\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        httpbin.start();
+        Path base = base(true);
+        try (JettyProcess jetty = JettyProcess.start(base, properties())) {
+            assertTrue(jetty.log().contains("SSL objects are served through the vault-sni module's certificate registry"),
+                    jetty.log());
+            String key = Files.readString(base.resolve("gateway-data/admin.key")).trim();
+            HttpClient http = HttpClient.newHttpClient();
+            String admin = "http://127.0.0.1:" + httpPort + "/apisix/admin/";
+            assertEquals(201, put(http, admin + "secrets/vault/quickstart-secret-id", key, "{\"uri\":\"" + vault.address()
+                    + "\",\"prefix\":\"kv/apisix\",\"token\":\"" + Files.readString(base.resolve("etc/vault-token")).trim() + "\"}"));
+            assertEquals(201, put(http, admin + "ssls", key, "{\"id\":\"quickstart-tls-client-ssl\",\"sni\":\"test.com\","
+                    + "\"cert\":\"$secret://vault/quickstart-secret-id/ssl/test.com.crt\","
+                    + "\"key\":\"$secret://vault/quickstart-secret-id/ssl/test.com.key\"}"));
+            assertEquals(201, put(http, admin + "routes", key, "{\"id\":\"quickstart-client-ip\",\"uri\":\"/ip\","
+                    + "\"upstream\":{\"nodes\":{\"127.0.0.1:" + httpbin.getAddress().getPort() + "\":1},\"type\":\"roundrobin\"}}"));
+            long start = System.nanoTime();
+            await(() -> served("test.com") != null, jetty);
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "served within 1 s");
+            String response = request("test.com", "/ip");
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+            assertTrue(response.endsWith("{\"origin\":\"127.0.0.1\"}"), response);
+        } finally {
+            httpbin.stop(0);
+        }
+    }
+
+    @Test
+    void addModules_onAnEmptyBase_exitsZero_andTheServerStartsAndServes() throws Exception {
+        Path base = dir.resolve("empty");
+        Files.createDirectories(base.resolve("modules"));
+        Files.createDirectories(base.resolve("etc"));
+        Files.copy(TEMPLATE.resolve("modules/vault-sni.mod"), base.resolve("modules/vault-sni.mod"));
+        Files.copy(TEMPLATE.resolve("etc/jetty-vault-sni.xml"), base.resolve("etc/jetty-vault-sni.xml"));
+        try (Stream<Path> jars = Files.list(TEMPLATE.resolve("lib/vault-sni"))) {
+            Files.createDirectories(base.resolve("lib/vault-sni"));
+            for (Path jar : jars.toList()) {
+                Files.copy(jar, base.resolve("lib/vault-sni").resolve(jar.getFileName()));
+            }
+        }
+        assertEquals(0, JettyProcess.run(base, "--add-modules=vault-sni,https"), Files.readString(base.resolve("start-jar.log")));
+        assertTrue(Files.exists(base.resolve("start.d/vault-sni.ini")));
+        Issued inline = root.leaf("EC", "plain.test.com");
+        writeBindings(base, binding("plain.test.com", inline.certificatePem(), inline.privateKeyPem()));
+        try (JettyProcess jetty = JettyProcess.start(base, "jetty.ssl.port=" + httpsPort)) {
+            await(() -> inline.certificate().equals(served("plain.test.com")), jetty);
+        }
+    }
+
+    private static int put(HttpClient http, String url, String key, String body) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).header("X-API-KEY", key)
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode();
+    }
+
+    /** The certificate the HTTPS connector serves for this SNI, or null when the handshake is refused. */
+    private X509Certificate served(String sni) {
+        try (SSLSocket socket = socket(sni)) {
+            socket.startHandshake();
+            X509Certificate leaf = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            socket.getSession().invalidate();
+            return leaf;
+        } catch (SSLException e) {
+            return null;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String request(String sni, String path) throws IOException {
+        try (SSLSocket socket = socket(sni)) {
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private SSLSocket socket(String sni) throws IOException {
+        SSLContext context = TestPki.clientContext(root, null);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", httpsPort);
+        socket.setSoTimeout(10_000);
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName(sni)));
+        socket.setSSLParameters(parameters);
+        return socket;
+    }
+
+    private static boolean logged(JettyProcess jetty, String text) {
+        try {
+            return jetty.log().contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int count(String text, String part) {
+        return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
+    }
+
+    private static void await(BooleanSupplier condition, JettyProcess jetty) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 15 s; Jetty's log:\n" + jetty.log());
+            }
+            Thread.sleep(100);
+        }
+    }
+}

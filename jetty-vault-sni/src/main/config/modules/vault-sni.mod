@@ -1,0 +1,77 @@
+[description]
+Serves TLS certificates kept in HashiCorp Vault, chosen by SNI, on the ssl connector (https, http2).
+Certificates are listed in a bindings file (etc/vault-sni.json) as APISIX SSL objects whose cert/key are
+$secret://vault/<id>/<path>/<field> references (or $env:// references, or inline PEM); they are resolved
+through Vault, cached, refreshed in the background and rotated without a restart. A deployed gateway WAR
+serves its SSL objects through the same certificate registry.
+Enable it before https: java -jar $JETTY_HOME/start.jar --add-modules=vault-sni,https
+(it provides "ssl-context", so a base that already enabled the stock ssl-context must drop that first).
+
+[tags]
+connector
+ssl
+vault
+
+[provides]
+ssl-context
+
+[depend]
+server
+
+[lib]
+lib/vault-sni/*.jar
+
+[xml]
+etc/jetty-vault-sni.xml
+
+[ini-template]
+# tag::documentation[]
+### Vault SNI certificates
+
+## The Vault address; leave unset to use only inline PEM and $env:// references.
+# jetty.vaultSni.vaultUri=http://127.0.0.1:8200
+
+## The id references use for this Vault: $secret://vault/<id>/<path>/<field>.
+# jetty.vaultSni.vaultSecretObjectId=vault-sni
+
+## The Vault path references are read below, e.g. kv/apisix (none by default).
+# jetty.vaultSni.vaultPrefix=
+
+## The Vault namespace (Vault Enterprise; sent as X-Vault-Namespace). None by default.
+# jetty.vaultSni.vaultNamespace=
+
+## The KV engine version: auto (asked of Vault once per mount), 1 or 2.
+# jetty.vaultSni.vaultKvVersion=auto
+
+## The Vault token: the content of this file (relative to $JETTY_BASE)...
+# jetty.vaultSni.vaultTokenFile=
+## ...or else this environment variable. Never written here.
+# jetty.vaultSni.vaultTokenEnv=VAULT_TOKEN
+
+## AppRole instead of a token: the role_id, and the secret_id from a file or an environment variable.
+# jetty.vaultSni.vaultRoleId=
+# jetty.vaultSni.vaultSecretIdFile=
+# jetty.vaultSni.vaultSecretIdEnv=VAULT_SECRET_ID
+
+## For an HTTPS Vault: PEM CA certificates to trust (file, relative to $JETTY_BASE; default: the JDK's), and
+## whether to verify Vault's certificate and host name at all.
+# jetty.vaultSni.vaultCaFile=
+# jetty.vaultSni.vaultVerify=true
+
+## The most one request to Vault may take, in seconds.
+# jetty.vaultSni.vaultTimeout=5
+
+## How long a secret read from Vault is fresh, in seconds; after it, the value is served while it is re-read.
+# jetty.vaultSni.cacheTtl=300
+## How long a failure to read a secret is remembered before the next attempt, in seconds.
+# jetty.vaultSni.cacheNegativeTtl=60
+## How long past its TTL a value may still be served while Vault is unreachable, in seconds; 0: no limit.
+# jetty.vaultSni.cacheMaxStale=0
+
+## The entry (by id) served to clients that send no SNI; none by default (they are refused).
+# jetty.vaultSni.defaultEntry=
+
+## The bindings file (relative to $JETTY_BASE), and how often it is checked for changes, in milliseconds.
+# jetty.vaultSni.bindingsFile=etc/vault-sni.json
+# jetty.vaultSni.bindingsScanInterval=1000
+# end::documentation[]

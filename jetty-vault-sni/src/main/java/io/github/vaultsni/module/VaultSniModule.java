@@ -1,0 +1,263 @@
+package io.github.vaultsni.module;
+
+import io.github.vaultsni.secret.SecretCacheSettings;
+import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.sni.SniCertificates;
+import io.github.vaultsni.sni.SniClientCertificateCheck;
+import io.github.vaultsni.sni.SniEntryPreference;
+import io.github.vaultsni.sni.VaultSniSslContextFactory;
+import io.github.vaultsni.vault.KvVersion;
+import io.github.vaultsni.vault.VaultAuth;
+import io.github.vaultsni.vault.VaultSecretManager;
+import io.github.vaultsni.vault.VaultSettings;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code vault-sni} Jetty module at run time, a bean of the {@link Server}: the secret resolver (with the
+ * Vault connection its properties describe), the certificate registry behind the module's
+ * {@link VaultSniSslContextFactory}, and the bindings file, applied at start and re-applied when it changes.
+ * The resolver and registry are also server attributes ({@link #RESOLVER_ATTRIBUTE}, {@link #REGISTRY_ATTRIBUTE})
+ * so that a deployed gateway WAR serves its SSL objects through the same registry.
+ *
+ * <p>Every setter is a module property {@code jetty.vaultSni.<name>}; see {@code vault-sni.mod} for units and
+ * defaults. The Vault token and AppRole secret_id come from a file or an environment variable, never from a
+ * property.
+ */
+public class VaultSniModule extends ContainerLifeCycle {
+    public static final String RESOLVER_ATTRIBUTE = SecretResolver.class.getName();
+    public static final String REGISTRY_ATTRIBUTE = SniCertificateRegistry.class.getName();
+    private static final Logger LOG = LoggerFactory.getLogger(VaultSniModule.class);
+
+    private final Server server;
+    private final SniCertificates certificates;
+    private String vaultUri;
+    private String vaultSecretObjectId = "vault-sni";
+    private String vaultPrefix = "";
+    private String vaultNamespace;
+    private String vaultKvVersion = "auto";
+    private String vaultTokenFile;
+    private String vaultTokenEnv = "VAULT_TOKEN";
+    private String vaultRoleId;
+    private String vaultSecretIdFile;
+    private String vaultSecretIdEnv = "VAULT_SECRET_ID";
+    private String vaultCaFile;
+    private boolean vaultVerify = true;
+    private long vaultTimeoutSeconds = 5;
+    private long cacheTtlSeconds = 300;
+    private long cacheNegativeTtlSeconds = 60;
+    private long cacheMaxStaleSeconds;
+    private String defaultEntry;
+    private String bindingsFile = "etc/vault-sni.json";
+    private long bindingsScanMillis = 1000;
+    private String base = ".";
+
+    private SecretResolver resolver;
+    private SniCertificateRegistry registry;
+    private ScheduledExecutorService scanner;
+
+    public VaultSniModule(Server server, SniCertificates certificates) {
+        this.server = server;
+        this.certificates = certificates;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        SecretCacheSettings.Builder cache = SecretCacheSettings.builder()
+                .ttl(Duration.ofSeconds(cacheTtlSeconds)).negativeTtl(Duration.ofSeconds(cacheNegativeTtlSeconds));
+        if (cacheMaxStaleSeconds > 0) {
+            cache.maxStale(Duration.ofSeconds(cacheMaxStaleSeconds));
+        }
+        resolver = SecretResolver.builder().cache(cache.build()).build();
+        if (vaultUri != null && !vaultUri.isBlank()) {
+            VaultSettings settings = vaultSettings();
+            resolver.register("vault", vaultSecretObjectId, new VaultSecretManager(settings, Clock.systemUTC(),
+                    resolver::resolveValue));
+            LOG.info("vault-sni: secret object vault/{} is {}", vaultSecretObjectId, settings);
+        }
+        registry = new SniCertificateRegistry(resolver, certificates, Clock.systemUTC(), SniEntryPreference.newestValid());
+        registry.setDefaultEntry(defaultEntry);
+        server.setAttribute(RESOLVER_ATTRIBUTE, resolver);
+        server.setAttribute(REGISTRY_ATTRIBUTE, registry);
+        checkClientCertificatesOnOurConnectors();
+        VaultSniBindings bindings = new VaultSniBindings(resolve(bindingsFile), registry);
+        bindings.reload();
+        scanner = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vault-sni-bindings");
+            t.setDaemon(true);
+            return t;
+        });
+        scanner.scheduleWithFixedDelay(bindings::reload, bindingsScanMillis, bindingsScanMillis, TimeUnit.MILLISECONDS);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        if (scanner != null) {
+            scanner.shutdownNow();
+        }
+        server.removeAttribute(RESOLVER_ATTRIBUTE);
+        server.removeAttribute(REGISTRY_ATTRIBUTE);
+        if (registry != null) {
+            registry.close();
+        }
+        if (resolver != null) {
+            resolver.close();
+        }
+    }
+
+    private VaultSettings vaultSettings() {
+        VaultSettings.Builder b = VaultSettings.builder(vaultUri).prefix(vaultPrefix).namespace(vaultNamespace)
+                .kvVersion(KvVersion.of(vaultKvVersion)).verify(vaultVerify).timeout(Duration.ofSeconds(vaultTimeoutSeconds));
+        if (vaultCaFile != null && !vaultCaFile.isBlank()) {
+            b.caPem(read(vaultCaFile));
+        }
+        if (vaultRoleId != null && !vaultRoleId.isBlank()) {
+            b.auth(VaultAuth.appRole(vaultRoleId, secretFrom(vaultSecretIdFile, vaultSecretIdEnv)));
+        } else {
+            b.auth(VaultAuth.token(secretFrom(vaultTokenFile, vaultTokenEnv)));
+        }
+        return b.build();
+    }
+
+    /** The file's content when a file is given, else a reference to the environment variable (resolved when used). */
+    private String secretFrom(String file, String env) {
+        return file != null && !file.isBlank() ? read(file).trim() : "$env://" + env;
+    }
+
+    private String read(String file) {
+        try {
+            return Files.readString(resolve(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("vault-sni: cannot read " + resolve(file), e);
+        }
+    }
+
+    private Path resolve(String file) {
+        Path path = Path.of(file);
+        return path.isAbsolute() ? path : Path.of(base).resolve(path);
+    }
+
+    /** Client certificates are required per entry after the handshake: the check goes on each connector using our factory. */
+    private void checkClientCertificatesOnOurConnectors() {
+        for (Connector connector : server.getConnectors()) {
+            SslConnectionFactory tls = connector.getConnectionFactory(SslConnectionFactory.class);
+            if (tls != null && tls.getSslContextFactory() instanceof VaultSniSslContextFactory ours
+                    && ours.getCertificates() == certificates && connector instanceof ContainerLifeCycle container
+                    && container.getBean(SniClientCertificateCheck.class) == null) {
+                container.addBean(new SniClientCertificateCheck(certificates));
+            }
+        }
+    }
+
+    public SecretResolver getResolver() {
+        return resolver;
+    }
+
+    public SniCertificateRegistry getRegistry() {
+        return registry;
+    }
+
+    /** {@code jetty.base}, against which relative paths resolve. */
+    public void setBase(String base) {
+        this.base = base;
+    }
+
+    public void setVaultUri(String vaultUri) {
+        this.vaultUri = vaultUri;
+    }
+
+    public void setVaultSecretObjectId(String id) {
+        this.vaultSecretObjectId = id;
+    }
+
+    public void setVaultPrefix(String prefix) {
+        this.vaultPrefix = prefix == null ? "" : prefix;
+    }
+
+    public void setVaultNamespace(String namespace) {
+        this.vaultNamespace = namespace;
+    }
+
+    public void setVaultKvVersion(String kvVersion) {
+        this.vaultKvVersion = kvVersion;
+    }
+
+    public void setVaultTokenFile(String file) {
+        this.vaultTokenFile = file;
+    }
+
+    public void setVaultTokenEnv(String env) {
+        this.vaultTokenEnv = env;
+    }
+
+    public void setVaultRoleId(String roleId) {
+        this.vaultRoleId = roleId;
+    }
+
+    public void setVaultSecretIdFile(String file) {
+        this.vaultSecretIdFile = file;
+    }
+
+    public void setVaultSecretIdEnv(String env) {
+        this.vaultSecretIdEnv = env;
+    }
+
+    public void setVaultCaFile(String file) {
+        this.vaultCaFile = file;
+    }
+
+    public void setVaultVerify(boolean verify) {
+        this.vaultVerify = verify;
+    }
+
+    public void setVaultTimeout(long seconds) {
+        this.vaultTimeoutSeconds = seconds;
+    }
+
+    public void setCacheTtl(long seconds) {
+        this.cacheTtlSeconds = seconds;
+    }
+
+    public void setCacheNegativeTtl(long seconds) {
+        this.cacheNegativeTtlSeconds = seconds;
+    }
+
+    public void setCacheMaxStale(long seconds) {
+        this.cacheMaxStaleSeconds = seconds;
+    }
+
+    public void setDefaultEntry(String id) {
+        this.defaultEntry = id == null || id.isBlank() ? null : id;
+    }
+
+    public void setBindingsFile(String file) {
+        this.bindingsFile = file;
+    }
+
+    public void setBindingsScanInterval(long millis) {
+        this.bindingsScanMillis = Math.max(100, millis);
+    }
+
+    @Override
+    public String toString() {
+        return "VaultSniModule{vault=" + vaultUri + ", secretObject=vault/" + vaultSecretObjectId + ", bindings="
+                + bindingsFile + "}";
+    }
+}
