@@ -17,15 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.zip.CRC32;
 
@@ -37,23 +29,16 @@ import java.util.zip.CRC32;
  * it is rewritten with only the live objects into a new file that atomically replaces it. A file lock keeps a
  * second process out of the directory. Reads are served from memory.
  */
-public final class FileConfigStore implements ConfigStore {
+public final class FileConfigStore extends MirroredConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileConfigStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LOG_FILE = "store.log";
-    private static final int HISTORY = 10_000;
     private static final int MAX_RECORD = 16 * 1024 * 1024;
 
     private final Path directory;
-    private final Map<String, StoredObject> objects = new ConcurrentSkipListMap<>();
-    private final Deque<ConfigChange> history = new ArrayDeque<>();
-    private final List<Consumer<ConfigChange>> watchers = new CopyOnWriteArrayList<>();
     private final FileChannel lockChannel;
     private final FileLock lock;
     private FileChannel log;
-    private long revision;
-    /** Records up to this revision came from a compacted snapshot: their history is gone. */
-    private long snapshotRevision;
     private long records;
 
     private FileConfigStore(Path directory) throws IOException {
@@ -84,33 +69,10 @@ public final class FileConfigStore implements ConfigStore {
     }
 
     @Override
-    public Optional<StoredObject> get(String key) {
-        return Optional.ofNullable(objects.get(key));
-    }
-
-    @Override
-    public List<StoredObject> list(String prefix) {
-        List<StoredObject> out = new ArrayList<>();
-        for (Map.Entry<String, StoredObject> e : ((ConcurrentSkipListMap<String, StoredObject>) objects)
-                .tailMap(prefix, true).entrySet()) {
-            if (!e.getKey().startsWith(prefix)) {
-                break;
-            }
-            out.add(e.getValue());
-        }
-        return out;
-    }
-
-    @Override
-    public synchronized long revision() {
-        return revision;
-    }
-
-    @Override
     public synchronized StoredObject update(String key, Function<Optional<StoredObject>, String> change) {
         Optional<StoredObject> current = get(key);
         String json = change.apply(current);
-        long next = revision + 1;
+        long next = revision() + 1;
         StoredObject stored = new StoredObject(key, json, current.map(StoredObject::createdIndex).orElse(next), next);
         append(ConfigChange.Type.PUT, stored, next);
         return stored;
@@ -118,33 +80,18 @@ public final class FileConfigStore implements ConfigStore {
 
     @Override
     public synchronized StoredObject create(String prefix, Function<String, String> valueForId) {
-        String id = String.format("%020d", revision + 1);
+        String id = String.format("%020d", revision() + 1);
         return update(prefix + id, current -> valueForId.apply(id));
     }
 
     @Override
     public synchronized Optional<StoredObject> delete(String key) {
-        StoredObject current = objects.get(key);
-        if (current == null) {
+        Optional<StoredObject> current = get(key);
+        if (current.isEmpty()) {
             return Optional.empty();
         }
-        append(ConfigChange.Type.DELETE, current, revision + 1);
-        return Optional.of(current);
-    }
-
-    @Override
-    public synchronized AutoCloseable watch(long fromRevision, Consumer<ConfigChange> listener) {
-        long oldest = history.isEmpty() ? revision + 1 : history.peekFirst().revision();
-        if (fromRevision + 1 < oldest && fromRevision < revision) {
-            throw new CompactedException(fromRevision, oldest);
-        }
-        for (ConfigChange change : history) {
-            if (change.revision() > fromRevision) {
-                listener.accept(change);
-            }
-        }
-        watchers.add(listener);
-        return () -> watchers.remove(listener);
+        append(ConfigChange.Type.DELETE, current.get(), revision() + 1);
+        return current;
     }
 
     @Override
@@ -176,34 +123,10 @@ public final class FileConfigStore implements ConfigStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to the configuration store in " + directory, e);
         }
-        ConfigChange change = new ConfigChange(newRevision, type, object);
-        apply(change);
+        apply(new ConfigChange(newRevision, type, object));
         records++;
-        for (Consumer<ConfigChange> watcher : watchers) {
-            try {
-                watcher.accept(change);
-            } catch (RuntimeException e) {
-                LOG.warn("configuration watcher failed on {} {}: {}", type, object.key(), e.toString());
-            }
-        }
-        if (records > Math.max(1_000, 2L * objects.size())) {
+        if (records > Math.max(1_000, 2L * objects().size())) {
             compact();
-        }
-    }
-
-    private void apply(ConfigChange change) {
-        if (change.type() == ConfigChange.Type.PUT) {
-            objects.put(change.key(), change.object());
-        } else {
-            objects.remove(change.key());
-        }
-        revision = Math.max(revision, change.revision());
-        if (change.revision() <= snapshotRevision) {
-            return;  // part of a compacted snapshot: state, not history
-        }
-        history.addLast(change);
-        if (history.size() > HISTORY) {
-            history.removeFirst();
         }
     }
 
@@ -240,15 +163,14 @@ public final class FileConfigStore implements ConfigStore {
             log.force(true);
         }
         log.position(position);
-        LOG.info("configuration store {}: {} objects, revision {}", directory, objects.size(), revision);
+        LOG.info("configuration store {}: {} objects, revision {}", directory, objects().size(), revision());
     }
 
     private void applyRecord(JsonNode record) {
         long rev = record.get("rev").asLong();
         String op = record.get("op").asText();
         if (op.equals("rev")) {
-            revision = Math.max(revision, rev);
-            snapshotRevision = rev;
+            snapshotAt(rev);
             return;
         }
         String key = record.get("key").asText();
@@ -256,9 +178,8 @@ public final class FileConfigStore implements ConfigStore {
             apply(new ConfigChange(rev, ConfigChange.Type.PUT,
                     new StoredObject(key, record.get("value").asText(), record.get("created").asLong(), rev)));
         } else {
-            StoredObject gone = objects.get(key);
             apply(new ConfigChange(rev, ConfigChange.Type.DELETE,
-                    gone != null ? gone : new StoredObject(key, "{}", record.get("created").asLong(), rev)));
+                    get(key).orElse(new StoredObject(key, "{}", record.get("created").asLong(), rev))));
         }
     }
 
@@ -268,8 +189,8 @@ public final class FileConfigStore implements ConfigStore {
         Path fresh = directory.resolve(LOG_FILE + ".new");
         try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            write(out, JSON.createObjectNode().put("rev", revision).put("op", "rev"));
-            for (StoredObject o : objects.values()) {
+            write(out, JSON.createObjectNode().put("rev", revision()).put("op", "rev"));
+            for (StoredObject o : objects().values()) {
                 write(out, JSON.createObjectNode().put("rev", o.modifiedIndex()).put("op", "put").put("key", o.key())
                         .put("created", o.createdIndex()).put("value", o.json()));
             }
@@ -288,8 +209,8 @@ public final class FileConfigStore implements ConfigStore {
             log.close();
             log = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             log.position(log.size());
-            records = objects.size();
-            LOG.debug("configuration store {}: compacted to {} objects at revision {}", directory, objects.size(), revision);
+            records = objects().size();
+            LOG.debug("configuration store {}: compacted to {} objects at revision {}", directory, objects().size(), revision());
         } catch (IOException e) {
             throw new UncheckedIOException("configuration store " + directory + ": compaction could not replace the log", e);
         }
