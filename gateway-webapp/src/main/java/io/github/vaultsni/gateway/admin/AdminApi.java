@@ -58,6 +58,8 @@ public final class AdminApi {
             return route(method, path, query, body);
         } catch (AdminException e) {
             return new AdminResponse(e.status, e.body);
+        } catch (ConfigStore.UnavailableException e) {
+            return new AdminResponse(503, JSON.createObjectNode().put("error_msg", e.getMessage()));
         }
     }
 

@@ -50,6 +50,13 @@ public interface ConfigStore extends AutoCloseable {
     @Override
     void close();
 
+    /** The store's backend cannot be reached (or did not answer in time); nothing was written. */
+    final class UnavailableException extends RuntimeException {
+        public UnavailableException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** Changes since the asked revision were compacted away. */
     final class CompactedException extends RuntimeException {
         public CompactedException(long asked, long oldest) {

@@ -74,6 +74,7 @@ abstract class MirroredConfigStore implements ConfigStore {
             objects.remove(change.key());
         }
         revision = Math.max(revision, change.revision());
+        notifyAll();
         if (change.revision() <= snapshotRevision) {
             return;
         }
@@ -86,6 +87,26 @@ abstract class MirroredConfigStore implements ConfigStore {
                 watcher.accept(change);
             } catch (RuntimeException e) {
                 LOG.warn("configuration watcher failed on {} {}: {}", change.type(), change.key(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Waits until the mirror has applied {@code revision} (a backend whose changes arrive by watch), so that a
+     * writer reads its own write; gives up after {@code millis}.
+     */
+    protected synchronized void awaitRevision(long revision, long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        while (this.revision < revision) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                wait(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

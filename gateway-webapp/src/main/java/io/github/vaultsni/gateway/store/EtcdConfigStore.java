@@ -1,0 +1,250 @@
+package io.github.vaultsni.gateway.store;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.kv.DeleteResponse;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Cluster mode: the configuration in etcd, keys laid out as APISIX's ({@code /apisix/ssls/1}, behind an optional
+ * key prefix), {@code createdIndex}/{@code modifiedIndex} from etcd's create and mod revisions, POST ids from the
+ * revision. Every node keeps a mirror fed by one watch: reads never wait for etcd, and a node that loses etcd
+ * keeps serving its last configuration. jetcd resumes the watch after a disconnection; when etcd compacted the
+ * revisions the node missed, the node lists everything again and tells its watchers what changed meanwhile.
+ * Writes are compare-and-set transactions (concurrent writers on any node never lose an update) and return once
+ * the node's own mirror holds them.
+ */
+public final class EtcdConfigStore extends MirroredConfigStore {
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdConfigStore.class);
+    private static final long TIMEOUT_MS = 5_000;
+    private static final String OBJECTS = "/apisix/";
+
+    private final Client client;
+    private final KV kv;
+    private final String keyPrefix;
+    private final String endpoints;
+    private final ScheduledExecutorService resyncs = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "etcd-resync");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Watch.Watcher watcher;
+    private volatile boolean closed;
+
+    private EtcdConfigStore(List<String> endpoints, String keyPrefix) {
+        this.endpoints = String.join(",", endpoints);
+        this.keyPrefix = keyPrefix == null ? "" : keyPrefix.replaceAll("/+$", "");
+        this.client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
+        this.kv = client.getKVClient();
+    }
+
+    /**
+     * Connects, lists the configuration and starts watching it.
+     *
+     * @param endpoints etcd client URLs, e.g. {@code http://127.0.0.1:2379}
+     * @param keyPrefix put before APISIX's keys in etcd (none by default: keys are {@code /apisix/...})
+     * @throws ConfigStore.UnavailableException when etcd cannot be reached at start
+     */
+    public static EtcdConfigStore open(List<String> endpoints, String keyPrefix) {
+        EtcdConfigStore store = new EtcdConfigStore(endpoints, keyPrefix);
+        try {
+            store.sync(true);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return store;
+    }
+
+    @Override
+    public StoredObject update(String key, Function<Optional<StoredObject>, String> change) {
+        for (int attempt = 0; ; attempt++) {
+            GetResponse read = await(kv.get(bytes(key)));
+            Optional<StoredObject> current = read.getKvs().stream().findFirst().map(this::stored);
+            String json = change.apply(current);
+            Cmp unchanged = current.isPresent()
+                    ? new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().modifiedIndex()))
+                    : new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0));
+            TxnResponse txn = await(kv.txn().If(unchanged).Then(Op.put(bytes(key), text(json), PutOption.DEFAULT)).commit());
+            if (txn.isSucceeded()) {
+                long revision = txn.getHeader().getRevision();
+                awaitRevision(revision, TIMEOUT_MS);
+                return new StoredObject(key, json, current.map(StoredObject::createdIndex).orElse(revision), revision);
+            }
+            if (attempt > 100) {
+                throw new UnavailableException("etcd: " + key + " kept changing under a write; giving up");
+            }
+        }
+    }
+
+    @Override
+    public StoredObject create(String prefix, Function<String, String> valueForId) {
+        for (int attempt = 0; ; attempt++) {
+            long revision = await(kv.get(bytes(prefix), GetOption.builder().withCountOnly(true).build()))
+                    .getHeader().getRevision();
+            String id = String.format("%020d", revision + 1);
+            String key = prefix + id;
+            String json = valueForId.apply(id);
+            TxnResponse txn = await(kv.txn().If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0)))
+                    .Then(Op.put(bytes(key), text(json), PutOption.DEFAULT)).commit());
+            if (txn.isSucceeded()) {
+                long written = txn.getHeader().getRevision();
+                awaitRevision(written, TIMEOUT_MS);
+                return new StoredObject(key, json, written, written);
+            }
+            if (attempt > 100) {
+                throw new UnavailableException("etcd: no free id under " + prefix);
+            }
+        }
+    }
+
+    @Override
+    public Optional<StoredObject> delete(String key) {
+        DeleteResponse deleted = await(kv.delete(bytes(key), DeleteOption.builder().withPrevKV(true).build()));
+        if (deleted.getDeleted() == 0) {
+            return Optional.empty();
+        }
+        awaitRevision(deleted.getHeader().getRevision(), TIMEOUT_MS);
+        return deleted.getPrevKvs().stream().findFirst().map(this::stored);
+    }
+
+    /**
+     * Lists every object and makes the mirror equal to it, telling watchers what changed (a re-sync after
+     * compaction); then watches from the listed revision on.
+     */
+    private synchronized void sync(boolean initial) {
+        GetResponse all = await(kv.get(bytes(OBJECTS), GetOption.builder().isPrefix(true).build()));
+        long revision = all.getHeader().getRevision();
+        Map<String, StoredObject> fresh = new HashMap<>();
+        all.getKvs().forEach(entry -> {
+            StoredObject o = stored(entry);
+            fresh.put(o.key(), o);
+        });
+        if (initial) {
+            snapshotAt(revision);
+        }
+        for (StoredObject gone : objects().values().stream().filter(o -> !fresh.containsKey(o.key())).toList()) {
+            apply(new ConfigChange(revision, ConfigChange.Type.DELETE, gone));
+        }
+        for (StoredObject o : fresh.values()) {
+            if (!o.equals(objects().get(o.key()))) {
+                apply(new ConfigChange(initial ? o.modifiedIndex() : revision, ConfigChange.Type.PUT, o));
+            }
+        }
+        snapshotAt(Math.max(revision, revision()));
+        if (watcher != null) {
+            watcher.close();
+        }
+        watcher = client.getWatchClient().watch(bytes(OBJECTS), WatchOption.builder().isPrefix(true).withPrevKV(true)
+                .withRevision(revision + 1).build(), Watch.listener(this::onEvents, this::onWatchError));
+        LOG.info("configuration from etcd {}: {} objects at revision {}", endpoints, fresh.size(), revision);
+    }
+
+    private void onEvents(WatchResponse response) {
+        for (WatchEvent event : response.getEvents()) {
+            KeyValue current = event.getKeyValue();
+            if (event.getEventType() == WatchEvent.EventType.PUT) {
+                apply(new ConfigChange(current.getModRevision(), ConfigChange.Type.PUT, stored(current)));
+            } else if (event.getEventType() == WatchEvent.EventType.DELETE) {
+                String key = key(current.getKey());
+                StoredObject before = event.getPrevKV() != null && event.getPrevKV().getVersion() > 0
+                        ? stored(event.getPrevKV()) : get(key).orElse(new StoredObject(key, "{}", 0, 0));
+                apply(new ConfigChange(current.getModRevision(), ConfigChange.Type.DELETE, before));
+            }
+        }
+    }
+
+    /** The watch ended: compacted history or a failure jetcd does not retry. Re-list and re-watch, until it works. */
+    private void onWatchError(Throwable error) {
+        if (closed) {
+            return;
+        }
+        LOG.warn("etcd watch on {} ended ({}); re-listing the configuration", endpoints,
+                error instanceof CompactedException ? "its revisions were compacted" : error.getClass().getSimpleName());
+        scheduleResync(0);
+    }
+
+    private void scheduleResync(long delayMillis) {
+        resyncs.schedule(() -> {
+            if (closed) {
+                return;
+            }
+            try {
+                sync(false);
+            } catch (RuntimeException e) {
+                LOG.warn("etcd at {} still unavailable ({}); serving the last configuration", endpoints, e.getMessage());
+                scheduleResync(Math.min(5_000, Math.max(500, delayMillis * 2)));
+            }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private StoredObject stored(KeyValue entry) {
+        return new StoredObject(key(entry.getKey()), entry.getValue().toString(StandardCharsets.UTF_8),
+                entry.getCreateRevision(), entry.getModRevision());
+    }
+
+    private String key(ByteSequence etcdKey) {
+        return etcdKey.toString(StandardCharsets.UTF_8).substring(keyPrefix.length());
+    }
+
+    private ByteSequence bytes(String key) {
+        return text(keyPrefix + key);
+    }
+
+    private static ByteSequence text(String value) {
+        return ByteSequence.from(value, StandardCharsets.UTF_8);
+    }
+
+    private <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new UnavailableException("etcd at " + endpoints + " did not answer within " + TIMEOUT_MS + " ms");
+        } catch (ExecutionException e) {
+            throw new UnavailableException("etcd at " + endpoints + " failed: " + e.getCause().getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted while waiting for etcd");
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        resyncs.shutdownNow();
+        if (watcher != null) {
+            watcher.close();
+        }
+        client.close();
+    }
+}

@@ -1,0 +1,97 @@
+package io.github.vaultsni.gateway.store;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The store contract on a real etcd, and what etcd adds: other writers, outages, compaction. */
+class EtcdConfigStoreTest extends AbstractConfigStoreTest {
+    @TempDir
+    Path dir;
+    private EtcdServer etcd;
+
+    @BeforeEach
+    void startEtcd() throws Exception {
+        etcd = new EtcdServer(dir.resolve("etcd")).start();
+    }
+
+    @AfterEach
+    void stopEtcd() throws Exception {
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    @Override
+    protected ConfigStore newStore() {
+        return EtcdConfigStore.open(etcd.endpoints(), "");
+    }
+
+    @Test
+    void changesWrittenWithEtcdctl_reachTheMirrorAndWatchers() throws Exception {
+        ConfigStore store = open();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        store.watch(store.revision(), c -> seen.add(c.type() + " " + c.key()));
+        etcd.etcdctl("put", "/apisix/routes/r1", "{\"uri\":\"/x\"}");
+        await(() -> store.get("/apisix/routes/r1").isPresent());
+        assertEquals("{\"uri\":\"/x\"}", store.get("/apisix/routes/r1").orElseThrow().json());
+        etcd.etcdctl("del", "/apisix/routes/r1");
+        await(() -> seen.size() == 2);
+        assertEquals(List.of("PUT /apisix/routes/r1", "DELETE /apisix/routes/r1"), seen);
+    }
+
+    @Test
+    void etcdDown_readsKeepWorking_writesFailCleanly_andChangesAfterReturnArrive() throws Exception {
+        ConfigStore store = open();
+        store.update("/apisix/ssls/1", c -> "{\"v\":1}");
+        etcd.stop();
+        assertEquals("{\"v\":1}", store.get("/apisix/ssls/1").orElseThrow().json(), "the mirror keeps serving");
+        assertThrows(ConfigStore.UnavailableException.class, () -> store.update("/apisix/ssls/2", c -> "{}"));
+        etcd.start();
+        etcd.etcdctl("put", "/apisix/ssls/3", "{\"v\":3}");
+        await(() -> store.get("/apisix/ssls/3").isPresent());
+        assertTrue(store.get("/apisix/ssls/2").isEmpty(), "the refused write was not made");
+    }
+
+    @Test
+    void compactionDuringAnOutage_isCaughtUpByReListing() throws Exception {
+        ConfigStore store = open();
+        store.update("/apisix/routes/keep", c -> "1");
+        store.update("/apisix/routes/gone", c -> "1");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        store.watch(store.revision(), c -> seen.add(c.type() + " " + c.key()));
+        // Another writer changes things and compacts history while this node's watch is cut off.
+        etcd.stop();
+        etcd.start();
+        etcd.etcdctl("del", "/apisix/routes/gone");
+        etcd.etcdctl("put", "/apisix/routes/new", "2");
+        String status = etcd.etcdctl("endpoint", "status", "--write-out=json");
+        long revision = Long.parseLong(status.replaceAll("(?s).*\"revision\":(\\d+).*", "$1"));
+        etcd.etcdctl("compaction", String.valueOf(revision));
+        await(() -> store.get("/apisix/routes/new").isPresent() && store.get("/apisix/routes/gone").isEmpty());
+        assertTrue(seen.contains("DELETE /apisix/routes/gone"), seen.toString());
+        assertTrue(seen.contains("PUT /apisix/routes/new"), seen.toString());
+        assertEquals("1", store.get("/apisix/routes/keep").orElseThrow().json());
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 20 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
