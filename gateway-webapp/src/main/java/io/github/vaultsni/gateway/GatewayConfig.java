@@ -1,6 +1,7 @@
 package io.github.vaultsni.gateway;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,8 +21,12 @@ public final class GatewayConfig {
     private final String adminKey;
     private final String viewerKey;
     private final boolean adminLoopbackWithoutKey;
+    private final List<String> etcdEndpoints;
+    private final String etcdKeyPrefix;
 
     private GatewayConfig(Builder b) {
+        this.etcdEndpoints = List.copyOf(b.etcdEndpoints);
+        this.etcdKeyPrefix = b.etcdKeyPrefix;
         this.dataDir = b.dataDir;
         this.encryptionKeyFile = b.encryptionKeyFile != null ? b.encryptionKeyFile
                 : b.dataDir.toAbsolutePath().resolveSibling(b.dataDir.toAbsolutePath().getFileName() + ".key");
@@ -89,9 +94,19 @@ public final class GatewayConfig {
         return adminLoopbackWithoutKey;
     }
 
+    /** Empty: the embedded store in the data directory; else the cluster's etcd. */
+    public List<String> etcdEndpoints() {
+        return etcdEndpoints;
+    }
+
+    public String etcdKeyPrefix() {
+        return etcdKeyPrefix;
+    }
+
     @Override
     public String toString() {
-        return "GatewayConfig{dataDir=" + dataDir + ", admin=" + adminHost + ":" + adminPort + ", http=" + httpHost + ":" + httpPort
+        return "GatewayConfig{dataDir=" + dataDir + ", store=" + (etcdEndpoints.isEmpty() ? "file" : "etcd " + etcdEndpoints)
+                + ", admin=" + adminHost + ":" + adminPort + ", http=" + httpHost + ":" + httpPort
                 + ", https=" + httpsHost + ":" + httpsPort + ", adminLoopbackWithoutKey=" + adminLoopbackWithoutKey + "}";
     }
 
@@ -109,8 +124,25 @@ public final class GatewayConfig {
         private String adminKey;
         private String viewerKey;
         private boolean adminLoopbackWithoutKey;
+        private List<String> etcdEndpoints = List.of();
+        private String etcdKeyPrefix = "";
 
         private Builder() {
+        }
+
+        /**
+         * Cluster mode: keep the configuration in this etcd (client URLs); every node given the same endpoints and
+         * the same {@link #encryptionKey} shares it. Default: none, the embedded store in the data directory.
+         */
+        public Builder etcdEndpoints(List<String> endpoints) {
+            this.etcdEndpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+            return this;
+        }
+
+        /** Put before APISIX's keys in etcd. Default: none (keys are {@code /apisix/...}, as APISIX's). */
+        public Builder etcdKeyPrefix(String prefix) {
+            this.etcdKeyPrefix = prefix == null ? "" : prefix;
+            return this;
         }
 
         /** Where the configuration is stored. Default: {@code ./data}. */

@@ -8,6 +8,7 @@ import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
 import io.github.vaultsni.gateway.route.RouteConfigApplier;
 import io.github.vaultsni.gateway.route.RouteTable;
 import io.github.vaultsni.gateway.store.ConfigStore;
+import io.github.vaultsni.gateway.store.EtcdConfigStore;
 import io.github.vaultsni.gateway.store.FileConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
 import io.github.vaultsni.secret.SecretResolver;
@@ -68,7 +69,8 @@ public final class GatewayCore implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         this.certificates = certificates;
         this.ownsRegistry = shared == null;
-        this.store = FileConfigStore.open(config.dataDir());
+        this.store = config.etcdEndpoints().isEmpty() ? FileConfigStore.open(config.dataDir())
+                : EtcdConfigStore.open(config.etcdEndpoints(), config.etcdKeyPrefix());
         SecretCipher cipher = config.encryptionKey() != null ? SecretCipher.fromBase64(config.encryptionKey())
                 : SecretCipher.fromKeyFile(config.encryptionKeyFile());
         this.resolver = shared != null ? shared.resolver() : SecretResolver.builder().clock(clock).build();
@@ -79,7 +81,7 @@ public final class GatewayCore implements AutoCloseable {
                 SniEntryPreference.newestValid());
         this.applier = new CertificateConfigApplier(store, cipher, resolver, registry, clientCertificates, clock);
         this.routes = new RouteConfigApplier(store);
-        this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(config.dataDir());
+        this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
         this.adminApi = new AdminApi(store, cipher, clock, registry::status);
         this.adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
     }
@@ -105,6 +107,14 @@ public final class GatewayCore implements AutoCloseable {
 
     public SniCertificateRegistry registry() {
         return registry;
+    }
+
+    private static Path dataDirectory(GatewayConfig config) {
+        try {
+            return Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory " + config.dataDir(), e);
+        }
     }
 
     /** The admin key kept in the data directory, or a new one stored there and printed once on the console. */

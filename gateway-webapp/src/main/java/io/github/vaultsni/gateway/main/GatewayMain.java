@@ -41,6 +41,9 @@ public final class GatewayMain {
         OPTIONS.put("--https-host", new Option("GATEWAY_HTTPS_HOST", "https_host", "HTTPS listener address (default 0.0.0.0)"));
         OPTIONS.put("--admin-host", new Option("GATEWAY_ADMIN_HOST", "admin_host", "admin API address (default 127.0.0.1)"));
         OPTIONS.put("--encryption-key-file", new Option("GATEWAY_ENCRYPTION_KEY_FILE", "encryption_key_file", "key for secrets at rest (default <data-dir>.key, generated)"));
+        OPTIONS.put("--etcd-endpoints", new Option("GATEWAY_ETCD_ENDPOINTS", "etcd_endpoints", "cluster mode: etcd client URLs, comma-separated (default: the embedded store)"));
+        OPTIONS.put("--etcd-prefix", new Option("GATEWAY_ETCD_PREFIX", "etcd_prefix", "put before APISIX's keys in etcd (default none: /apisix/...)"));
+        OPTIONS.put("--encryption-key", new Option("GATEWAY_ENCRYPTION_KEY", "encryption_key", "base64 of 32 bytes; the cluster's shared key for secrets at rest (prefer the env var)"));
         OPTIONS.put("--dev-admin-loopback-without-key", new Option("GATEWAY_DEV_ADMIN_LOOPBACK_WITHOUT_KEY", "dev_admin_loopback_without_key", "true: loopback callers need no admin key (development only)"));
     }
 
@@ -109,6 +112,11 @@ public final class GatewayMain {
         if ((v = value("--encryption-key-file", flags, environment, file)) != null) {
             b.encryptionKeyFile(Path.of(v));
         }
+        if ((v = value("--etcd-endpoints", flags, environment, file)) != null) {
+            b.etcdEndpoints(java.util.Arrays.stream(v.split(",")).map(String::trim).filter(e -> !e.isEmpty()).toList());
+        }
+        b.etcdKeyPrefix(value("--etcd-prefix", flags, environment, file));
+        b.encryptionKey(value("--encryption-key", flags, environment, file));
         b.adminKey(value("--admin-key", flags, environment, file));
         b.viewerKey(value("--viewer-key", flags, environment, file));
         if ((v = value("--http-port", flags, environment, file)) != null) {

@@ -26,6 +26,11 @@ public final class RouteConfigApplier implements AutoCloseable {
     private final ConfigStore store;
     private final AutoCloseable watch;
     private volatile RouteTable table = RouteTable.empty();
+    /** The last version of each route and upstream that could be used, kept when a newer one cannot. */
+    private final Map<String, Route> goodRoutes = new HashMap<>();
+    private final Map<String, Upstream> goodUpstreams = new HashMap<>();
+    /** Rejections already logged, by kind, id and revision: one line each. */
+    private final java.util.Set<String> rejected = new java.util.HashSet<>();
 
     public RouteConfigApplier(ConfigStore store) {
         this.store = store;
@@ -42,36 +47,62 @@ public final class RouteConfigApplier implements AutoCloseable {
         return table;
     }
 
+    /**
+     * A new table from the stored routes and upstreams. An object that cannot be used (a hand-written value that
+     * is not JSON, a route naming a missing upstream) does not replace its last good version: that one is kept,
+     * and one line says so.
+     */
     private synchronized void rebuild() {
         Map<String, Upstream> upstreams = new HashMap<>();
         for (StoredObject o : store.list(Resource.UPSTREAMS.key(""))) {
             String id = idOf(o, Resource.UPSTREAMS);
             try {
-                upstreams.put(id, Upstream.of(id, JSON.readTree(o.json())));
+                Upstream upstream = Upstream.of(id, JSON.readTree(o.json()));
+                upstreams.put(id, upstream);
+                goodUpstreams.put(id, upstream);
             } catch (IOException | RuntimeException e) {
-                LOG.warn("upstream {} left out: {}", id, e.toString());
+                keepPrevious("upstream", id, o, e, goodUpstreams.get(id), u -> upstreams.put(id, u));
             }
         }
+        goodUpstreams.keySet().retainAll(upstreams.keySet());
         List<Route> routes = new ArrayList<>();
+        java.util.Set<String> present = new java.util.HashSet<>();
         for (StoredObject o : store.list(Resource.ROUTES.key(""))) {
             String id = idOf(o, Resource.ROUTES);
+            present.add(id);
             try {
                 JsonNode json = JSON.readTree(o.json());
                 if (json.path("status").asInt(1) == 0) {
+                    goodRoutes.remove(id);
                     continue;
                 }
                 Upstream upstream = json.has("upstream") ? Upstream.of("route " + id, json.get("upstream"))
                         : upstreams.get(json.path("upstream_id").asText());
                 if (upstream == null) {
-                    LOG.warn("route {} left out: upstream {} not found", id, json.path("upstream_id").asText());
-                    continue;
+                    throw new IllegalArgumentException("upstream " + json.path("upstream_id").asText() + " not found");
                 }
-                routes.add(Route.of(id, json, upstream));
+                Route route = Route.of(id, json, upstream);
+                routes.add(route);
+                goodRoutes.put(id, route);
             } catch (IOException | RuntimeException e) {
-                LOG.warn("route {} left out: {}", id, e.toString());
+                keepPrevious("route", id, o, e, goodRoutes.get(id), routes::add);
             }
         }
+        goodRoutes.keySet().retainAll(present);
         table = RouteTable.of(routes);
+    }
+
+    private <T> void keepPrevious(String kind, String id, StoredObject o, Exception e, T previous,
+                                  java.util.function.Consumer<T> use) {
+        String why = e instanceof IOException ? "not JSON" : e.getMessage();
+        boolean first = rejected.add(kind + "/" + id + "@" + o.modifiedIndex());
+        if (previous != null) {
+            use.accept(previous);
+        }
+        if (first) {
+            LOG.warn("{} {} at revision {} rejected ({}); {}", kind, id, o.modifiedIndex(), why,
+                    previous != null ? "keeping its previous version" : "left out");
+        }
     }
 
     private static String idOf(StoredObject o, Resource resource) {

@@ -169,8 +169,28 @@ public final class EtcdConfigStore extends MirroredConfigStore {
         LOG.info("configuration from etcd {}: {} objects at revision {}", endpoints, fresh.size(), revision);
     }
 
+    /**
+     * Within one revision (one transaction), objects apply in dependency order: secret objects, then SSL objects,
+     * then upstreams, then routes; so an SSL object is never built before the secret object it reads.
+     */
+    private static final List<String> APPLY_ORDER = List.of("/apisix/secrets/", "/apisix/ssls/", "/apisix/upstreams/",
+            "/apisix/routes/");
+
+    private int rank(KeyValue entry) {
+        String key = key(entry.getKey());
+        for (int i = 0; i < APPLY_ORDER.size(); i++) {
+            if (key.startsWith(APPLY_ORDER.get(i))) {
+                return i;
+            }
+        }
+        return APPLY_ORDER.size();
+    }
+
     private void onEvents(WatchResponse response) {
-        for (WatchEvent event : response.getEvents()) {
+        List<WatchEvent> events = new java.util.ArrayList<>(response.getEvents());
+        events.sort(java.util.Comparator.<WatchEvent>comparingLong(e -> e.getKeyValue().getModRevision())
+                .thenComparingInt(e -> rank(e.getKeyValue())));
+        for (WatchEvent event : events) {
             KeyValue current = event.getKeyValue();
             if (event.getEventType() == WatchEvent.EventType.PUT) {
                 apply(new ConfigChange(current.getModRevision(), ConfigChange.Type.PUT, stored(current)));
