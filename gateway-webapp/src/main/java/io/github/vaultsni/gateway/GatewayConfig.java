@@ -1,8 +1,10 @@
 package io.github.vaultsni.gateway;
 
+import io.github.vaultsni.gateway.store.EtcdConnection;
+
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a gateway runs. Immutable; build with {@link #builder()}, whose setters state each default.
@@ -21,12 +23,10 @@ public final class GatewayConfig {
     private final String adminKey;
     private final String viewerKey;
     private final boolean adminLoopbackWithoutKey;
-    private final List<String> etcdEndpoints;
-    private final String etcdKeyPrefix;
+    private final EtcdConnection etcd;
 
     private GatewayConfig(Builder b) {
-        this.etcdEndpoints = List.copyOf(b.etcdEndpoints);
-        this.etcdKeyPrefix = b.etcdKeyPrefix;
+        this.etcd = b.etcd;
         this.dataDir = b.dataDir;
         this.encryptionKeyFile = b.encryptionKeyFile != null ? b.encryptionKeyFile
                 : b.dataDir.toAbsolutePath().resolveSibling(b.dataDir.toAbsolutePath().getFileName() + ".key");
@@ -95,17 +95,13 @@ public final class GatewayConfig {
     }
 
     /** Empty: the embedded store in the data directory; else the cluster's etcd. */
-    public List<String> etcdEndpoints() {
-        return etcdEndpoints;
-    }
-
-    public String etcdKeyPrefix() {
-        return etcdKeyPrefix;
+    public Optional<EtcdConnection> etcd() {
+        return Optional.ofNullable(etcd);
     }
 
     @Override
     public String toString() {
-        return "GatewayConfig{dataDir=" + dataDir + ", store=" + (etcdEndpoints.isEmpty() ? "file" : "etcd " + etcdEndpoints)
+        return "GatewayConfig{dataDir=" + dataDir + ", store=" + (etcd == null ? "file" : etcd)
                 + ", admin=" + adminHost + ":" + adminPort + ", http=" + httpHost + ":" + httpPort
                 + ", https=" + httpsHost + ":" + httpsPort + ", adminLoopbackWithoutKey=" + adminLoopbackWithoutKey + "}";
     }
@@ -124,24 +120,17 @@ public final class GatewayConfig {
         private String adminKey;
         private String viewerKey;
         private boolean adminLoopbackWithoutKey;
-        private List<String> etcdEndpoints = List.of();
-        private String etcdKeyPrefix = "";
+        private EtcdConnection etcd;
 
         private Builder() {
         }
 
         /**
-         * Cluster mode: keep the configuration in this etcd (client URLs); every node given the same endpoints and
-         * the same {@link #encryptionKey} shares it. Default: none, the embedded store in the data directory.
+         * Cluster mode: keep the configuration in this etcd; every node given the same etcd and the same
+         * {@link #encryptionKey} shares it. Default: none, the embedded store in the data directory.
          */
-        public Builder etcdEndpoints(List<String> endpoints) {
-            this.etcdEndpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
-            return this;
-        }
-
-        /** Put before APISIX's keys in etcd. Default: none (keys are {@code /apisix/...}, as APISIX's). */
-        public Builder etcdKeyPrefix(String prefix) {
-            this.etcdKeyPrefix = prefix == null ? "" : prefix;
+        public Builder etcd(EtcdConnection etcd) {
+            this.etcd = etcd;
             return this;
         }
 

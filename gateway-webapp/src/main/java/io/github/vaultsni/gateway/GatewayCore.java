@@ -69,8 +69,7 @@ public final class GatewayCore implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         this.certificates = certificates;
         this.ownsRegistry = shared == null;
-        this.store = config.etcdEndpoints().isEmpty() ? FileConfigStore.open(config.dataDir())
-                : EtcdConfigStore.open(config.etcdEndpoints(), config.etcdKeyPrefix());
+        this.store = config.etcd().<ConfigStore>map(EtcdConfigStore::open).orElseGet(() -> FileConfigStore.open(config.dataDir()));
         SecretCipher cipher = config.encryptionKey() != null ? SecretCipher.fromBase64(config.encryptionKey())
                 : SecretCipher.fromKeyFile(config.encryptionKeyFile());
         this.resolver = shared != null ? shared.resolver() : SecretResolver.builder().clock(clock).build();

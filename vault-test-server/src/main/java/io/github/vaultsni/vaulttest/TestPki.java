@@ -133,7 +133,7 @@ public final class TestPki {
             return new Issued(cert, child, chain(), keys);
         }
 
-        /** A leaf for {@code dnsNames} (the first is also the CN), valid from an hour ago for a year. */
+        /** A leaf for {@code dnsNames} (the first is also the CN; IP literals become IP names), valid from an hour ago for a year. */
         public Issued leaf(String algorithm, String... dnsNames) {
             Instant now = Instant.now();
             return leaf(algorithm, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(365)), dnsNames);
@@ -211,6 +211,12 @@ public final class TestPki {
         }
     }
 
+    /** An IP literal ({@code 127.0.0.1}, {@code ::1}) as an IP address name, anything else as a DNS name. */
+    private static GeneralName subjectAltName(String name) {
+        boolean ip = name.matches("[0-9.]+") || name.contains(":");
+        return new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, name);
+    }
+
     private static X509Certificate sign(X500Name issuer, X500Name subject, KeyPair issuerKeys, KeyPair subjectKeys,
                                         Instant notBefore, Instant notAfter, boolean ca, List<String> dnsNames) {
         try {
@@ -222,7 +228,7 @@ public final class TestPki {
                     : KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
             if (!dnsNames.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(dnsNames.stream()
-                        .map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new)));
+                        .map(TestPki::subjectAltName).toArray(GeneralName[]::new)));
             }
             String algorithm = switch (issuerKeys.getPrivate().getAlgorithm()) {
                 case "RSA" -> "SHA256withRSA";

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.store.EtcdConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -43,6 +45,11 @@ public final class GatewayMain {
         OPTIONS.put("--encryption-key-file", new Option("GATEWAY_ENCRYPTION_KEY_FILE", "encryption_key_file", "key for secrets at rest (default <data-dir>.key, generated)"));
         OPTIONS.put("--etcd-endpoints", new Option("GATEWAY_ETCD_ENDPOINTS", "etcd_endpoints", "cluster mode: etcd client URLs, comma-separated (default: the embedded store)"));
         OPTIONS.put("--etcd-prefix", new Option("GATEWAY_ETCD_PREFIX", "etcd_prefix", "put before APISIX's keys in etcd (default none: /apisix/...)"));
+        OPTIONS.put("--etcd-user", new Option("GATEWAY_ETCD_USER", "etcd_user", "etcd user, when etcd's auth is on"));
+        OPTIONS.put("--etcd-password", new Option("GATEWAY_ETCD_PASSWORD", "etcd_password", "that user's password (prefer the env var)"));
+        OPTIONS.put("--etcd-ca", new Option("GATEWAY_ETCD_CA", "etcd_ca", "PEM file of the CA that signed etcd's certificate (https endpoints)"));
+        OPTIONS.put("--etcd-cert", new Option("GATEWAY_ETCD_CERT", "etcd_cert", "PEM client certificate, when etcd asks for one"));
+        OPTIONS.put("--etcd-key", new Option("GATEWAY_ETCD_KEY", "etcd_key", "PEM (PKCS#8) key of that client certificate"));
         OPTIONS.put("--encryption-key", new Option("GATEWAY_ENCRYPTION_KEY", "encryption_key", "base64 of 32 bytes; the cluster's shared key for secrets at rest (prefer the env var)"));
         OPTIONS.put("--dev-admin-loopback-without-key", new Option("GATEWAY_DEV_ADMIN_LOOPBACK_WITHOUT_KEY", "dev_admin_loopback_without_key", "true: loopback callers need no admin key (development only)"));
     }
@@ -93,17 +100,36 @@ public final class GatewayMain {
         stopped.await();
     }
 
+    /** The JSON config file's settings, or null without one. */
+    private static JsonNode configFile(String path) {
+        if (path == null) {
+            return null;
+        }
+        try {
+            return new ObjectMapper().readTree(Files.readString(Path.of(path)));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** The etcd connection: endpoints (comma-separated) and the other --etcd-* settings. */
+    private static EtcdConnection etcd(String endpoints, Function<String, String> setting) {
+        EtcdConnection etcd = EtcdConnection.of(Arrays.stream(endpoints.split(",")).map(String::trim)
+                .filter(e -> !e.isEmpty()).toList(), setting.apply("--etcd-prefix"));
+        if (setting.apply("--etcd-user") != null || setting.apply("--etcd-password") != null) {
+            etcd = etcd.withUser(setting.apply("--etcd-user"), setting.apply("--etcd-password"));
+        }
+        return etcd.withTls(path(setting.apply("--etcd-ca")), path(setting.apply("--etcd-cert")),
+                path(setting.apply("--etcd-key")));
+    }
+
+    private static Path path(String value) {
+        return value == null ? null : Path.of(value);
+    }
+
     /** Settings from flags, then the environment, then the config file. */
     static GatewayConfig config(Map<String, String> flags, Function<String, String> environment) throws IOException {
-        JsonNode file = null;
-        String configPath = value("--config", flags, environment, null);
-        if (configPath != null) {
-            try {
-                file = new ObjectMapper().readTree(Files.readString(Path.of(configPath)));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read config file " + configPath + ": " + e.getMessage());
-            }
-        }
+        JsonNode file = configFile(value("--config", flags, environment, null));
         GatewayConfig.Builder b = GatewayConfig.builder();
         String v;
         if ((v = value("--data-dir", flags, environment, file)) != null) {
@@ -113,9 +139,8 @@ public final class GatewayMain {
             b.encryptionKeyFile(Path.of(v));
         }
         if ((v = value("--etcd-endpoints", flags, environment, file)) != null) {
-            b.etcdEndpoints(java.util.Arrays.stream(v.split(",")).map(String::trim).filter(e -> !e.isEmpty()).toList());
+            b.etcd(etcd(v, name -> value(name, flags, environment, file)));
         }
-        b.etcdKeyPrefix(value("--etcd-prefix", flags, environment, file));
         b.encryptionKey(value("--encryption-key", flags, environment, file));
         b.adminKey(value("--admin-key", flags, environment, file));
         b.viewerKey(value("--viewer-key", flags, environment, file));

@@ -2,6 +2,7 @@ package io.github.vaultsni.gateway.store;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
@@ -21,6 +22,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -60,22 +62,21 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     private volatile Watch.Watcher watcher;
     private volatile boolean closed;
 
-    private EtcdConfigStore(List<String> endpoints, String keyPrefix) {
-        this.endpoints = String.join(",", endpoints);
-        this.keyPrefix = keyPrefix == null ? "" : keyPrefix.replaceAll("/+$", "");
-        this.client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
+    private EtcdConfigStore(EtcdConnection connection) {
+        this.endpoints = String.join(",", connection.endpoints());
+        this.keyPrefix = connection.keyPrefix();
+        this.client = client(connection);
         this.kv = client.getKVClient();
     }
 
     /**
      * Connects, lists the configuration and starts watching it.
      *
-     * @param endpoints etcd client URLs, e.g. {@code http://127.0.0.1:2379}
-     * @param keyPrefix put before APISIX's keys in etcd (none by default: keys are {@code /apisix/...})
-     * @throws ConfigStore.UnavailableException when etcd cannot be reached at start
+     * @throws ConfigStore.UnavailableException when etcd cannot be reached at start, refuses the user, or its
+     *         certificate is not trusted
      */
-    public static EtcdConfigStore open(List<String> endpoints, String keyPrefix) {
-        EtcdConfigStore store = new EtcdConfigStore(endpoints, keyPrefix);
+    public static EtcdConfigStore open(EtcdConnection connection) {
+        EtcdConfigStore store = new EtcdConfigStore(connection);
         try {
             store.sync(true);
         } catch (RuntimeException e) {
@@ -83,6 +84,29 @@ public final class EtcdConfigStore extends MirroredConfigStore {
             throw e;
         }
         return store;
+    }
+
+    private static Client client(EtcdConnection connection) {
+        ClientBuilder builder = Client.builder().endpoints(connection.endpoints().toArray(String[]::new));
+        if (connection.user() != null) {
+            builder.user(text(connection.user())).password(text(connection.password()));
+        }
+        if (connection.tls()) {
+            try {
+                builder.sslContext(tls -> {
+                    if (connection.trustedCa() != null) {
+                        tls.trustManager(connection.trustedCa().toFile());
+                    }
+                    if (connection.clientCertificate() != null) {
+                        tls.keyManager(connection.clientCertificate().toFile(), connection.clientKey().toFile());
+                    }
+                });
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("etcd: cannot use the TLS files of " + connection + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return builder.build();
     }
 
     @Override
@@ -251,11 +275,21 @@ public final class EtcdConfigStore extends MirroredConfigStore {
             future.cancel(true);
             throw new UnavailableException("etcd at " + endpoints + " did not answer within " + TIMEOUT_MS + " ms");
         } catch (ExecutionException e) {
-            throw new UnavailableException("etcd at " + endpoints + " failed: " + e.getCause().getClass().getSimpleName());
+            throw new UnavailableException("etcd at " + endpoints + " failed: " + reason(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnavailableException("interrupted while waiting for etcd");
         }
+    }
+
+    /** The root cause's first line (etcd's own words, e.g. "authentication failed"), short enough for a log line. */
+    private static String reason(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage().lines().findFirst().orElse("");
+        return message.length() > 200 ? message.substring(0, 200) + "..." : message;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.gateway.proxy.TestUpstream;
+import io.github.vaultsni.gateway.store.EtcdConnection;
 import io.github.vaultsni.gateway.store.EtcdServer;
 import io.github.vaultsni.vaulttest.TestPki;
 import io.github.vaultsni.vaulttest.TestPki.Issued;
@@ -47,7 +48,7 @@ class ClusterTest {
     void start() throws Exception {
         etcd = new EtcdServer(dir.resolve("etcd")).start();
         for (String name : List.of("a", "b")) {
-            nodes.add(Gateway.start(GatewayConfig.builder().dataDir(dir.resolve(name)).etcdEndpoints(etcd.endpoints())
+            nodes.add(Gateway.start(GatewayConfig.builder().dataDir(dir.resolve(name)).etcd(EtcdConnection.of(etcd.endpoints(), ""))
                     .encryptionKey(SHARED_ENCRYPTION_KEY).adminKey(KEY).adminPort(0).httpHost("127.0.0.1").httpPort(0)
                     .httpsHost("127.0.0.1").httpsPort(0).build()));
         }

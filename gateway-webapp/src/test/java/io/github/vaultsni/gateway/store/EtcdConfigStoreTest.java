@@ -35,7 +35,7 @@ class EtcdConfigStoreTest extends AbstractConfigStoreTest {
 
     @Override
     protected ConfigStore newStore() {
-        return EtcdConfigStore.open(etcd.endpoints(), "");
+        return EtcdConfigStore.open(EtcdConnection.of(etcd.endpoints(), ""));
     }
 
     @Test

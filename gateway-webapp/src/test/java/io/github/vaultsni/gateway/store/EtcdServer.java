@@ -21,6 +21,13 @@ public final class EtcdServer implements AutoCloseable {
     private final int clientPort;
     private final int peerPort;
     private Process process;
+    private Tls tls;
+    private String etcdctlUser;
+    private Tls etcdctlTls;
+
+    /** Files for a TLS listener that asks every client for a certificate signed by {@code ca}. */
+    public record Tls(Path ca, Path certificate, Path key) {
+    }
 
     public EtcdServer(Path dataDir) throws IOException {
         boolean installed = Files.isExecutable(ETCD);
@@ -34,7 +41,22 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+    }
+
+    /**
+     * Serve clients over TLS with client-certificate checks; {@code etcdctl} presents {@code client}. Call before
+     * {@link #start()}.
+     */
+    public EtcdServer withTls(Tls server, Tls client) {
+        this.tls = server;
+        this.etcdctlTls = client;
+        return this;
+    }
+
+    /** {@code etcdctl} authenticates as this user ({@code name:password}) from now on. */
+    public void etcdctlUser(String user) {
+        this.etcdctlUser = user;
     }
 
     public List<String> endpoints() {
@@ -43,10 +65,14 @@ public final class EtcdServer implements AutoCloseable {
 
     public EtcdServer start() throws Exception {
         String peer = "http://127.0.0.1:" + peerPort;
-        process = new ProcessBuilder(ETCD.toString(), "--name", "test", "--data-dir", dataDir.toString(),
-                "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "test=" + peer)
-                .redirectErrorStream(true).redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile())
+        List<String> command = new java.util.ArrayList<>(List.of(ETCD.toString(), "--name", "test",
+                "--data-dir", dataDir.toString(), "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "test=" + peer));
+        if (tls != null) {
+            command.addAll(List.of("--cert-file", tls.certificate().toString(), "--key-file", tls.key().toString(),
+                    "--trusted-ca-file", tls.ca().toString(), "--client-cert-auth"));
+        }
+        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile())
                 .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!reachable()) {
@@ -69,6 +95,13 @@ public final class EtcdServer implements AutoCloseable {
     /** {@code etcdctl} against this etcd; its output. */
     public String etcdctl(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/etcdctl", "--endpoints=" + endpoint()));
+        if (etcdctlTls != null) {
+            command.addAll(List.of("--cacert=" + etcdctlTls.ca(), "--cert=" + etcdctlTls.certificate(),
+                    "--key=" + etcdctlTls.key()));
+        }
+        if (etcdctlUser != null) {
+            command.add("--user=" + etcdctlUser);
+        }
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("ETCDCTL_API", "3");

@@ -1,0 +1,49 @@
+package io.github.vaultsni.gateway.main;
+
+import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.store.EtcdConnection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The cluster settings as a node's command line and environment give them. */
+class GatewayMainTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void withoutEtcdEndpoints_theNodeUsesItsDataDirectory() throws Exception {
+        assertTrue(GatewayMain.config(Map.of(), name -> null).etcd().isEmpty());
+    }
+
+    @Test
+    void etcdSettings_comeFromFlagsAndEnvironment_andThePasswordIsNeverPrinted() throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        Map<String, String> env = Map.of("GATEWAY_ETCD_PASSWORD", "s3cret-pw", "GATEWAY_ETCD_CA", ca.toString());
+        GatewayConfig config = GatewayMain.config(Map.of("--etcd-endpoints", "https://10.0.0.1:2379, https://10.0.0.2:2379",
+                "--etcd-user", "gateway", "--etcd-prefix", "/prod/"), env::get);
+        EtcdConnection etcd = config.etcd().orElseThrow();
+        assertEquals(List.of("https://10.0.0.1:2379", "https://10.0.0.2:2379"), etcd.endpoints());
+        assertEquals("/prod", etcd.keyPrefix());
+        assertEquals("s3cret-pw", etcd.password());
+        assertEquals(ca, etcd.trustedCa());
+        assertFalse(config.toString().contains("s3cret-pw"), config.toString());
+        assertFalse(etcd.toString().contains("s3cret-pw"), etcd.toString());
+    }
+
+    @Test
+    void aMistypedEndpoint_isAClearErrorAtStart() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GatewayMain.config(Map.of("--etcd-endpoints", "127.0.0.1:2379"), name -> null));
+        assertEquals("etcd: endpoint 127.0.0.1:2379 must be http://host:port or https://host:port", e.getMessage());
+    }
+}
