@@ -95,10 +95,11 @@ public final class CertificateConfigApplier implements AutoCloseable {
         ObjectNode ssl = read(Resource.SSLS, object);
         List<Pattern> skip = new ArrayList<>();
         ssl.path("client").path("skip_mtls_uri_regex").forEach(r -> skip.add(Pattern.compile(r.asText())));
-        skipMtlsUris.put(id, List.copyOf(skip));
+        SniEntrySpec spec = SniEntrySpec.fromSslObject(id, ssl); // a bad object fails here, before anything changes
         boolean client = "client".equals(ssl.path("type").asText("server"));
+        skipMtlsUris.put(id, List.copyOf(skip));
         (client ? registry : clientCertificates).remove(id);
-        (client ? clientCertificates : registry).put(SniEntrySpec.fromSslObject(id, ssl));
+        (client ? clientCertificates : registry).put(spec);
     }
 
     /** The {@code client.skip_mtls_uri_regex} patterns of an SSL object (empty when none). */
@@ -108,12 +109,14 @@ public final class CertificateConfigApplier implements AutoCloseable {
 
     private ObjectNode read(Resource resource, StoredObject object) {
         try {
-            ObjectNode value = (ObjectNode) JSON.readTree(object.json());
-            resource.decrypt(value, cipher);
-            return value;
+            if (JSON.readTree(object.json()) instanceof ObjectNode value) {
+                resource.decrypt(value, cipher);
+                return value;
+            }
         } catch (IOException e) {
-            throw new IllegalArgumentException("stored object is not JSON");
+            // reported below
         }
+        throw new IllegalArgumentException("stored object is not a JSON object; keeping its previous version");
     }
 
     @Override

@@ -29,6 +29,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two gateway nodes sharing one real etcd: what one node is told, the other serves; etcd outages cost nothing. */
@@ -48,9 +49,7 @@ class ClusterTest {
     void start() throws Exception {
         etcd = new EtcdServer(dir.resolve("etcd")).start();
         for (String name : List.of("a", "b")) {
-            nodes.add(Gateway.start(GatewayConfig.builder().dataDir(dir.resolve(name)).etcd(EtcdConnection.of(etcd.endpoints(), ""))
-                    .encryptionKey(SHARED_ENCRYPTION_KEY).adminKey(KEY).adminPort(0).httpHost("127.0.0.1").httpPort(0)
-                    .httpsHost("127.0.0.1").httpsPort(0).build()));
+            nodes.add(node(name, SHARED_ENCRYPTION_KEY));
         }
         upstream = new TestUpstream("u");
         root = TestPki.rootCa("ROOTCA", "EC");
@@ -61,6 +60,40 @@ class ClusterTest {
         nodes.forEach(Gateway::close);
         upstream.close();
         etcd.close();
+    }
+
+    private Gateway node(String name, String encryptionKey) throws Exception {
+        return Gateway.start(GatewayConfig.builder().dataDir(dir.resolve(name)).etcd(EtcdConnection.of(etcd.endpoints(), ""))
+                .encryptionKey(encryptionKey).adminKey(KEY).adminPort(0).httpHost("127.0.0.1").httpPort(0)
+                .httpsHost("127.0.0.1").httpsPort(0).build());
+    }
+
+    @Test
+    void aNodeWithAnotherEncryptionKey_servesNothingItCannotDecrypt_andABadSslObjectByHandKeepsTheGoodOne()
+            throws Exception {
+        Issued cert = root.leaf("EC", "keys.test.com");
+        put(nodes.get(0), "ssls/k", JSON.createObjectNode().put("sni", "keys.test.com").put("cert", cert.certificatePem())
+                .put("key", cert.privateKeyPem()).toString());
+        await(() -> cert.certificate().equals(served(nodes.get(1), "keys.test.com")), 5);
+
+        byte[] anotherKey = new byte[32];
+        java.util.Arrays.fill(anotherKey, (byte) 7);
+        Gateway stranger = node("c", Base64.getEncoder().encodeToString(anotherKey));
+        nodes.add(stranger);
+        assertNotEquals(cert.certificate(), served(stranger, "keys.test.com"));
+        assertTrue(testLog().contains("cannot apply /apisix/ssls/k (PUT): a stored secret cannot be decrypted"));
+
+        etcd.etcdctl("put", "/apisix/ssls/k", "{\"sni\":\"keys.test.com\"}");
+        etcd.etcdctl("put", "/apisix/routes/probe", "{\"uri\":\"/probe\",\"upstream\":{\"nodes\":{\"" + upstream.node() + "\":1}}}");
+        await(() -> nodes.stream().allMatch(node -> get(node, "/probe").startsWith("HTTP/1.1 200")), 20);
+        for (Gateway node : nodes.subList(0, 2)) {
+            assertEquals(cert.certificate(), served(node, "keys.test.com"), "the good certificate stays");
+        }
+        assertTrue(testLog().contains("cannot apply /apisix/ssls/k (PUT): entry k: cert and key are required"));
+    }
+
+    private static String testLog() throws java.io.IOException {
+        return Files.readString(Path.of("target", "test-log.txt"));
     }
 
     private void put(Gateway node, String path, String body) {
@@ -108,7 +141,7 @@ class ClusterTest {
         for (Gateway node : nodes) {
             assertTrue(get(node, "/r").startsWith("HTTP/1.1 200"), "the good /r route stays");
         }
-        String log = Files.readString(Path.of("target", "test-log.txt"));
+        String log = testLog();
         assertTrue(log.contains("route r at revision") && log.contains("rejected (not JSON); keeping its previous version"), log);
         assertFalse(log.contains("this is not json"), "the bad value itself is not logged");
     }
