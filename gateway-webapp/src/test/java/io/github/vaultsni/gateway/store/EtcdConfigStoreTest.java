@@ -85,7 +85,8 @@ class EtcdConfigStoreTest extends AbstractConfigStoreTest {
         assertEquals("1", store.get("/apisix/routes/keep").orElseThrow().json());
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
+    /** Waits up to 20 s for {@code condition}. */
+    static void await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -63,11 +63,7 @@ class SecuredEtcdConfigStoreTest {
             store.update("/apisix/ssls/tls", c -> "{\"v\":1}");
             assertTrue(etcd.etcdctl("get", "/apisix/ssls/tls").contains("{\"v\":1}"));
             etcd.etcdctl("put", "/apisix/routes/tls", "{\"uri\":\"/t\"}");
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (store.get("/apisix/routes/tls").isEmpty()) {
-                assertTrue(System.nanoTime() < deadline, "the watch did not deliver etcdctl's put");
-                Thread.sleep(20);
-            }
+            EtcdConfigStoreTest.await(() -> store.get("/apisix/routes/tls").isPresent());
         }
     }
 
