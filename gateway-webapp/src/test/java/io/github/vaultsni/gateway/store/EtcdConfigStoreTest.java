@@ -65,6 +65,18 @@ class EtcdConfigStoreTest extends AbstractConfigStoreTest {
     }
 
     @Test
+    void compactionUnderALiveWatch_losesNoChange() throws Exception {
+        ConfigStore store = open();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        store.watch(store.revision(), c -> seen.add(c.type() + " " + c.key()));
+        store.update("/apisix/routes/before", c -> "1");
+        etcd.etcdctl("compaction", String.valueOf(store.revision()));
+        etcd.etcdctl("put", "/apisix/routes/after", "2");
+        await(() -> store.get("/apisix/routes/after").isPresent());
+        assertEquals(List.of("PUT /apisix/routes/before", "PUT /apisix/routes/after"), seen);
+    }
+
+    @Test
     void compactionDuringAnOutage_isCaughtUpByReListing() throws Exception {
         ConfigStore store = open();
         store.update("/apisix/routes/keep", c -> "1");
