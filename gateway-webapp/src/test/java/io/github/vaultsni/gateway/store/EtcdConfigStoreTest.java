@@ -6,8 +6,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -62,6 +66,30 @@ class EtcdConfigStoreTest extends AbstractConfigStoreTest {
         etcd.etcdctl("put", "/apisix/ssls/3", "{\"v\":3}");
         await(() -> store.get("/apisix/ssls/3").isPresent());
         assertTrue(store.get("/apisix/ssls/2").isEmpty(), "the refused write was not made");
+    }
+
+    @Test
+    void twoNodesWritingOneObject_loseNoUpdate() throws Exception {
+        List<ConfigStore> stores = List.of(open(), open());
+        stores.get(0).update("/apisix/routes/counter", c -> "0");
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        List<Future<?>> writers = new ArrayList<>();
+        for (int w = 0; w < 20; w++) {
+            ConfigStore store = stores.get(w % 2);
+            writers.add(pool.submit(() -> {
+                for (int i = 0; i < 5; i++) {
+                    store.update("/apisix/routes/counter", c -> String.valueOf(Long.parseLong(c.orElseThrow().json()) + 1));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> writer : writers) {
+            writer.get(120, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        for (ConfigStore store : stores) {
+            await(() -> store.get("/apisix/routes/counter").orElseThrow().json().equals("100"));
+        }
     }
 
     @Test
