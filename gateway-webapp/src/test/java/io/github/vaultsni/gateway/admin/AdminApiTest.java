@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin API over HTTP on a running gateway, and its effect on what the HTTPS listener serves. */
@@ -145,6 +146,19 @@ class AdminApiTest {
         } finally {
             h2.stop();
         }
+    }
+
+    @Test
+    void sslBeforeItsSecretObject_failsVisibly_thenIsServedOnceTheSecretArrives() throws Exception {
+        assertEquals(201, admin.call("PUT", "ssls", WALKTHROUGH_SSL).status());
+        within1s(System.nanoTime(), () -> "FAILED".equals(admin.call("GET", "ssls/quickstart-tls-client-ssl/status", null)
+                .json().get("state").asText()));
+        assertNull(served("test.com"), "nothing served for a reference that cannot resolve");
+
+        long start = System.nanoTime();
+        admin.call("PUT", "secrets/vault/quickstart-secret-id", secretObject());
+        within1s(start, () -> served("test.com") != null);
+        assertEquals("CN=test.com", served("test.com").getSubjectX500Principal().getName());
     }
 
     @Test
