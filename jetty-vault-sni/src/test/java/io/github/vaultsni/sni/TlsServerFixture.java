@@ -2,6 +2,7 @@ package io.github.vaultsni.sni;
 
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
+import io.github.vaultsni.tls.TlsProvider;
 import io.github.vaultsni.vaulttest.TestPki;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -36,7 +37,12 @@ final class TlsServerFixture implements AutoCloseable {
     final ServerConnector connector;
 
     TlsServerFixture() throws Exception {
+        this(TlsProvider.JDK);
+    }
+
+    TlsServerFixture(TlsProvider provider) throws Exception {
         connector = SniConnectors.https(server, factory, new HttpConfiguration(), "127.0.0.1", 0);
+        provider.applyTo(factory, connector);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override

@@ -1,5 +1,6 @@
 package io.github.vaultsni.sni;
 
+import io.github.vaultsni.tls.TlsProvider;
 import io.github.vaultsni.vaulttest.TestPki;
 import io.github.vaultsni.vaulttest.TestPki.Issued;
 import org.eclipse.jetty.client.ContentResponse;
@@ -39,13 +40,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Real handshakes with the JDK's TLS client, Jetty's HTTP/2 client and the JDK HttpClient. */
 class VaultSniSslContextFactoryTest {
     private static Issued root;
-    private static Issued ca;
+    static Issued ca;
     private static Issued exampleRsa;
     private static Issued exampleEc;
     private static Issued wildcard;
     private static Issued fallback;
-    private TlsServerFixture server;
-    private SSLContext client;
+    TlsServerFixture server;
+    SSLContext client;
 
     @BeforeAll
     static void pki() {
@@ -59,7 +60,7 @@ class VaultSniSslContextFactoryTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TlsServerFixture();
+        server = new TlsServerFixture(provider());
         client = TlsServerFixture.clientContext(root, null);
         server.publish(TlsServerFixture.entry("example", List.of("www.example.com", "example.com"), exampleRsa, exampleEc),
                 TlsServerFixture.entry("wild", List.of("*.test.com"), wildcard));
@@ -68,6 +69,11 @@ class VaultSniSslContextFactoryTest {
     @AfterEach
     void stop() throws Exception {
         server.close();
+    }
+
+    /** The server's TLS implementation; a subclass runs every test again on another. */
+    TlsProvider provider() {
+        return TlsProvider.JDK;
     }
 
     @Test
@@ -223,7 +229,7 @@ class VaultSniSslContextFactoryTest {
         assertUnrecognized("host10000.example.net");
     }
 
-    private void assertUnrecognized(String sni) {
+    void assertUnrecognized(String sni) {
         SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> server.handshake(client, sni, null, null));
         assertTrue(e.getMessage().contains("unrecognized_name"), e.getMessage());
     }

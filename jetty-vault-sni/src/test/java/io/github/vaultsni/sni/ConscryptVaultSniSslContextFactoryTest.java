@@ -1,0 +1,64 @@
+package io.github.vaultsni.sni;
+
+import io.github.vaultsni.tls.TlsProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import javax.net.ssl.SSLHandshakeException;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every handshake test again with Conscrypt (BoringSSL) serving. Where Conscrypt behaves otherwise, the override
+ * states how, and README's list of differences says the same: it ignores SNI matchers (an unknown name is
+ * refused with {@code handshake_failure}, not {@code unrecognized_name}); it picks one certificate before the
+ * cipher suite (an entry with RSA and ECDSA serves ECDSA); and it has no protocol version while the certificate
+ * is chosen, so an entry restricted to some TLS versions is refused to everyone (it fails closed).
+ */
+class ConscryptVaultSniSslContextFactoryTest extends VaultSniSslContextFactoryTest {
+    @Override
+    TlsProvider provider() {
+        return TlsProvider.CONSCRYPT;
+    }
+
+    @Test
+    void theServerReallyRunsConscrypt() {
+        assertEquals("Conscrypt", server.factory.getSslContext().getProvider().getName());
+        assertTrue(server.factory.newSSLEngine().getClass().getName().startsWith("org.conscrypt."));
+    }
+
+    @Override
+    void assertUnrecognized(String sni) {
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> server.handshake(client, sni, null, null));
+        assertTrue(e.getMessage().contains("handshake_failure"), e.getMessage());
+    }
+
+    @Override
+    @ParameterizedTest
+    @ValueSource(strings = {"RSA", "EC"})
+    void keyPair_isChosenByWhatTheClientAccepts(String keyType) throws Exception {
+        String suite = keyType.equals("RSA") ? "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" : "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+        if (keyType.equals("RSA")) {
+            assertThrows(SSLHandshakeException.class,
+                    () -> server.handshake(client, "example.com", new String[]{"TLSv1.2"}, new String[]{suite}));
+        } else {
+            assertEquals("EC", server.handshake(client, "example.com", new String[]{"TLSv1.2"}, new String[]{suite})
+                    .leaf().getPublicKey().getAlgorithm());
+        }
+    }
+
+    @Override
+    @Test
+    void protocolRestriction_refusesOtherVersions() {
+        server.publish(TlsServerFixture.entry("tls13", List.of("modern.example.com"), Set.of("TLSv1.3"), List.of(),
+                ca.leaf("EC", "modern.example.com")));
+        assertThrows(SSLHandshakeException.class, () -> server.handshake(client, "modern.example.com", null, null));
+        assertThrows(SSLHandshakeException.class,
+                () -> server.handshake(client, "modern.example.com", new String[]{"TLSv1.2"}, null));
+    }
+}
