@@ -6,6 +6,7 @@ import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniConnectors;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
+import io.github.vaultsni.tls.TlsProvider;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -28,6 +29,7 @@ public final class Gateway implements AutoCloseable {
     private final ServerConnector adminConnector;
     private final ServerConnector httpConnector;
     private final ServerConnector httpsConnector;
+    private final TlsProvider tlsProvider;
 
     private Gateway(GatewayConfig config) {
         this.config = config;
@@ -44,8 +46,9 @@ public final class Gateway implements AutoCloseable {
         httpConnector.setName("http");
         httpConnector.setHost(config.httpHost());
         httpConnector.setPort(config.httpPort());
-        httpsConnector = SniConnectors.https(server, new VaultSniSslContextFactory(certificates), http,
-                config.httpsHost(), config.httpsPort());
+        VaultSniSslContextFactory tls = new VaultSniSslContextFactory(certificates);
+        httpsConnector = SniConnectors.https(server, tls, http, config.httpsHost(), config.httpsPort());
+        this.tlsProvider = config.tlsProvider().applyTo(tls, httpsConnector);
         httpsConnector.setName("https");
         server.addConnector(adminConnector);
         server.addConnector(httpConnector);
@@ -60,6 +63,11 @@ public final class Gateway implements AutoCloseable {
         core.proxyAttributes(proxy::setAttribute);
         proxy.addServlet(GatewayProxyServlet.class, "/*");
         server.setHandler(new ContextHandlerCollection(admin, proxy));
+    }
+
+    /** Who serves TLS on the HTTPS listener (for {@link TlsProvider#AUTO}: what it resolved to). */
+    public TlsProvider tlsProvider() {
+        return tlsProvider;
     }
 
     /** Starts a gateway; each listener is ready when this returns. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.store.EtcdConnection;
+import io.github.vaultsni.tls.TlsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,7 @@ public final class GatewayMain {
         OPTIONS.put("--etcd-cert", new Option("GATEWAY_ETCD_CERT", "etcd_cert", "PEM client certificate, when etcd asks for one"));
         OPTIONS.put("--etcd-key", new Option("GATEWAY_ETCD_KEY", "etcd_key", "PEM (PKCS#8) key of that client certificate"));
         OPTIONS.put("--encryption-key", new Option("GATEWAY_ENCRYPTION_KEY", "encryption_key", "base64 of 32 bytes; the cluster's shared key for secrets at rest (prefer the env var)"));
+        OPTIONS.put("--tls-provider", new Option("GATEWAY_TLS_PROVIDER", "tls_provider", "jdk (default), conscrypt or auto: who serves HTTPS handshakes"));
         OPTIONS.put("--dev-admin-loopback-without-key", new Option("GATEWAY_DEV_ADMIN_LOOPBACK_WITHOUT_KEY", "dev_admin_loopback_without_key", "true: loopback callers need no admin key (development only)"));
     }
 
@@ -90,7 +92,8 @@ public final class GatewayMain {
         Gateway gateway = Gateway.start(config);
         LOG.info("admin API listening on http://{}:{}/apisix/admin", config.adminHost(), gateway.adminPort());
         LOG.info("HTTP listening on {}:{} (HTTP/1.1, h2c)", config.httpHost(), gateway.httpPort());
-        LOG.info("HTTPS listening on {}:{} (ALPN h2, http/1.1; certificates by SNI)", config.httpsHost(), gateway.httpsPort());
+        LOG.info("HTTPS listening on {}:{} (ALPN h2, http/1.1; certificates by SNI; TLS by {})", config.httpsHost(),
+                gateway.httpsPort(), gateway.tlsProvider() == TlsProvider.JDK ? "the JDK" : "Conscrypt");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping");
@@ -142,6 +145,9 @@ public final class GatewayMain {
             b.etcd(etcd(v, name -> value(name, flags, environment, file)));
         }
         b.encryptionKey(value("--encryption-key", flags, environment, file));
+        if ((v = value("--tls-provider", flags, environment, file)) != null) {
+            b.tlsProvider(TlsProvider.parse(v));
+        }
         b.adminKey(value("--admin-key", flags, environment, file));
         b.viewerKey(value("--viewer-key", flags, environment, file));
         if ((v = value("--http-port", flags, environment, file)) != null) {

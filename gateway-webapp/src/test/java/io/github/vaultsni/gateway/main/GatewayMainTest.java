@@ -2,6 +2,7 @@ package io.github.vaultsni.gateway.main;
 
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.store.EtcdConnection;
+import io.github.vaultsni.tls.TlsProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,5 +46,15 @@ class GatewayMainTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> GatewayMain.config(Map.of("--etcd-endpoints", "127.0.0.1:2379"), name -> null));
         assertEquals("etcd: endpoint 127.0.0.1:2379 must be http://host:port or https://host:port", e.getMessage());
+    }
+
+    @Test
+    void tlsProvider_defaultsToTheJdk_andIsChosenByFlagOrEnvironment() throws Exception {
+        assertEquals(TlsProvider.JDK, GatewayMain.config(Map.of(), name -> null).tlsProvider());
+        assertEquals(TlsProvider.CONSCRYPT, GatewayMain.config(Map.of(),
+                Map.of("GATEWAY_TLS_PROVIDER", "Conscrypt")::get).tlsProvider());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GatewayMain.config(Map.of("--tls-provider", "openssl"), name -> null));
+        assertEquals("tls provider must be jdk, conscrypt or auto, not openssl", e.getMessage());
     }
 }

@@ -67,6 +67,10 @@ class ProxyTest {
     }
 
     private void put(String path, String body) {
+        put(admin, path, body);
+    }
+
+    private static void put(AdminTestClient admin, String path, String body) {
         AdminTestClient.Answer a = admin.call("PUT", path, body);
         assertTrue(a.status() == 200 || a.status() == 201, a::toString);
     }
@@ -225,12 +229,26 @@ class ProxyTest {
 
     @Test
     void https_h2AndHttp11_withSni_areProxied() throws Exception {
+        assertHttpsProxied(gateway, admin);
+    }
+
+    @Test
+    void https_withConscryptServingTls_isProxiedAlike() throws Exception {
+        try (Gateway conscrypt = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("conscrypt")).adminKey(KEY)
+                .adminPort(0).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0)
+                .tlsProvider(io.github.vaultsni.tls.TlsProvider.CONSCRYPT).build())) {
+            assertEquals(io.github.vaultsni.tls.TlsProvider.CONSCRYPT, conscrypt.tlsProvider());
+            assertHttpsProxied(conscrypt, new AdminTestClient(conscrypt.adminPort(), KEY));
+        }
+    }
+
+    private void assertHttpsProxied(Gateway gateway, AdminTestClient admin) throws Exception {
         io.github.vaultsni.vaulttest.TestPki.Issued root = io.github.vaultsni.vaulttest.TestPki.rootCa("ROOTCA", "EC");
         io.github.vaultsni.vaulttest.TestPki.Issued leaf = root.leaf("EC", "secure.test.com");
-        put("ssls/secure", JSON.createObjectNode().put("sni", "secure.test.com").put("cert", leaf.certificatePem())
-                .put("key", leaf.privateKeyPem()).toString());
         TestUpstream u = upstream("u");
-        put("routes/ip", "{\"uri\":\"/ip\",\"upstream\":{\"nodes\":{\"" + u.node() + "\":1}}}");
+        put(admin, "ssls/secure", JSON.createObjectNode().put("sni", "secure.test.com").put("cert", leaf.certificatePem())
+                .put("key", leaf.privateKeyPem()).toString());
+        put(admin, "routes/ip", "{\"uri\":\"/ip\",\"upstream\":{\"nodes\":{\"" + u.node() + "\":1}}}");
         org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
         tls.setTrustStore(io.github.vaultsni.vaulttest.TestPki.trustStore(root.certificate()));
         ClientConnector connector = new ClientConnector();
