@@ -5,9 +5,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,6 +38,36 @@ class ConscryptVaultSniSslContextFactoryTest extends VaultSniSslContextFactoryTe
     void theServerReallyRunsConscrypt() {
         assertEquals("Conscrypt", server.factory.getSslContext().getProvider().getName());
         assertTrue(server.factory.newSSLEngine().getClass().getName().startsWith("org.conscrypt."));
+    }
+
+    /**
+     * Conscrypt's engine holds a native pipe (two descriptors) until it is closed both ways; Jetty leaves it open
+     * when the peer resets. Without {@code TlsProvider}'s engine closer this test ends about 50 descriptors up (GC
+     * reclaims most of the 600), and the gateway under the shared handshake benchmark held 6,101 after 17,000.
+     */
+    @Test
+    void connectionsResetByThePeer_leaveNoFileDescriptorsBehind() throws Exception {
+        server.handshake(client, "www.example.com", null, null);
+        long before = openFileDescriptors();
+        for (int i = 0; i < 300; i++) {
+            try (Socket plain = new Socket("127.0.0.1", server.port())) {
+                SSLSocket socket = (SSLSocket) client.getSocketFactory().createSocket(plain, "127.0.0.1", server.port(), true);
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setServerNames(List.of(new SNIHostName("www.example.com")));
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+                plain.setSoLinger(true, 0); // the TCP socket closed under TLS: a reset, no close_notify
+            }
+        }
+        Thread.sleep(500);
+        long added = openFileDescriptors() - before;
+        assertTrue(added <= 20, added + " more descriptors");
+    }
+
+    private static long openFileDescriptors() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
     }
 
     @Override
