@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -30,6 +31,8 @@ public final class Gateway implements AutoCloseable {
     private final ServerConnector httpConnector;
     private final ServerConnector httpsConnector;
     private final TlsProvider tlsProvider;
+    /** How long a start waits for stored SSL objects before opening the listeners anyway. */
+    private static final Duration INITIAL_CERTIFICATES_WAIT = Duration.ofSeconds(30);
 
     private Gateway(GatewayConfig config) {
         this.config = config;
@@ -74,6 +77,7 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config) throws Exception {
         Gateway gateway = new Gateway(config);
         try {
+            gateway.core.awaitInitialCertificates(INITIAL_CERTIFICATES_WAIT);
             gateway.server.start();
         } catch (Exception e) {
             gateway.close();

@@ -16,6 +16,8 @@ import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniEntryPreference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,9 +27,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -40,6 +46,7 @@ import java.util.regex.Pattern;
  * so every deployment runs the same code.
  */
 public final class GatewayCore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayCore.class);
     private final ConfigStore store;
     private final SecretResolver resolver;
     private final SniCertificates certificates;
@@ -102,6 +109,24 @@ public final class GatewayCore implements AutoCloseable {
 
     public String adminKey() {
         return adminKey;
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until the SSL objects stored at start are built and served, so that a
+     * listener opened next serves every name it has from its first handshake. Past the timeout (e.g. Vault slow
+     * to answer) it says so in one line and returns; those objects are served as soon as they are built.
+     */
+    public void awaitInitialCertificates(Duration timeout) {
+        try {
+            applier.initialCertificates().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("opening listeners while some stored SSL objects are still being built (waited {} s)",
+                    timeout.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.warn("building the stored SSL objects failed: {}", e.getCause().toString());
+        }
     }
 
     public SniCertificateRegistry registry() {

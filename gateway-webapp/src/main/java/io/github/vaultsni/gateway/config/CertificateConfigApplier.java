@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -40,6 +41,7 @@ public final class CertificateConfigApplier implements AutoCloseable {
     private final Clock clock;
     private final Map<String, List<Pattern>> skipMtlsUris = new ConcurrentHashMap<>();
     private final AutoCloseable watch;
+    private final CompletableFuture<Void> initialCertificates;
 
     /**
      * @param registry           where server SSL objects go (served by SNI)
@@ -55,21 +57,32 @@ public final class CertificateConfigApplier implements AutoCloseable {
         this.clock = clock;
         long revision = store.revision();
         store.list(Resource.SECRETS.key("")).forEach(o -> apply(ConfigChange.Type.PUT, o));
-        store.list(Resource.SSLS.key("")).forEach(o -> apply(ConfigChange.Type.PUT, o));
+        this.initialCertificates = CompletableFuture.allOf(store.list(Resource.SSLS.key("")).stream()
+                .map(o -> apply(ConfigChange.Type.PUT, o)).toArray(CompletableFuture[]::new));
         this.watch = store.watch(revision, change -> apply(change.type(), change.object()));
     }
 
-    private void apply(ConfigChange.Type type, StoredObject object) {
+    /**
+     * Completes when every SSL object stored at start has been built (or has failed) and is being served: a
+     * listener opened after it never refuses a name it has a certificate for.
+     */
+    public CompletableFuture<Void> initialCertificates() {
+        return initialCertificates;
+    }
+
+    /** Applies one change; for an SSL object, the future of its build (else, or on failure, a completed one). */
+    private CompletableFuture<?> apply(ConfigChange.Type type, StoredObject object) {
         try {
             String key = object.key();
             if (key.startsWith(Resource.SECRETS.key(""))) {
                 applySecret(type, key.substring(Resource.SECRETS.key("").length()), object);
             } else if (key.startsWith(Resource.SSLS.key(""))) {
-                applySsl(type, key.substring(Resource.SSLS.key("").length()), object);
+                return applySsl(type, key.substring(Resource.SSLS.key("").length()), object);
             }
         } catch (RuntimeException e) {
             LOG.warn("cannot apply {} ({}): {}", object.key(), type, e.getMessage());
         }
+        return CompletableFuture.completedFuture(null);
     }
 
     private void applySecret(ConfigChange.Type type, String id, StoredObject object) throws IllegalArgumentException {
@@ -85,12 +98,12 @@ public final class CertificateConfigApplier implements AutoCloseable {
                 resolver::resolveValue));
     }
 
-    private void applySsl(ConfigChange.Type type, String id, StoredObject object) {
+    private CompletableFuture<?> applySsl(ConfigChange.Type type, String id, StoredObject object) {
         if (type == ConfigChange.Type.DELETE) {
             registry.remove(id);
             clientCertificates.remove(id);
             skipMtlsUris.remove(id);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         ObjectNode ssl = read(Resource.SSLS, object);
         List<Pattern> skip = new ArrayList<>();
@@ -99,7 +112,7 @@ public final class CertificateConfigApplier implements AutoCloseable {
         boolean client = "client".equals(ssl.path("type").asText("server"));
         skipMtlsUris.put(id, List.copyOf(skip));
         (client ? registry : clientCertificates).remove(id);
-        (client ? clientCertificates : registry).put(spec);
+        return (client ? clientCertificates : registry).put(spec);
     }
 
     /** The {@code client.skip_mtls_uri_regex} patterns of an SSL object (empty when none). */
