@@ -195,6 +195,22 @@ class AdminApiTest {
     }
 
     @Test
+    void afterARestart_everyStoredCertificateIsServedFromTheFirstHandshake() throws Exception {
+        int count = 300;
+        for (int i = 1; i <= count; i++) {
+            Issued leaf = root.leaf("EC", "host" + i + ".test.com");
+            assertEquals(201, admin.call("PUT", "ssls/h" + i, JSON.createObjectNode().put("sni", "host" + i + ".test.com")
+                    .put("cert", leaf.certificatePem()).put("key", leaf.privateKeyPem()).toString()).status());
+        }
+        gateway.close();
+        gateway = startGateway();
+        for (int i : new int[]{count, 1, count / 2}) {
+            X509Certificate leaf = served("host" + i + ".test.com");
+            assertEquals("CN=host" + i + ".test.com", leaf == null ? "nothing served" : leaf.getSubjectX500Principal().getName());
+        }
+    }
+
+    @Test
     void secretsAreEncryptedAtRest_andNeverReturned() throws Exception {
         Issued inline = root.leaf("EC", "enc.test.com");
         admin.call("PUT", "secrets/vault/quickstart-secret-id", secretObject());
