@@ -224,10 +224,6 @@ public final class Pem {
         if (publicKey instanceof RSAPublicKey rsaPublic && key instanceof RSAPrivateKey rsaPrivate) {
             return rsaPublic.getModulus().equals(rsaPrivate.getModulus());
         }
-        if (publicKey instanceof java.security.interfaces.ECPublicKey ecPublic
-                && key instanceof java.security.interfaces.ECPrivateKey ecPrivate) {
-            return ecPublicPoint(ecPrivate).equals(ecPublic.getW());
-        }
         try {
             String algorithm = type.equals("EC") ? "SHA256withECDSA" : key.getAlgorithm();
             byte[] probe = "certified-key-match".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -242,20 +238,6 @@ public final class Pem {
         } catch (GeneralSecurityException e) {
             return false;
         }
-    }
-
-    /**
-     * The public point of an EC private key, {@code d * G}: one scalar multiplication with BouncyCastle's curve
-     * arithmetic instead of the JDK's sign-then-verify, which took 71 % of a start with 2,000 SSL objects (now a
-     * quarter of that time).
-     */
-    private static java.security.spec.ECPoint ecPublicPoint(java.security.interfaces.ECPrivateKey key) {
-        org.bouncycastle.jce.spec.ECParameterSpec spec =
-                org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util.convertSpec(key.getParams());
-        org.bouncycastle.math.ec.ECPoint point = new org.bouncycastle.math.ec.FixedPointCombMultiplier()
-                .multiply(spec.getG(), key.getS()).normalize();
-        return new java.security.spec.ECPoint(point.getAffineXCoord().toBigInteger(),
-                point.getAffineYCoord().toBigInteger());
     }
 
     /** The leaf, then each issuer found among {@code certificates}; anything left over is rejected. */
