@@ -71,6 +71,7 @@ public final class SniCertificateRegistry implements AutoCloseable {
             return t;
         });
         resolver.addListener(onSecretChange);
+        builders.execute(Pem::warmUp);
     }
 
     /**
