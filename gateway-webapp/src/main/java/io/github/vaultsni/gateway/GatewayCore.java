@@ -11,6 +11,7 @@ import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.gateway.store.EtcdConfigStore;
 import io.github.vaultsni.gateway.store.FileConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
+import io.github.vaultsni.gateway.store.SecretFiles;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
@@ -24,7 +25,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -151,12 +151,7 @@ public final class GatewayCore implements AutoCloseable {
             byte[] random = new byte[16];
             new SecureRandom().nextBytes(random);
             String key = HexFormat.of().formatHex(random);
-            Files.writeString(file, key + "\n", StandardCharsets.US_ASCII);
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException notPosix) {
-                // The directory's ACL applies.
-            }
+            SecretFiles.create(file, key + "\n");
             // Printed once, on the console only (never to the log): the operator needs it to call the admin API.
             System.out.println("Generated admin API key (stored in " + file + "): " + key);
             return key;

@@ -1,0 +1,27 @@
+package io.github.vaultsni.gateway.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class SecretFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aKeyFileIsOwnerOnly_andNeverOverwritten() throws Exception {
+        Path file = dir.resolve("sub/key");
+        SecretFiles.create(file, "k1\n");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("k1\n", Files.readString(file));
+        assertThrows(FileAlreadyExistsException.class, () -> SecretFiles.create(file, "k2\n"));
+        assertEquals("k1\n", Files.readString(file));
+    }
+}
