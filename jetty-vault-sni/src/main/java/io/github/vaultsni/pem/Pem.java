@@ -9,7 +9,10 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.jce.spec.ECParameterSpec;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
 import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -21,7 +24,12 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.Provider;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.EllipticCurve;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -29,11 +37,15 @@ import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * PEM text to key material and back: pure functions, no I/O, no clock.
@@ -224,8 +236,8 @@ public final class Pem {
         if (publicKey instanceof RSAPublicKey rsaPublic && key instanceof RSAPrivateKey rsaPrivate) {
             return rsaPublic.getModulus().equals(rsaPrivate.getModulus());
         }
-        if (publicKey instanceof java.security.interfaces.ECPublicKey ecPublic
-                && key instanceof java.security.interfaces.ECPrivateKey ecPrivate) {
+        if (publicKey instanceof ECPublicKey ecPublic
+                && key instanceof ECPrivateKey ecPrivate) {
             return ecPublicPoint(ecPrivate).equals(ecPublic.getW());
         }
         try {
@@ -244,8 +256,7 @@ public final class Pem {
         }
     }
 
-    private static final java.util.Map<java.security.spec.EllipticCurve, org.bouncycastle.jce.spec.ECParameterSpec>
-            EC_CURVES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<EllipticCurve, ECParameterSpec> EC_CURVES = new ConcurrentHashMap<>();
 
     /**
      * Loads and exercises the EC key check on a P-256 key, so that the first certificate a server is given is
@@ -253,9 +264,9 @@ public final class Pem {
      */
     public static void warmUp() {
         try {
-            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
-            generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
-            java.security.KeyPair pair = generator.generateKeyPair();
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair pair = generator.generateKeyPair();
             matches(pair.getPublic(), pair.getPrivate());
         } catch (GeneralSecurityException e) {
             // nothing to warm: EC keys are then refused when they come, with their own message
@@ -267,13 +278,13 @@ public final class Pem {
      * arithmetic instead of the JDK's sign-then-verify, which took 71 % of a start with 2,000 SSL objects.
      * Its first use loads BouncyCastle's curve classes (about 0.3 s): {@link #warmUp()} does that ahead of time.
      */
-    private static java.security.spec.ECPoint ecPublicPoint(java.security.interfaces.ECPrivateKey key) {
+    private static ECPoint ecPublicPoint(ECPrivateKey key) {
         // One converted curve per curve: BouncyCastle keeps its precomputed multiples of G on the curve's point.
-        org.bouncycastle.jce.spec.ECParameterSpec spec = EC_CURVES.computeIfAbsent(key.getParams().getCurve(),
-                c -> org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util.convertSpec(key.getParams()));
-        org.bouncycastle.math.ec.ECPoint point = new org.bouncycastle.math.ec.FixedPointCombMultiplier()
+        ECParameterSpec spec = EC_CURVES.computeIfAbsent(key.getParams().getCurve(),
+                c -> EC5Util.convertSpec(key.getParams()));
+        org.bouncycastle.math.ec.ECPoint point = new FixedPointCombMultiplier()
                 .multiply(spec.getG(), key.getS()).normalize();
-        return new java.security.spec.ECPoint(point.getAffineXCoord().toBigInteger(),
+        return new ECPoint(point.getAffineXCoord().toBigInteger(),
                 point.getAffineYCoord().toBigInteger());
     }
 

@@ -18,6 +18,7 @@ final class SniHandshakes {
             try {
                 names = extended.getRequestedServerNames();
             } catch (UnsupportedOperationException e) {
+                // ExtendedSSLSession's default for providers that do not report the names: treat as no SNI.
                 return null;
             }
             for (SNIServerName name : names) {

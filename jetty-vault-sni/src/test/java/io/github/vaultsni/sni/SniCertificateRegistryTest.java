@@ -209,7 +209,7 @@ class SniCertificateRegistryTest {
                         seen.add(served("busy.test.com"));
                         handshakes.incrementAndGet();
                     }
-                } catch (Throwable e) {
+                } catch (Throwable e) { // any failure, assertion errors included, is reported to the test thread
                     failures.add(e);
                 } finally {
                     done.countDown();

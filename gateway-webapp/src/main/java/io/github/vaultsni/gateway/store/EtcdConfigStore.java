@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +51,12 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdConfigStore.class);
     private static final long TIMEOUT_MS = 5_000;
     private static final String OBJECTS = "/apisix/";
+    /**
+     * Within one revision (one transaction), objects apply in dependency order: secret objects, then SSL objects,
+     * then upstreams, then routes; so an SSL object is never built before the secret object it reads.
+     */
+    private static final List<String> APPLY_ORDER = List.of("/apisix/secrets/", "/apisix/ssls/", "/apisix/upstreams/",
+            "/apisix/routes/");
 
     private final Client client;
     private final KV kv;
@@ -193,13 +201,6 @@ public final class EtcdConfigStore extends MirroredConfigStore {
         LOG.info("configuration from etcd {}: {} objects at revision {}", endpoints, fresh.size(), revision);
     }
 
-    /**
-     * Within one revision (one transaction), objects apply in dependency order: secret objects, then SSL objects,
-     * then upstreams, then routes; so an SSL object is never built before the secret object it reads.
-     */
-    private static final List<String> APPLY_ORDER = List.of("/apisix/secrets/", "/apisix/ssls/", "/apisix/upstreams/",
-            "/apisix/routes/");
-
     private int rank(KeyValue entry) {
         String key = key(entry.getKey());
         for (int i = 0; i < APPLY_ORDER.size(); i++) {
@@ -211,8 +212,8 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     }
 
     private void onEvents(WatchResponse response) {
-        List<WatchEvent> events = new java.util.ArrayList<>(response.getEvents());
-        events.sort(java.util.Comparator.<WatchEvent>comparingLong(e -> e.getKeyValue().getModRevision())
+        List<WatchEvent> events = new ArrayList<>(response.getEvents());
+        events.sort(Comparator.<WatchEvent>comparingLong(e -> e.getKeyValue().getModRevision())
                 .thenComparingInt(e -> rank(e.getKeyValue())));
         for (WatchEvent event : events) {
             KeyValue current = event.getKeyValue();
