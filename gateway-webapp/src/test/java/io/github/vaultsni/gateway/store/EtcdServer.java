@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -18,8 +19,10 @@ import java.util.concurrent.TimeUnit;
 public final class EtcdServer implements AutoCloseable {
     private static final Path ETCD = Path.of("/usr/bin/etcd");
     private final Path dataDir;
-    private final int clientPort;
-    private final int peerPort;
+    private int clientPort;
+    private int peerPort;
+    private boolean started;
+    private long logStart;
     private Process process;
     private Tls tls;
     private String etcdctlUser;
@@ -36,8 +39,7 @@ public final class EtcdServer implements AutoCloseable {
         }
         Assumptions.assumeTrue(installed, "etcd is not installed: skipping (.ci/run installs etcd-server)");
         this.dataDir = dataDir;
-        this.clientPort = freePort();
-        this.peerPort = freePort();
+        choosePorts();
     }
 
     public String endpoint() {
@@ -63,25 +65,64 @@ public final class EtcdServer implements AutoCloseable {
         return List.of(endpoint());
     }
 
+    /**
+     * Starts etcd and waits until its client port answers. A first start that loses its ports to another process
+     * in the moment between choosing and binding them tries again on new ones; any other failure names etcd's
+     * own reason, from its log.
+     */
     public EtcdServer start() throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            process = launch();
+            if (awaitReachable()) {
+                started = true;
+                return this;
+            }
+            String reason = reasonFromLog();
+            stop();
+            if (started || attempt == 3 || !reason.contains("address already in use")) {
+                throw new AssertionError("etcd did not start: " + reason);
+            }
+            choosePorts();
+        }
+    }
+
+    private Process launch() throws IOException {
         String peer = "http://127.0.0.1:" + peerPort;
-        List<String> command = new java.util.ArrayList<>(List.of(ETCD.toString(), "--name", "test",
+        List<String> command = new ArrayList<>(List.of(ETCD.toString(), "--name", "test",
                 "--data-dir", dataDir.toString(), "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "test=" + peer));
         if (tls != null) {
             command.addAll(List.of("--cert-file", tls.certificate().toString(), "--key-file", tls.key().toString(),
                     "--trusted-ca-file", tls.ca().toString(), "--client-cert-auth"));
         }
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile())
+        logStart = Files.exists(log()) ? Files.size(log()) : 0;
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
                 .start();
+    }
+
+    private boolean awaitReachable() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!reachable()) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw new AssertionError("etcd did not start");
+                return false;
             }
             Thread.sleep(50);
         }
-        return this;
+        return true;
+    }
+
+    private Path log() {
+        return dataDir.resolveSibling(dataDir.getFileName() + ".log");
+    }
+
+    /** This run's error lines from etcd's log (its levels E, C and F), or the end of the log when it wrote none. */
+    private String reasonFromLog() throws IOException {
+        byte[] all = Files.readAllBytes(log());
+        List<String> lines = new String(all, (int) logStart, all.length - (int) logStart).lines().toList();
+        List<String> errors = lines.stream().filter(l -> l.matches(".* [ECF] \\| .*|.*(?i:error|fatal|panic).*")).toList();
+        List<String> reason = errors.isEmpty() ? lines.subList(Math.max(0, lines.size() - 5), lines.size()) : errors;
+        return (process != null && !process.isAlive() ? "exited " + process.exitValue() + "; " : "not reachable in 20 s; ")
+                + String.join(" / ", reason);
     }
 
     public void stop() throws InterruptedException {
@@ -94,7 +135,7 @@ public final class EtcdServer implements AutoCloseable {
 
     /** {@code etcdctl} against this etcd; its output. */
     public String etcdctl(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/etcdctl", "--endpoints=" + endpoint()));
+        List<String> command = new ArrayList<>(List.of("/usr/bin/etcdctl", "--endpoints=" + endpoint()));
         if (etcdctlTls != null) {
             command.addAll(List.of("--cacert=" + etcdctlTls.ca(), "--cert=" + etcdctlTls.certificate(),
                     "--key=" + etcdctlTls.key()));
@@ -121,9 +162,11 @@ public final class EtcdServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /** Two distinct free ports: both held open while chosen, so the system cannot hand out one twice. */
+    private void choosePorts() throws IOException {
+        try (ServerSocket client = new ServerSocket(0); ServerSocket peer = new ServerSocket(0)) {
+            clientPort = client.getLocalPort();
+            peerPort = peer.getLocalPort();
         }
     }
 
