@@ -62,12 +62,12 @@ public final class SniCertificateIndex {
      */
     public static SniCertificateIndex build(Collection<SniEntry> entries, String defaultEntryId,
                                             SniEntryPreference preference, Instant now) {
-        Map<String, SniEntry> exact = new HashMap<>();
+        List<SniEntry> served = entries.stream().filter(SniEntry::enabled).toList();
+        Map<String, SniEntry> exact = new HashMap<>(capacityFor(served.size()));
         Map<String, SniEntry> wildcard = new HashMap<>();
-        Map<String, CertifiedKey> aliases = new HashMap<>();
+        Map<String, CertifiedKey> aliases = new HashMap<>(capacityFor(served.size()));
         SniEntry any = null;
         SniEntry fallback = null;
-        List<SniEntry> served = entries.stream().filter(SniEntry::enabled).toList();
         for (SniEntry entry : served) {
             for (String sni : entry.snis()) {
                 if (sni.equals("*")) {
@@ -86,6 +86,11 @@ public final class SniCertificateIndex {
             }
         }
         return new SniCertificateIndex(exact, wildcard, any, fallback, aliases, served);
+    }
+
+    /** A hash map capacity that holds {@code size} mappings without resizing. */
+    private static int capacityFor(int size) {
+        return (int) (size / 0.75f) + 1;
     }
 
     private static SniEntry better(SniEntry current, SniEntry candidate, SniEntryPreference preference, Instant now) {

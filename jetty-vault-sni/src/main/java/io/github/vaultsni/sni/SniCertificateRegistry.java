@@ -23,8 +23,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,11 +38,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * answering with the last good values, so entries keep being served; an entry whose values cannot be had or do
  * not parse is not served, and its {@link SniEntryStatus} and one log line say why.
  *
- * <p>Publishing is coalesced: many entries built at once (a bulk load) make one or a few new indexes, not one
- * each.
+ * <p>Publishing is coalesced and paced: one thread publishes, at once when idle and at most every
+ * {@value #PUBLISH_INTERVAL_MILLIS} ms under a stream of changes, each index holding every change made before it
+ * began. A bulk load (a start with thousands of stored entries) so makes a few dozen indexes, not one per entry,
+ * whose building would grow with the square of the entries.
  */
 public final class SniCertificateRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SniCertificateRegistry.class);
+    /** The shortest time between two publications, for changes arriving while one is being built. */
+    static final long PUBLISH_INTERVAL_MILLIS = 20;
 
     /** One configured entry: its spec and where it stands. The build token tells a stale build from the latest. */
     private record Slot(SniEntrySpec spec, long token, SniEntryStatus status) {
@@ -53,9 +60,13 @@ public final class SniCertificateRegistry implements AutoCloseable {
     private final Map<String, SniEntry> served = new ConcurrentHashMap<>();
     private final Map<SecretReference, Set<String>> readers = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
-    private final AtomicBoolean dirty = new AtomicBoolean();
     private final Object publishLock = new Object();
+    /** The publication that will include changes made now; null when none is scheduled. Guarded by publishLock. */
+    private CompletableFuture<Void> nextPublication;
+    private long lastPublicationNanos;
     private final ExecutorService builders;
+    private final ScheduledExecutorService publisher;
+    private volatile Thread publisherThread;
     private final SecretChangeListener onSecretChange = this::secretChanged;
     private volatile String defaultEntryId;
 
@@ -65,11 +76,9 @@ public final class SniCertificateRegistry implements AutoCloseable {
         this.certificates = Objects.requireNonNull(certificates, "certificates");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.preference = Objects.requireNonNull(preference, "preference");
-        this.builders = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "sni-entry-build");
-            t.setDaemon(true);
-            return t;
-        });
+        this.builders = Executors.newFixedThreadPool(2, daemon("sni-entry-build"));
+        this.publisher = Executors.newSingleThreadScheduledExecutor(r -> publisherThread = daemon("sni-index-publish").newThread(r));
+        this.lastPublicationNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS);
         resolver.addListener(onSecretChange);
         builders.execute(Pem::warmUp);
     }
@@ -89,21 +98,21 @@ public final class SniCertificateRegistry implements AutoCloseable {
         }
         if (!spec.enabled()) {
             served.remove(spec.id());
-            publish();
-            return CompletableFuture.completedFuture(slots.get(spec.id()).status());
+            SniEntryStatus disabled = slots.get(spec.id()).status();
+            return publish().thenApply(published -> disabled);
         }
         watched(spec).forEach(r -> readers.computeIfAbsent(r, k -> ConcurrentHashMap.newKeySet()).add(spec.id()));
         return build(spec, token, references);
     }
 
-    /** Stops serving an entry; its references are no longer watched. */
+    /** Stops serving an entry (from the next handshake once this returns); its references are no longer watched. */
     public void remove(String id) {
         Slot slot = slots.remove(id);
         if (slot != null) {
             forgetReaders(slot.spec());
         }
         if (served.remove(id) != null) {
-            publish();
+            awaitPublication(publish());
         }
     }
 
@@ -120,7 +129,7 @@ public final class SniCertificateRegistry implements AutoCloseable {
     /** The entry served to clients that send no SNI; null for none (they are refused). */
     public void setDefaultEntry(String id) {
         this.defaultEntryId = id;
-        publish();
+        awaitPublication(publish());
     }
 
     /** The entry built for {@code id}, when it is served (ACTIVE). */
@@ -140,6 +149,7 @@ public final class SniCertificateRegistry implements AutoCloseable {
     public void close() {
         resolver.removeListener(onSecretChange);
         builders.shutdownNow();
+        publisher.shutdownNow();
     }
 
     private CompletableFuture<SniEntryStatus> build(SniEntrySpec spec, long token, List<String> references) {
@@ -156,7 +166,7 @@ public final class SniCertificateRegistry implements AutoCloseable {
                     } catch (RuntimeException e) {
                         return fail(spec.id(), token, e, references);
                     }
-                }, builders);
+                }, builders).thenCompose(published -> published);
     }
 
     private CompletableFuture<String> resolve(String value) {
@@ -195,35 +205,48 @@ public final class SniCertificateRegistry implements AutoCloseable {
         return SecretReference.isReference(value) ? value : "ssl " + spec.id() + " " + field;
     }
 
-    private SniEntryStatus activate(String id, long token, SniEntry entry, List<String> references) {
+    /** Serves a built entry; completes with its status once an index holding it is served. */
+    private CompletableFuture<SniEntryStatus> activate(String id, long token, SniEntry entry, List<String> references) {
         Instant now = clock.instant();
         CertifiedKey main = entry.keys().get(0);
         boolean valid = entry.keys().stream().allMatch(k -> k.isValidAt(now));
         Instant notAfter = entry.keys().stream().map(CertifiedKey::notAfter).min(Comparator.naturalOrder()).orElseThrow();
         SniEntryStatus status = new SniEntryStatus(id, SniEntryStatus.State.ACTIVE, null, main.subject(),
                 main.dnsNames(), notAfter, valid, references, now);
-        if (!setStatus(id, token, status)) {
-            return status;
-        }
-        if (!valid) {
-            LOG.warn("certificate entry {} ({}) is served although a certificate is outside its validity period "
-                    + "(not after {})", id, main.subject(), notAfter);
-        }
-        served.put(id, entry);
-        publish();
-        return status;
+        return settle(id, token, status, () -> {
+            if (!valid) {
+                LOG.warn("certificate entry {} ({}) is served although a certificate is outside its validity period "
+                        + "(not after {})", id, main.subject(), notAfter);
+            }
+            served.put(id, entry);
+        });
     }
 
-    private SniEntryStatus fail(String id, long token, Throwable cause, List<String> references) {
+    private CompletableFuture<SniEntryStatus> fail(String id, long token, Throwable cause, List<String> references) {
         String message = cause instanceof SecretException || cause instanceof IllegalArgumentException
                 ? cause.getMessage() : "unexpected " + cause.getClass().getSimpleName();
         SniEntryStatus status = status(id, SniEntryStatus.State.FAILED, message, references);
-        if (setStatus(id, token, status)) {
+        return settle(id, token, status, () -> {
             LOG.warn("certificate entry {} is not served: {}", id, message);
             served.remove(id);
-            publish();
+        });
+    }
+
+    /**
+     * Applies a build's outcome ({@code change} to what is served) unless a newer put or a remove has replaced the
+     * entry meanwhile; the status is recorded once an index reflecting the change is served, so a status never
+     * says more than clients see.
+     */
+    private CompletableFuture<SniEntryStatus> settle(String id, long token, SniEntryStatus status, Runnable change) {
+        Slot slot = slots.get(id);
+        if (slot == null || slot.token() != token) {
+            return CompletableFuture.completedFuture(status);
         }
-        return status;
+        change.run();
+        return publish().thenApply(published -> {
+            setStatus(id, token, status);
+            return status;
+        });
     }
 
     /** Records a build's outcome unless a newer put or a remove has replaced the entry meanwhile. */
@@ -284,16 +307,56 @@ public final class SniCertificateRegistry implements AutoCloseable {
     }
 
     /**
-     * Builds and serves an index of the served entries. Callers mark the index dirty first; whoever then holds
-     * the lock builds once for every change marked so far, and callers that queued behind it find nothing left.
+     * Schedules an index of the served entries, unless one is already scheduled (it will include this change, as
+     * it reads the entries when it starts); the future completes once that index is served.
      */
-    private void publish() {
-        dirty.set(true);
+    private CompletableFuture<Void> publish() {
+        CompletableFuture<Void> publication;
         synchronized (publishLock) {
-            if (!dirty.getAndSet(false)) {
-                return;
+            if (nextPublication != null) {
+                return nextPublication;
             }
-            certificates.publish(SniCertificateIndex.build(served.values(), defaultEntryId, preference, clock.instant()));
+            publication = nextPublication = new CompletableFuture<>();
+            long due = lastPublicationNanos + TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS) - System.nanoTime();
+            try {
+                publisher.schedule(this::publishNow, Math.max(0, due), TimeUnit.NANOSECONDS);
+                return publication;
+            } catch (RejectedExecutionException closed) {
+                // After close(): publish on this thread, as nothing else will.
+            }
         }
+        publishNow();
+        return publication;
+    }
+
+    /** Waits for a publication, unless called back from the publishing thread itself (which would wait forever). */
+    private void awaitPublication(CompletableFuture<Void> publication) {
+        if (Thread.currentThread() != publisherThread) {
+            publication.join();
+        }
+    }
+
+    private void publishNow() {
+        CompletableFuture<Void> publication;
+        synchronized (publishLock) {
+            publication = nextPublication;
+            nextPublication = null;
+            lastPublicationNanos = System.nanoTime();
+        }
+        try {
+            certificates.publish(SniCertificateIndex.build(served.values(), defaultEntryId, preference, clock.instant()));
+            publication.complete(null);
+        } catch (RuntimeException e) {
+            LOG.error("cannot publish the certificate index: {}", e.toString());
+            publication.completeExceptionally(e);
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 }
