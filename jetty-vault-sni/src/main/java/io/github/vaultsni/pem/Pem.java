@@ -1,5 +1,6 @@
 package io.github.vaultsni.pem;
 
+import org.bouncycastle.asn1.ASN1BitString;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -88,6 +89,10 @@ public final class Pem {
 
     /** The one private key in {@code pem}; {@code passphrase} only for an encrypted key (else null). */
     public static PrivateKey decodePrivateKey(String source, String pem, char[] passphrase) {
+        return decodeKey(source, pem, passphrase).key();
+    }
+
+    private static DecodedKey decodeKey(String source, String pem, char[] passphrase) {
         List<Object> keys = new ArrayList<>();
         for (Object block : blocks(source, pem)) {
             if (isPrivateKey(block)) {
@@ -103,6 +108,10 @@ public final class Pem {
         return privateKey(source, keys.get(0), passphrase);
     }
 
+    /** A private key, and the public point an EC key file carries beside it (null when it carries none). */
+    private record DecodedKey(PrivateKey key, byte[] carriedPoint) {
+    }
+
     /**
      * A certificate chain and its private key, checked to belong together and put in order.
      *
@@ -112,7 +121,7 @@ public final class Pem {
     public static CertifiedKey decodeCertifiedKey(String certSource, String certPem, String keySource, String keyPem,
                                                   char[] passphrase) {
         List<X509Certificate> certificates = decodeCertificates(certSource, certPem);
-        PrivateKey key = decodePrivateKey(keySource, keyPem, passphrase);
+        DecodedKey key = decodeKey(keySource, keyPem, passphrase);
         X509Certificate leaf = null;
         for (X509Certificate candidate : certificates) {
             if (matches(candidate.getPublicKey(), key)) {
@@ -124,7 +133,7 @@ public final class Pem {
             throw invalid(keySource, certificates.size() == 1 ? "private key does not match the certificate"
                     : "private key matches none of the " + certificates.size() + " certificates");
         }
-        return new CertifiedKey(chainFrom(certSource, leaf, certificates), key);
+        return new CertifiedKey(chainFrom(certSource, leaf, certificates), key.key());
     }
 
     /** Certificates as PEM, one {@code CERTIFICATE} block each. */
@@ -182,7 +191,7 @@ public final class Pem {
         }
     }
 
-    private static PrivateKey privateKey(String source, Object block, char[] passphrase) {
+    private static DecodedKey privateKey(String source, Object block, char[] passphrase) {
         try {
             if (block instanceof PEMKeyPair pair) {
                 return jdkKey(source, pair.getPrivateKeyInfo());
@@ -208,7 +217,7 @@ public final class Pem {
     }
 
     /** The key as the JDK's own key object (what JSSE signs with best), chosen by the key's algorithm OID. */
-    private static PrivateKey jdkKey(String source, PrivateKeyInfo info) throws IOException {
+    private static DecodedKey jdkKey(String source, PrivateKeyInfo info) throws IOException {
         ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
         String algorithm;
         if (oid.equals(PKCSObjectIdentifiers.rsaEncryption)) {
@@ -221,14 +230,26 @@ public final class Pem {
             throw invalid(source, "unsupported private key algorithm " + oid.getId());
         }
         try {
-            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+            PrivateKey key = KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+            return new DecodedKey(key, algorithm.equals("EC") ? carriedPoint(info) : null);
         } catch (GeneralSecurityException e) {
             throw invalid(source, "unreadable " + algorithm + " private key");
         }
     }
 
-    /** Whether {@code key} is the private half of {@code publicKey}: RSA by modulus, others by a signature. */
-    static boolean matches(PublicKey publicKey, PrivateKey key) {
+    /** SEC1's optional public key inside an EC private key, which OpenSSL, Go and Vault always write; else null. */
+    private static byte[] carriedPoint(PrivateKeyInfo info) throws IOException {
+        ASN1BitString point = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getPublicKey();
+        return point == null ? null : point.getOctets();
+    }
+
+    /**
+     * Whether {@code key} is the private half of {@code publicKey}. RSA by modulus; EC by the public point the key
+     * file carries when it carries one, which is what OpenSSL's {@code X509_check_private_key} compares (so nginx
+     * and APISIX accept exactly these pairs), else by computing {@code d * G}; others by a signature.
+     */
+    private static boolean matches(PublicKey publicKey, DecodedKey decoded) {
+        PrivateKey key = decoded.key();
         String type = CertifiedKey.keyType(publicKey.getAlgorithm());
         if (!type.equals(CertifiedKey.keyType(key.getAlgorithm()))) {
             return false;
@@ -236,9 +257,10 @@ public final class Pem {
         if (publicKey instanceof RSAPublicKey rsaPublic && key instanceof RSAPrivateKey rsaPrivate) {
             return rsaPublic.getModulus().equals(rsaPrivate.getModulus());
         }
-        if (publicKey instanceof ECPublicKey ecPublic
-                && key instanceof ECPrivateKey ecPrivate) {
-            return ecPublicPoint(ecPrivate).equals(ecPublic.getW());
+        if (publicKey instanceof ECPublicKey ecPublic && key instanceof ECPrivateKey ecPrivate) {
+            ECPoint point = decoded.carriedPoint() != null ? decodePoint(ecPrivate, decoded.carriedPoint())
+                    : ecPublicPoint(ecPrivate);
+            return ecPublic.getW().equals(point);
         }
         try {
             String algorithm = type.equals("EC") ? "SHA256withECDSA" : key.getAlgorithm();
@@ -267,7 +289,7 @@ public final class Pem {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
             KeyPair pair = generator.generateKeyPair();
-            matches(pair.getPublic(), pair.getPrivate());
+            matches(pair.getPublic(), new DecodedKey(pair.getPrivate(), null));
         } catch (GeneralSecurityException e) {
             // nothing to warm: EC keys are then refused when they come, with their own message
         }
@@ -279,13 +301,26 @@ public final class Pem {
      * Its first use loads BouncyCastle's curve classes (about 0.3 s): {@link #warmUp()} does that ahead of time.
      */
     private static ECPoint ecPublicPoint(ECPrivateKey key) {
-        // One converted curve per curve: BouncyCastle keeps its precomputed multiples of G on the curve's point.
-        ECParameterSpec spec = EC_CURVES.computeIfAbsent(key.getParams().getCurve(),
-                c -> EC5Util.convertSpec(key.getParams()));
-        org.bouncycastle.math.ec.ECPoint point = new FixedPointCombMultiplier()
-                .multiply(spec.getG(), key.getS()).normalize();
-        return new ECPoint(point.getAffineXCoord().toBigInteger(),
-                point.getAffineYCoord().toBigInteger());
+        return affine(new FixedPointCombMultiplier().multiply(curve(key).getG(), key.getS()));
+    }
+
+    /** An encoded point (compressed or not) on the key's curve; null when it is not one. */
+    private static ECPoint decodePoint(ECPrivateKey key, byte[] encoded) {
+        try {
+            return affine(curve(key).getCurve().decodePoint(encoded));
+        } catch (IllegalArgumentException notOnTheCurve) {
+            return null;
+        }
+    }
+
+    /** One converted curve per curve: BouncyCastle keeps its precomputed multiples of G on the curve's point. */
+    private static ECParameterSpec curve(ECPrivateKey key) {
+        return EC_CURVES.computeIfAbsent(key.getParams().getCurve(), c -> EC5Util.convertSpec(key.getParams()));
+    }
+
+    private static ECPoint affine(org.bouncycastle.math.ec.ECPoint point) {
+        org.bouncycastle.math.ec.ECPoint normalized = point.normalize();
+        return new ECPoint(normalized.getAffineXCoord().toBigInteger(), normalized.getAffineYCoord().toBigInteger());
     }
 
     /** The leaf, then each issuer found among {@code certificates}; anything left over is rejected. */

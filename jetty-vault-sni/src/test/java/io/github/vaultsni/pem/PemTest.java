@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PemTest {
     private static Issued root;
@@ -114,6 +115,17 @@ class PemTest {
                 assertThrows(IllegalArgumentException.class, () -> Pem.decodeCertifiedKey("cert",
                         Pem.encodeCertificates(List.of(leaf.certificate())), "kv/apisix/ssl#test.com.key",
                         other.privateKeyPem(), null)).getMessage());
+    }
+
+    @Test
+    void ecKeyCarryingItsPublicPoint_isMatchedByThatPoint() {
+        Issued leaf = intermediate.leaf("EC", "a.example");
+        Issued other = intermediate.leaf("EC", "b.example");
+        String cert = Pem.encodeCertificates(List.of(leaf.certificate()));
+        assertTrue(leaf.traditionalPrivateKeyPem().contains("BEGIN EC PRIVATE KEY"));
+        assertEquals(leaf.certificate(), Pem.decodeCertifiedKey("cert", cert, "key", leaf.traditionalPrivateKeyPem(), null).leaf());
+        assertMessage("key: private key does not match the certificate",
+                () -> Pem.decodeCertifiedKey("cert", cert, "key", other.traditionalPrivateKeyPem(), null));
     }
 
     @Test
