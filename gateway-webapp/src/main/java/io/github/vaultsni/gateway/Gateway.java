@@ -2,6 +2,7 @@ package io.github.vaultsni.gateway;
 
 import io.github.vaultsni.gateway.admin.AdminServlet;
 import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
+import io.github.vaultsni.gateway.proxy.NonBlockingProxyContext;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniConnectors;
@@ -13,59 +14,73 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The gateway with embedded Jetty: a {@link GatewayCore}, the admin API on its own listener (127.0.0.1:9180 by
  * default), and the proxy on HTTP (9080, HTTP/1.1 and h2c) and HTTPS (9443, ALPN h2 and http/1.1, certificates
  * by SNI).
+ *
+ * <p>Two Jetty servers in one process: the proxy's, whose requests never block and so are handled on the thread
+ * that read them ({@link NonBlockingProxyContext}) by a small pool, and the admin API's, whose requests wait for
+ * the configuration store.
  */
 public final class Gateway implements AutoCloseable {
+    /** How long a start waits for stored SSL objects before opening the listeners anyway. */
+    private static final Duration INITIAL_CERTIFICATES_WAIT = Duration.ofSeconds(30);
+    /** Enough for non-blocking work on every core, plus the connectors' acceptor and selector threads. */
+    private static final int PROXY_THREADS = Math.max(16, 8 * Runtime.getRuntime().availableProcessors());
+    private static final int ADMIN_THREADS = 16;
+
     private final GatewayConfig config;
     private final GatewayCore core;
-    private final Server server = new Server();
+    private final Server proxyServer = new Server(threadPool("gateway-proxy", PROXY_THREADS));
+    private final Server adminServer = new Server(threadPool("gateway-admin", ADMIN_THREADS));
     private final ServerConnector adminConnector;
     private final ServerConnector httpConnector;
     private final ServerConnector httpsConnector;
     private final TlsProvider tlsProvider;
-    /** How long a start waits for stored SSL objects before opening the listeners anyway. */
-    private static final Duration INITIAL_CERTIFICATES_WAIT = Duration.ofSeconds(30);
 
     private Gateway(GatewayConfig config) {
         this.config = config;
         SniCertificates certificates = new SniCertificates();
         this.core = new GatewayCore(config, certificates);
 
-        adminConnector = new ServerConnector(server);
+        adminConnector = new ServerConnector(adminServer);
         adminConnector.setName("admin");
         adminConnector.setHost(config.adminHost());
         adminConnector.setPort(config.adminPort());
+        adminServer.addConnector(adminConnector);
+        ServletContextHandler admin = new ServletContextHandler("/");
+        core.adminAttributes(admin::setAttribute);
+        admin.addServlet(AdminServlet.class, "/apisix/admin/*").setInitOrder(0);
+        adminServer.setHandler(admin);
+
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
-        httpConnector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+        httpConnector = new ServerConnector(proxyServer, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
         httpConnector.setName("http");
         httpConnector.setHost(config.httpHost());
         httpConnector.setPort(config.httpPort());
         VaultSniSslContextFactory tls = new VaultSniSslContextFactory(certificates);
-        httpsConnector = SniConnectors.https(server, tls, http, config.httpsHost(), config.httpsPort());
+        httpsConnector = SniConnectors.https(proxyServer, tls, http, config.httpsHost(), config.httpsPort());
         this.tlsProvider = config.tlsProvider().applyTo(tls, httpsConnector);
         httpsConnector.setName("https");
-        server.addConnector(adminConnector);
-        server.addConnector(httpConnector);
-        server.addConnector(httpsConnector);
-
-        ServletContextHandler admin = new ServletContextHandler("/");
-        admin.setVirtualHosts(List.of("@admin"));
-        core.adminAttributes(admin::setAttribute);
-        admin.addServlet(AdminServlet.class, "/apisix/admin/*");
+        proxyServer.addConnector(httpConnector);
+        proxyServer.addConnector(httpsConnector);
         ServletContextHandler proxy = new ServletContextHandler("/");
-        proxy.setVirtualHosts(List.of("@http", "@https"));
         core.proxyAttributes(proxy::setAttribute);
-        proxy.addServlet(GatewayProxyServlet.class, "/*");
-        server.setHandler(new ContextHandlerCollection(admin, proxy));
+        // Started with the server, not by the first request (which would then start the HttpClient on its thread).
+        proxy.addServlet(GatewayProxyServlet.class, "/*").setInitOrder(0);
+        proxyServer.setHandler(new NonBlockingProxyContext(proxy));
+    }
+
+    private static QueuedThreadPool threadPool(String name, int maxThreads) {
+        QueuedThreadPool pool = new QueuedThreadPool(maxThreads, 2);
+        pool.setName(name);
+        return pool;
     }
 
     /** Who serves TLS on the HTTPS listener (for {@link TlsProvider#AUTO}: what it resolved to). */
@@ -78,7 +93,8 @@ public final class Gateway implements AutoCloseable {
         Gateway gateway = new Gateway(config);
         try {
             gateway.core.awaitInitialCertificates(INITIAL_CERTIFICATES_WAIT);
-            gateway.server.start();
+            gateway.adminServer.start();
+            gateway.proxyServer.start();
         } catch (Exception e) {
             gateway.close();
             throw e;
@@ -112,11 +128,16 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        stop(proxyServer);
+        stop(adminServer);
+        core.close();
+    }
+
+    private static void stop(Server server) {
         try {
             server.stop();
         } catch (Exception e) {
-            // Stopping is best effort; the rest is still released below.
+            // Stopping is best effort; the rest is still released.
         }
-        core.close();
     }
 }

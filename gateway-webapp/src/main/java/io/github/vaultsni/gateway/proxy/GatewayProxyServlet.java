@@ -11,6 +11,7 @@ import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.RandomConnectionPool;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee11.proxy.AsyncProxyServlet;
@@ -106,6 +107,10 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     private static HttpClient tuned(HttpClient client) {
         client.setFollowRedirects(false);
         client.setMaxConnectionsPerDestination(1024);
+        // Jetty's default pool looks for an idle connection from the first one on, stepping over every busy one:
+        // 14 % of the proxy's CPU samples with 64 to 320 requests in flight (JFR); from a random start, 10 %.
+        client.getTransport().setConnectionPoolFactory(
+                destination -> new RandomConnectionPool(destination, client.getMaxConnectionsPerDestination(), 1));
         return client;
     }
 
@@ -278,7 +283,8 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         response.setStatus(status);
         response.setContentType("application/json");
         byte[] body = JSON.createObjectNode().put("error_msg", message).toString().getBytes(StandardCharsets.UTF_8);
-        response.setContentLength(body.length);
+        // No Content-Length here: reaching it would flush (block) at once; the small body waits in the response
+        // buffer and Jetty sets the length when the response completes, without blocking (NonBlockingProxyContext).
         try {
             response.getOutputStream().write(body);
         } catch (IOException e) {

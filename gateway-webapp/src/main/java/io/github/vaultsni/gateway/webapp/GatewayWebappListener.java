@@ -58,6 +58,7 @@ public final class GatewayWebappListener implements ServletContextListener {
         context.addServlet("admin", AdminServlet.class).addMapping("/apisix/admin/*");
         ServletRegistration.Dynamic proxy = context.addServlet("proxy", GatewayProxyServlet.class);
         proxy.setAsyncSupported(true);
+        proxy.setLoadOnStartup(0);
         proxy.addMapping("/*");
         context.log("gateway started: data in " + config.build().dataDir().toAbsolutePath());
     }
