@@ -13,29 +13,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ADMIN_PORT=$((TLS_PORT + 1000)); KEY=bench-admin-key
 DATA=$(mktemp -d)
 GW=
+. "$ROOT/bench/gateway-lib.sh"
 trap '[ -z "$GW" ] || { kill "$GW" 2>/dev/null; wait "$GW" 2>/dev/null; }; rm -rf "$DATA"' EXIT
 trap 'exit 0' TERM INT
 
-gateway() { # https-port http-port
-  java ${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m} -jar "$ROOT/gateway-webapp/target/gateway.jar" --data-dir "$DATA/data" \
-    --encryption-key-file "$DATA/key" --admin-key "$KEY" --https-host 127.0.0.1 --https-port "$1" \
-    --http-host 127.0.0.1 --http-port "$2" --admin-port "$ADMIN_PORT" &
-  GW=$!
-}
-
 gateway $((TLS_PORT + 2000)) $((HTTP_PORT + 2000))
-for _ in $(seq 1 300); do curl -s -o /dev/null "http://127.0.0.1:$ADMIN_PORT/apisix/admin/routes" && break; sleep 0.2; done
-admin() { curl -sS -f -o /dev/null -H "X-API-KEY: $KEY" -X PUT "http://127.0.0.1:$ADMIN_PORT/apisix/admin/$1" -d "$2"; }
-json() { awk 'BEGIN { ORS="" } { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print $0 "\\n" }' "$1"; }
-admin routes/all "{\"uri\":\"/*\",\"upstream\":{\"nodes\":{\"127.0.0.1:$UP_PORT\":1},\"type\":\"roundrobin\"}}"
-i=0
-while read -r host; do
-  [ -n "$host" ] || continue
-  i=$((i + 1))
-  admin "ssls/$i" "{\"sni\":\"$host\",\"cert\":\"$(json "$CERTDIR/certs/$host.crt")\",\"key\":\"$(json "$CERTDIR/certs/$host.key")\"}"
-done < "$CERTDIR/hosts.txt"
+load_certificates "$CERTDIR" "$UP_PORT"
 kill "$GW"; wait "$GW" 2>/dev/null || true
-echo "gateway loaded $i certificates; starting it on the benchmark's ports" >&2
+echo "gateway loaded $LOADED certificates; starting it on the benchmark's ports" >&2
 
 gateway "$TLS_PORT" "$HTTP_PORT"
 wait "$GW"

@@ -238,9 +238,13 @@ public final class Pem {
     }
 
     /** SEC1's optional public key inside an EC private key, which OpenSSL, Go and Vault always write; else null. */
-    private static byte[] carriedPoint(PrivateKeyInfo info) throws IOException {
-        ASN1BitString point = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getPublicKey();
-        return point == null ? null : point.getOctets();
+    private static byte[] carriedPoint(PrivateKeyInfo info) {
+        try {
+            ASN1BitString point = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getPublicKey();
+            return point == null ? null : point.getOctets();
+        } catch (IOException | IllegalArgumentException unreadable) {
+            return null; // the key itself was read; d * G decides
+        }
     }
 
     /**

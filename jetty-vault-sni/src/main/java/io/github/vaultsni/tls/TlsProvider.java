@@ -3,6 +3,7 @@ package io.github.vaultsni.tls;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,13 @@ public enum TlsProvider {
         }
         factory.setProvider(CONSCRYPT_NAME);
         connector.addBean(new EngineCloser());
+        SslConnectionFactory tls = connector.getConnectionFactory(SslConnectionFactory.class);
+        if (tls != null) {
+            // Given heap buffers, each Conscrypt engine copies through a direct buffer of its own, freed only
+            // when a GC collects the engine; given Jetty's pooled direct buffers, it reads and writes them in place.
+            tls.setDirectBuffersForEncryption(true);
+            tls.setDirectBuffersForDecryption(true);
+        }
         return CONSCRYPT;
     }
 
