@@ -2,6 +2,8 @@ package io.github.vaultsni.sni;
 
 import io.github.vaultsni.pem.CertifiedKey;
 
+import java.security.PrivateKey;
+import java.security.Provider;
 import java.util.Objects;
 
 /**
@@ -15,14 +17,42 @@ public final class SniCertificates {
 
     private volatile Generations generations =
             new Generations(SniCertificateIndex.empty(), SniCertificateIndex.empty());
+    /** The TLS provider whose own key objects handshakes get; null: the keys as they were decoded. */
+    private volatile Provider keyProvider;
 
     public SniCertificateIndex current() {
         return generations.current();
     }
 
-    /** Makes {@code index} the one served from the next handshake on. */
+    /**
+     * Makes {@code index} the one served from the next handshake on, its keys already in the key provider's form
+     * (made here, by the publisher, not by a handshake).
+     */
     public synchronized void publish(SniCertificateIndex index) {
-        generations = new Generations(Objects.requireNonNull(index, "index"), generations.current());
+        Objects.requireNonNull(index, "index");
+        prepareKeys(index, keyProvider);
+        generations = new Generations(index, generations.current());
+    }
+
+    /**
+     * Hands handshakes {@code provider}'s own key objects (for a provider such as Conscrypt, which re-reads any
+     * other key on every handshake); null for the keys as decoded. The served keys are converted at once.
+     */
+    public synchronized void useKeysOf(Provider provider) {
+        keyProvider = provider;
+        prepareKeys(generations.current(), provider);
+    }
+
+    private static void prepareKeys(SniCertificateIndex index, Provider provider) {
+        if (provider != null) {
+            index.entries().forEach(entry -> entry.keys().forEach(key -> key.privateKey(provider)));
+        }
+    }
+
+    /** A served private key in the form handshakes get (see {@link #useKeysOf}). */
+    PrivateKey privateKey(CertifiedKey key) {
+        Provider provider = keyProvider;
+        return provider == null ? key.privateKey() : key.privateKey(provider);
     }
 
     /** The key behind an alias from the current index or the one before it; null when neither has it. */

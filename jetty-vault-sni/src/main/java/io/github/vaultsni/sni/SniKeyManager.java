@@ -63,7 +63,7 @@ final class SniKeyManager extends X509ExtendedKeyManager {
     @Override
     public PrivateKey getPrivateKey(String alias) {
         CertifiedKey key = certificates.key(alias);
-        return key == null ? null : key.privateKey();
+        return key == null ? null : certificates.privateKey(key);
     }
 
     @Override

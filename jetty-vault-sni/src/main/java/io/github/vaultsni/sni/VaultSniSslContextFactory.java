@@ -6,6 +6,7 @@ import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import java.security.KeyStore;
+import java.security.Security;
 import java.security.cert.CRL;
 import java.util.Collection;
 import java.util.List;
@@ -47,6 +48,8 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
 
     @Override
     protected KeyManager[] getKeyManagers(KeyStore keyStore) {
+        // Only a provider chosen by name gets keys in its own form: the JDK's providers read the JDK's keys as they are.
+        certificates.useKeysOf(getProvider() == null ? null : Security.getProvider(getProvider()));
         return new KeyManager[]{new SniKeyManager(certificates)};
     }
 
