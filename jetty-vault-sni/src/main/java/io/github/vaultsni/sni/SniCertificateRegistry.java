@@ -60,6 +60,11 @@ public final class SniCertificateRegistry implements AutoCloseable {
     private final Map<String, SniEntry> served = new ConcurrentHashMap<>();
     private final Map<SecretReference, Set<String>> readers = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
+    /**
+     * Orders changes to what is served: a build's "still the latest?" check and its change, against puts and
+     * removes, so a build finishing just as its entry is removed or disabled cannot serve it again.
+     */
+    private final Object servedLock = new Object();
     private final Object publishLock = new Object();
     /** The publication that will include changes made now; null when none is scheduled. Guarded by publishLock. */
     private CompletableFuture<Void> nextPublication;
@@ -91,15 +96,20 @@ public final class SniCertificateRegistry implements AutoCloseable {
         Objects.requireNonNull(spec, "spec");
         long token = tokens.incrementAndGet();
         List<String> references = spec.values().stream().filter(SecretReference::isReference).distinct().toList();
-        Slot previous = slots.put(spec.id(), new Slot(spec, token, status(spec.id(),
-                spec.enabled() ? SniEntryStatus.State.PENDING : SniEntryStatus.State.DISABLED, null, references)));
+        Slot slot = new Slot(spec, token, status(spec.id(),
+                spec.enabled() ? SniEntryStatus.State.PENDING : SniEntryStatus.State.DISABLED, null, references));
+        Slot previous;
+        synchronized (servedLock) {
+            previous = slots.put(spec.id(), slot);
+            if (!spec.enabled()) {
+                served.remove(spec.id());
+            }
+        }
         if (previous != null) {
             forgetReaders(previous.spec());
         }
         if (!spec.enabled()) {
-            served.remove(spec.id());
-            SniEntryStatus disabled = slots.get(spec.id()).status();
-            return publish().thenApply(published -> disabled);
+            return publish().thenApply(published -> slot.status());
         }
         watched(spec).forEach(r -> readers.computeIfAbsent(r, k -> ConcurrentHashMap.newKeySet()).add(spec.id()));
         return build(spec, token, references);
@@ -107,11 +117,16 @@ public final class SniCertificateRegistry implements AutoCloseable {
 
     /** Stops serving an entry (from the next handshake once this returns); its references are no longer watched. */
     public void remove(String id) {
-        Slot slot = slots.remove(id);
+        Slot slot;
+        boolean wasServed;
+        synchronized (servedLock) {
+            slot = slots.remove(id);
+            wasServed = served.remove(id) != null;
+        }
         if (slot != null) {
             forgetReaders(slot.spec());
         }
-        if (served.remove(id) != null) {
+        if (wasServed) {
             awaitPublication(publish());
         }
     }
@@ -238,11 +253,13 @@ public final class SniCertificateRegistry implements AutoCloseable {
      * says more than clients see.
      */
     private CompletableFuture<SniEntryStatus> settle(String id, long token, SniEntryStatus status, Runnable change) {
-        Slot slot = slots.get(id);
-        if (slot == null || slot.token() != token) {
-            return CompletableFuture.completedFuture(status);
+        synchronized (servedLock) {
+            Slot slot = slots.get(id);
+            if (slot == null || slot.token() != token) {
+                return CompletableFuture.completedFuture(status);
+            }
+            change.run();
         }
-        change.run();
         return publish().thenApply(published -> {
             setStatus(id, token, status);
             return status;
