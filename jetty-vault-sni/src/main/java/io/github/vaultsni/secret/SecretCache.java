@@ -86,7 +86,7 @@ final class SecretCache {
         Instant now = clock.instant();
         Slot slot = slot(location, field, now);
         Entry entry = answerNow(slot, now);
-        return entry != null ? CompletableFuture.completedFuture(entry) : load(slot);
+        return entry != null ? CompletableFuture.completedFuture(entry) : load(slot, null);
     }
 
     /**
@@ -107,7 +107,7 @@ final class SecretCache {
             return entry;
         }
         if (entry.hasValue() && !beyondMaxStale(entry, now)) {
-            load(slot);
+            load(slot, entry);
             return entry;
         }
         return null;
@@ -132,7 +132,7 @@ final class SecretCache {
         List<CompletableFuture<Entry>> loads = new ArrayList<>();
         for (Slot slot : slots.values()) {
             if (which.test(slot)) {
-                loads.add(load(slot));
+                loads.add(load(slot, null));
             }
         }
         return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
@@ -165,8 +165,12 @@ final class SecretCache {
                 .ifPresent(s -> slots.remove(s.location, s));
     }
 
-    /** The fetch in flight for this slot, or a new one. */
-    private CompletableFuture<Entry> load(Slot slot) {
+    /**
+     * The fetch in flight for this slot, or a new one. With {@code seen} (the stale entry a caller looked at): no
+     * new fetch when a fetch that ended meanwhile already replaced it. That fetch stores its entry before it
+     * leaves, so once this one is the slot's fetch, the replacement is visible here.
+     */
+    private CompletableFuture<Entry> load(Slot slot, Entry seen) {
         CompletableFuture<Entry> mine = new CompletableFuture<>();
         while (true) {
             CompletableFuture<Entry> running = slot.inFlight.get();
@@ -176,6 +180,12 @@ final class SecretCache {
             if (slot.inFlight.compareAndSet(null, mine)) {
                 break;
             }
+        }
+        Entry current = slot.entry;
+        if (seen != null && current != seen) {
+            slot.inFlight.set(null);
+            mine.complete(current);
+            return mine;
         }
         try {
             executor.execute(() -> complete(slot, mine));
