@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EtcdServer implements AutoCloseable {
     private static final Path ETCD = Path.of("/usr/bin/etcd");
+    /** etcd answers within a second here; a loaded CI machine gets ample room before the test gives up. */
+    private static final int START_TIMEOUT_SECONDS = 60;
     private final Path dataDir;
     private int clientPort;
     private int peerPort;
@@ -101,7 +103,7 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     private boolean awaitReachable() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
         while (!reachable()) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
                 return false;
@@ -121,7 +123,8 @@ public final class EtcdServer implements AutoCloseable {
         List<String> lines = new String(all, (int) logStart, all.length - (int) logStart).lines().toList();
         List<String> errors = lines.stream().filter(l -> l.matches(".* [ECF] \\| .*|.*(?i:error|fatal|panic).*")).toList();
         List<String> reason = errors.isEmpty() ? lines.subList(Math.max(0, lines.size() - 5), lines.size()) : errors;
-        return (process != null && !process.isAlive() ? "exited " + process.exitValue() + "; " : "not reachable in 20 s; ")
+        return (process != null && !process.isAlive() ? "exited " + process.exitValue() + "; "
+                : "not reachable in " + START_TIMEOUT_SECONDS + " s; ")
                 + String.join(" / ", reason);
     }
 
