@@ -1,18 +1,17 @@
 package io.github.vaultsni.gateway;
 
 import com.sun.net.httpserver.HttpServer;
+import io.github.vaultsni.vaulttest.HttpbinIp;
 import org.eclipse.jetty.ee11.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -29,14 +28,7 @@ class GatewayWarIT {
 
     @Test
     void war_servesTheAdminApiAndProxies() throws Exception {
-        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        upstream.createContext("/ip", exchange -> {
-            byte[] body = "{\"origin\":\"127.0.0.1\"}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        upstream.start();
+        HttpServer upstream = HttpbinIp.start();
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");

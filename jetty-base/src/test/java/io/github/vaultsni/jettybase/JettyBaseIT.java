@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import io.github.vaultsni.vaulttest.HttpbinIp;
 import io.github.vaultsni.vaulttest.TestPki;
 import io.github.vaultsni.vaulttest.TestPki.Issued;
 import io.github.vaultsni.vaulttest.VaultHttp;
@@ -19,7 +20,6 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -170,14 +170,7 @@ class JettyBaseIT {
     @Test
     void fullBase_walkThroughThroughTheDeployedWar() throws Exception {
         storeInVault(root.leaf("EC", "test.com"));
-        HttpServer httpbin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        httpbin.createContext("/ip", exchange -> {
-            byte[] body = "{\"origin\":\"127.0.0.1\"}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        httpbin.start();
+        HttpServer httpbin = HttpbinIp.start();
         Path base = base(true);
         try (JettyProcess jetty = JettyProcess.start(base, properties())) {
             assertTrue(jetty.log().contains("SSL objects are served through the vault-sni module's certificate registry"),
