@@ -239,6 +239,10 @@ final class SecretCache {
                 .orElse(false);
     }
 
+    private static String reason(Entry entry) {
+        return entry.error() == null ? null : entry.error().getMessage();
+    }
+
     private static void logTransition(SecretLocation location, Entry before, Entry after) {
         SecretException error = after.error();
         if (error == null) {
@@ -247,19 +251,25 @@ final class SecretCache {
             }
             return;
         }
-        boolean sameAsBefore = before != null && before.error() != null
-                && before.error().getMessage().equals(error.getMessage()) && before.hasValue() == after.hasValue();
+        boolean sameAsBefore = before != null && error.getMessage().equals(reason(before))
+                && before.hasValue() == after.hasValue();
         if (!sameAsBefore) {
             LOG.warn("failed to fetch secret {}: {}{}", location, error.getMessage(),
                     after.hasValue() ? " (serving the last good value)" : "");
         }
     }
 
+    /**
+     * Tells listeners of every field asked for whose value changed, or which has none and whose reason changed
+     * (a secret object created for a reference that named it, with Vault still unreachable): what depends on it
+     * then reports the current reason, not the first one.
+     */
     private void notifyChanged(Slot slot, Entry before, Entry after) {
+        boolean reasonChanged = !Objects.equals(reason(before), reason(after));
         for (String field : slot.fieldsAsked) {
             String was = before.hasValue() ? before.fields().get(field) : null;
             String now = after.hasValue() ? after.fields().get(field) : null;
-            if (!Objects.equals(was, now)) {
+            if (!Objects.equals(was, now) || (now == null && reasonChanged)) {
                 SecretReference reference = SecretReference.secret(slot.location, field);
                 for (SecretChangeListener listener : listeners) {
                     try {

@@ -261,6 +261,22 @@ class SecretResolverTest {
     }
 
     @Test
+    void listeners_hearWhenTheReasonForNoValueChanges() {
+        resolver();
+        List<SecretReference> heard = new CopyOnWriteArrayList<>();
+        resolver.addListener(heard::add);
+        assertEquals(SecretException.Kind.NOT_FOUND, assertThrows(SecretException.class, () -> resolver.resolve(CRT)).kind());
+        vault.failure = new SecretException(SecretException.Kind.UNREACHABLE, "Vault is unreachable");
+        clock.advance(Duration.ofSeconds(61));
+        resolver.refreshDue().join();
+        assertEquals(List.of(CRT), heard, "still no value, for another reason");
+        clock.advance(Duration.ofSeconds(61));
+        resolver.refreshDue().join();
+        assertEquals(List.of(CRT), heard, "the same reason: nothing to tell");
+        assertEquals(SecretException.Kind.UNREACHABLE, assertThrows(SecretException.class, () -> resolver.resolve(CRT)).kind());
+    }
+
+    @Test
     void register_replacingManagerRefetchesItsSecrets() {
         vault.secrets.put("ssl", Map.of("test.com.crt", "FROM-OLD"));
         resolver();
