@@ -3,6 +3,7 @@ package io.github.vaultsni.gateway.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.LoopbackHttpsClient;
 import io.github.vaultsni.vaulttest.TestPki;
 import io.github.vaultsni.vaulttest.TestPki.Issued;
 import io.github.vaultsni.vaulttest.VaultHttp;
@@ -120,26 +121,11 @@ class AdminApiTest {
 
     /** GET over HTTPS and h2 (ALPN) with this SNI and Host, through the gateway's HTTPS listener: the body. */
     private String httpsGet(String host, String path) throws Exception {
-        org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
-        tls.setTrustStore(TestPki.trustStore(root.certificate()));
-        org.eclipse.jetty.io.ClientConnector connector = new org.eclipse.jetty.io.ClientConnector();
-        connector.setSslContextFactory(tls);
-        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                new org.eclipse.jetty.client.transport.HttpClientTransportDynamic(connector,
-                        new org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2.HTTP2(
-                                new org.eclipse.jetty.http2.client.HTTP2Client(connector))));
-        h2.setSocketAddressResolver((name, port, context, promise) -> {
-            try {
-                promise.succeeded(List.of(new java.net.InetSocketAddress(
-                        java.net.InetAddress.getByAddress(name, new byte[]{127, 0, 0, 1}), port)));
-            } catch (java.net.UnknownHostException e) {
-                promise.failed(e);
-            }
-        });
+        org.eclipse.jetty.client.HttpClient h2 = LoopbackHttpsClient.trusting(root.certificate());
         h2.start();
         try {
             org.eclipse.jetty.client.ContentResponse response = h2.newRequest("https://" + host + ":" + gateway.httpsPort() + path)
-                    .timeout(10, java.util.concurrent.TimeUnit.SECONDS).send();
+                    .version(org.eclipse.jetty.http.HttpVersion.HTTP_2).timeout(10, java.util.concurrent.TimeUnit.SECONDS).send();
             assertEquals(200, response.getStatus(), response.getContentAsString());
             assertEquals(org.eclipse.jetty.http.HttpVersion.HTTP_2, response.getVersion());
             return response.getContentAsString();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.LoopbackHttpsClient;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -249,21 +250,7 @@ class ProxyTest {
         put(admin, "ssls/secure", JSON.createObjectNode().put("sni", "secure.test.com").put("cert", leaf.certificatePem())
                 .put("key", leaf.privateKeyPem()).toString());
         put(admin, "routes/ip", "{\"uri\":\"/ip\",\"upstream\":{\"nodes\":{\"" + u.node() + "\":1}}}");
-        org.eclipse.jetty.util.ssl.SslContextFactory.Client tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
-        tls.setTrustStore(io.github.vaultsni.vaulttest.TestPki.trustStore(root.certificate()));
-        ClientConnector connector = new ClientConnector();
-        connector.setSslContextFactory(tls);
-        HttpClient https = new HttpClient(new HttpClientTransportDynamic(connector,
-                new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)),
-                org.eclipse.jetty.client.transport.HttpClientConnectionFactory.HTTP11));
-        https.setSocketAddressResolver((host, port, context, promise) -> {
-            try {
-                promise.succeeded(List.of(new java.net.InetSocketAddress(
-                        java.net.InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
-            } catch (java.net.UnknownHostException e) {
-                promise.failed(e);
-            }
-        });
+        HttpClient https = LoopbackHttpsClient.trusting(root.certificate());
         https.start();
         try {
             String url = "https://secure.test.com:" + gateway.httpsPort() + "/ip";
