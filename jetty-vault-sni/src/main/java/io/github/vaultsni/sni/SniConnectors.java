@@ -3,12 +3,15 @@ package io.github.vaultsni.sni;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+
+import java.util.function.Function;
 
 /**
  * The HTTPS connector users of {@link VaultSniSslContextFactory} want: TLS, then ALPN choosing {@code h2} or
@@ -25,21 +28,33 @@ public final class SniConnectors {
      */
     public static ServerConnector https(Server server, VaultSniSslContextFactory sslContextFactory,
                                         HttpConfiguration httpConfiguration, String host, int port) {
+        ServerConnector connector = new ServerConnector(server,
+                httpsConnectionFactories(sslContextFactory, httpConfiguration, HttpConnectionFactory::new));
+        connector.addBean(new SniClientCertificateCheck(sslContextFactory.getCertificates()));
+        connector.setHost(host);
+        connector.setPort(port);
+        return connector;
+    }
+
+    /**
+     * The connection factories of {@link #https}, for a connector built otherwise (its own selector count, say):
+     * TLS, ALPN, h2 and HTTP/1.1, the latter made by {@code http11Factory} from the connector's configuration.
+     * Add {@link SniClientCertificateCheck} to that connector.
+     */
+    public static ConnectionFactory[] httpsConnectionFactories(VaultSniSslContextFactory sslContextFactory,
+                                                               HttpConfiguration httpConfiguration,
+                                                               Function<HttpConfiguration, HttpConnectionFactory> http11Factory) {
         HttpConfiguration https = new HttpConfiguration(httpConfiguration);
         if (https.getCustomizer(SecureRequestCustomizer.class) == null) {
             https.addCustomizer(new SecureRequestCustomizer());
         }
         sslContextFactory.setCipherComparator(HTTP2Cipher.COMPARATOR);
-        HttpConnectionFactory http11 = new HttpConnectionFactory(https);
+        HttpConnectionFactory http11 = http11Factory.apply(https);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
         // ALPN compares names exactly, and clients say "http/1.1"; Jetty finds the factory case-insensitively.
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), "http/1.1");
         alpn.setDefaultProtocol("http/1.1");
         SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory, alpn.getProtocol());
-        ServerConnector connector = new ServerConnector(server, tls, alpn, h2, http11);
-        connector.addBean(new SniClientCertificateCheck(sslContextFactory.getCertificates()));
-        connector.setHost(host);
-        connector.setPort(port);
-        return connector;
+        return new ConnectionFactory[]{tls, alpn, h2, http11};
     }
 }

@@ -4,10 +4,12 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import java.security.KeyStore;
 import java.security.Security;
 import java.security.cert.CRL;
+import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -56,6 +58,15 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
     @Override
     protected TrustManager[] getTrustManagers(KeyStore trustStore, Collection<? extends CRL> crls) {
         return new TrustManager[]{new SniClientTrustManager(certificates)};
+    }
+
+    /**
+     * The client's certificates, or null. While no entry verifies clients, no client was asked for one, and the
+     * JDK would answer by throwing (an exception, stack trace and all, on every connection's first request).
+     */
+    @Override
+    public X509Certificate[] getX509CertChain(SSLSession session) {
+        return certificates.current().verifiesClients() ? super.getX509CertChain(session) : null;
     }
 
     @Override
