@@ -4,9 +4,9 @@ import io.github.vaultsni.gateway.admin.AdminAccess;
 import io.github.vaultsni.gateway.admin.AdminApi;
 import io.github.vaultsni.gateway.admin.AdminServlet;
 import io.github.vaultsni.gateway.config.CertificateConfigApplier;
-import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
+import io.github.vaultsni.gateway.proxy.MtlsPolicy;
+import io.github.vaultsni.gateway.proxy.ProxyConfiguration;
 import io.github.vaultsni.gateway.route.RouteConfigApplier;
-import io.github.vaultsni.gateway.route.RouteTable;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.gateway.store.EtcdConfigStore;
 import io.github.vaultsni.gateway.store.FileConfigStore;
@@ -15,7 +15,6 @@ import io.github.vaultsni.gateway.store.SecretFiles;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniEntryPreference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,21 +28,15 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
-import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * The gateway without its listeners: the configuration store; the secret resolver, the certificate registries
  * and the route table fed from the store's events; the admin API. The embedded {@link Gateway} and the WAR's
- * {@code GatewayWebappListener} both build one and hand its parts to the servlets through context attributes,
- * so every deployment runs the same code.
+ * {@code GatewayWebappListener} both build one and give its admin servlet and proxy configuration to their
+ * doors, so every deployment runs the same code.
  */
 public final class GatewayCore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayCore.class);
@@ -58,6 +51,7 @@ public final class GatewayCore implements AutoCloseable {
     private final AdminAccess adminAccess;
     private final String adminKey;
     private final boolean ownsRegistry;
+    private final ProxyConfiguration proxy;
 
     /** A gateway with its own resolver and registry, publishing served certificates to {@code certificates}. */
     public GatewayCore(GatewayConfig config, SniCertificates certificates) {
@@ -90,21 +84,18 @@ public final class GatewayCore implements AutoCloseable {
         this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
         this.adminApi = new AdminApi(store, cipher, clock, registry::status);
         this.adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
+        this.proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates, applier::skipMtlsUris),
+                clientCertificates::entry, clock);
     }
 
-    /** The attributes {@link AdminServlet} reads. */
-    public void adminAttributes(BiConsumer<String, Object> setAttribute) {
-        setAttribute.accept(AdminServlet.API_ATTRIBUTE, adminApi);
-        setAttribute.accept(AdminServlet.ACCESS_ATTRIBUTE, adminAccess);
+    /** The admin API's servlet, for {@code /apisix/admin/*}. */
+    public AdminServlet newAdminServlet() {
+        return new AdminServlet(adminApi, adminAccess);
     }
 
-    /** The attributes {@link GatewayProxyServlet} reads. */
-    public void proxyAttributes(BiConsumer<String, Object> setAttribute) {
-        setAttribute.accept(GatewayProxyServlet.ROUTES_ATTRIBUTE, (Supplier<RouteTable>) routes::table);
-        setAttribute.accept(GatewayProxyServlet.CERTIFICATES_ATTRIBUTE, certificates);
-        setAttribute.accept(GatewayProxyServlet.SKIP_MTLS_ATTRIBUTE, (Function<String, List<Pattern>>) applier::skipMtlsUris);
-        setAttribute.accept(GatewayProxyServlet.CLIENT_CERTIFICATES_ATTRIBUTE,
-                (Function<String, Optional<SniEntry>>) clientCertificates::entry);
+    /** What a proxy door needs to start its forwarder: routes, client-certificate rules, upstream client certificates. */
+    public ProxyConfiguration proxyConfiguration() {
+        return proxy;
     }
 
     public String adminKey() {

@@ -1,7 +1,6 @@
 package io.github.vaultsni.gateway.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,26 +17,18 @@ import java.util.Map;
  * The admin API over HTTP, mapped at {@code /apisix/admin/*}: checks access, reads the body (at most 1.5 MiB,
  * as APISIX), hands the request to {@link AdminApi}, writes the JSON answer. Nothing else.
  *
- * <p>No init-params: it takes its {@link AdminApi} and {@link AdminAccess} from the servlet context attributes
- * {@value #API_ATTRIBUTE} and {@value #ACCESS_ATTRIBUTE}, put there by whoever assembles the gateway.
+ * <p>No init-params: it is made with its {@link AdminApi} and {@link AdminAccess} by whoever assembles the gateway.
  */
 public final class AdminServlet extends HttpServlet {
-    public static final String API_ATTRIBUTE = "io.github.vaultsni.gateway.admin.AdminApi";
-    public static final String ACCESS_ATTRIBUTE = "io.github.vaultsni.gateway.admin.AdminAccess";
     private static final int MAX_BODY = 1536 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private transient AdminApi api;
-    private transient AdminAccess access;
+    private final transient AdminApi api;
+    private final transient AdminAccess access;
 
-    @Override
-    public void init() throws ServletException {
-        api = (AdminApi) getServletContext().getAttribute(API_ATTRIBUTE);
-        access = (AdminAccess) getServletContext().getAttribute(ACCESS_ATTRIBUTE);
-        if (api == null || access == null) {
-            throw new ServletException("AdminServlet needs servlet context attributes " + API_ATTRIBUTE + " and "
-                    + ACCESS_ATTRIBUTE);
-        }
+    public AdminServlet(AdminApi api, AdminAccess access) {
+        this.api = api;
+        this.access = access;
     }
 
     @Override

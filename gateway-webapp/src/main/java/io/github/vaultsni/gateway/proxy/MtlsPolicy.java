@@ -1,48 +1,60 @@
 package io.github.vaultsni.gateway.proxy;
 
+import io.github.vaultsni.sni.SniCertificateIndex;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniNames;
 
-import java.util.List;
-import java.util.Optional;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
  * APISIX's per-request client-certificate rules for HTTPS: (1) on a connection whose SSL object verifies clients,
  * a request without a client certificate is refused unless its URI matches one of that object's
  * {@code skip_mtls_uri_regex}; (2) a request whose Host belongs to an SSL object that verifies clients, reached
- * under another SNI, is refused, so a client cannot skip mTLS by naming another host in the handshake.
+ * under another SNI, is refused, so a client cannot skip mTLS by naming another host in the handshake. While no
+ * served SSL object verifies clients, it costs one field read per request.
  */
-final class MtlsPolicy {
+public final class MtlsPolicy {
     private final SniCertificates certificates;
-    private final Function<String, List<Pattern>> skipPatterns;
-
-    MtlsPolicy(SniCertificates certificates, Function<String, List<Pattern>> skipPatterns) {
-        this.certificates = certificates;
-        this.skipPatterns = skipPatterns;
-    }
+    private final SkipMtlsRules skipRules;
 
     /**
-     * Why the request must be refused with 400, or empty to let it through.
-     *
-     * @param sni            the connection's SNI (normalised), or null
-     * @param host           the request's host (lower case, no port), or null
-     * @param hasCertificate whether the client presented a (verified) certificate
+     * @param certificates the certificates served on HTTPS
+     * @param skipRules    each SSL object's {@code skip_mtls_uri_regex}
      */
-    Optional<String> refusal(String sni, String host, boolean hasCertificate, String uri) {
-        SniEntry connection = certificates.current().lookup(sni);
-        if (connection != null && connection.verifiesClients() && !hasCertificate
-                && skipPatterns.apply(connection.id()).stream().noneMatch(p -> p.matcher(uri).find())) {
-            return Optional.of("client certificate was not present");
+    public MtlsPolicy(SniCertificates certificates, SkipMtlsRules skipRules) {
+        this.certificates = certificates;
+        this.skipRules = skipRules;
+    }
+
+    /** Why the request must be refused with 400, or null to let it through. */
+    String refusal(ClientRequest request) {
+        SniCertificateIndex index = certificates.current();
+        if (!index.verifiesClients() || !"https".equals(request.scheme())) {
+            return null;
         }
+        String sni = request.sni();
+        SniEntry connection = index.lookup(sni);
+        if (connection != null && connection.verifiesClients() && !request.hasClientCertificate()
+                && !skipped(connection.id(), request.path())) {
+            return "client certificate was not present";
+        }
+        String host = request.host();
         if (host != null) {
-            SniEntry hostEntry = certificates.current().lookup(SniNames.normalizeClientName(host));
+            SniEntry hostEntry = index.lookup(SniNames.normalizeClientName(host));
             if (hostEntry != null && hostEntry.verifiesClients() && !host.equals(sni)) {
-                return Optional.of("client certificate verified with SNI " + sni + ", but the host is " + host);
+                return "client certificate verified with SNI " + sni + ", but the host is " + host;
             }
         }
-        return Optional.empty();
+        return null;
+    }
+
+    private boolean skipped(String sslObjectId, String uri) {
+        for (Pattern pattern : skipRules.skipMtlsUris(sslObjectId)) {
+            if (pattern.matcher(uri).find()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -9,38 +9,87 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Everything one proxied request carries between the servlet's callbacks: the route it matched, the client for
- * its upstream, the node of the current attempt, the nodes that failed, and how many attempts were made.
+ * One proxied request, from the {@link Forwarder}'s decision to the end of its response: the client's request,
+ * the route it matched, the client for its upstream, the node of the current attempt, the nodes that failed and
+ * how many attempts were made; or, for a request answered by the gateway itself, the status and message.
+ * Confined to the request's callbacks, which Jetty never runs at once for one request.
  */
-final class ProxyExchange {
-    final Route route;
-    final String hashKey;
-    /** The client for this upstream (its TLS settings), chosen once per request. */
-    HttpClient client;
-    private final Set<UpstreamNode> failed = new HashSet<>();
+public final class ProxyExchange {
+    private final ClientRequest request;
+    private final Route route;
+    private final HttpClient client;
+    private final int refusalStatus;
+    private final String refusalMessage;
+    private final String hashKey;
+    private Set<UpstreamNode> failed;
     private UpstreamNode node;
     private int attempts;
 
-    ProxyExchange(Route route, String hashKey) {
+    private ProxyExchange(ClientRequest request, Route route, HttpClient client, String hashKey, int refusalStatus,
+                          String refusalMessage) {
+        this.request = request;
         this.route = route;
+        this.client = client;
         this.hashKey = hashKey;
+        this.refusalStatus = refusalStatus;
+        this.refusalMessage = refusalMessage;
+    }
+
+    static ProxyExchange forward(ClientRequest request, Route route, HttpClient client, String hashKey) {
+        return new ProxyExchange(request, route, client, hashKey, 0, null);
+    }
+
+    /** Answered by the gateway with {@code status} and {@code message} (null: the status's own). */
+    static ProxyExchange refuse(ClientRequest request, Route route, int status, String message) {
+        return new ProxyExchange(request, route, null, null, status, message);
+    }
+
+    /** Whether the gateway answers this request itself ({@link #refusalStatus()}), without an upstream. */
+    public boolean refused() {
+        return refusalStatus != 0;
+    }
+
+    public int refusalStatus() {
+        return refusalStatus;
+    }
+
+    /** The refusal's message, or null for the status's own. */
+    public String refusalMessage() {
+        return refusalMessage;
+    }
+
+    public ClientRequest request() {
+        return request;
+    }
+
+    /** The route matched, or null when none did. */
+    public Route route() {
+        return route;
     }
 
     Upstream upstream() {
         return route.upstream();
     }
 
-    /** The node for the next attempt (the current one counted as failed, if any), or null when none is left. */
-    UpstreamNode nextNode() {
-        if (node != null) {
-            failed.add(node);
-        }
-        node = upstream().balancer().pick(hashKey, failed);
-        attempts++;
+    HttpClient client() {
+        return client;
+    }
+
+    /** The node of the current attempt (null before the first, or when none was left). */
+    public UpstreamNode node() {
         return node;
     }
 
-    UpstreamNode node() {
+    /** Moves to the node for the next attempt (the current one counted as failed); null when none is left. */
+    UpstreamNode nextNode() {
+        if (node != null) {
+            if (failed == null) {
+                failed = new HashSet<>(4);
+            }
+            failed.add(node);
+        }
+        node = upstream().balancer().pick(hashKey, failed == null ? Set.of() : failed);
+        attempts++;
         return node;
     }
 

@@ -7,4 +7,9 @@ public interface Balancer {
 
     /** The node, or null when every node is excluded or weighs 0. {@code hashKey} is for hashing balancers. */
     UpstreamNode pick(String hashKey, Set<UpstreamNode> exclude);
+
+    /** Whether {@link #pick} reads its {@code hashKey} (else callers may pass null and skip computing one). */
+    default boolean usesHashKey() {
+        return false;
+    }
 }

@@ -25,6 +25,11 @@ final class ConsistentHashBalancer implements Balancer {
     }
 
     @Override
+    public boolean usesHashKey() {
+        return true;
+    }
+
+    @Override
     public UpstreamNode pick(String hashKey, Set<UpstreamNode> exclude) {
         long h = hash(hashKey == null ? "" : hashKey);
         for (UpstreamNode node : ring.tailMap(h, true).values()) {

@@ -18,7 +18,15 @@ final class RoundRobinBalancer implements Balancer {
     }
 
     @Override
-    public synchronized UpstreamNode pick(String hashKey, Set<UpstreamNode> exclude) {
+    public UpstreamNode pick(String hashKey, Set<UpstreamNode> exclude) {
+        if (nodes.size() == 1) { // nothing to balance: no lock on every request
+            UpstreamNode only = nodes.get(0);
+            return only.weight() > 0 && !exclude.contains(only) ? only : null;
+        }
+        return pickWeighted(exclude);
+    }
+
+    private synchronized UpstreamNode pickWeighted(Set<UpstreamNode> exclude) {
         int best = -1;
         int total = 0;
         for (int i = 0; i < nodes.size(); i++) {

@@ -19,7 +19,7 @@ import java.util.Map;
  * new table from the stored objects and swaps it in whole. Requests in flight keep the route and upstream they
  * matched, so a swap drops nothing. A route naming a missing upstream is left out (and logged).
  */
-public final class RouteConfigApplier implements AutoCloseable {
+public final class RouteConfigApplier implements RouteTableSource, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RouteConfigApplier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,7 +43,8 @@ public final class RouteConfigApplier implements AutoCloseable {
         });
     }
 
-    public RouteTable table() {
+    @Override
+    public RouteTable current() {
         return table;
     }
 

@@ -29,7 +29,7 @@ public record Upstream(String id, List<UpstreamNode> nodes, Balancer balancer, S
         if (n.isObject()) {
             n.fields().forEachRemaining(e -> nodes.add(node(e.getKey(), e.getValue().asInt(), https)));
         } else {
-            n.forEach(node -> nodes.add(new UpstreamNode(node.get("host").asText(),
+            n.forEach(node -> nodes.add(UpstreamNode.of(https ? "https" : "http", node.get("host").asText(),
                     node.path("port").asInt(https ? 443 : 80), node.path("weight").asInt())));
         }
         String type = json.path("type").asText("roundrobin");
@@ -52,7 +52,8 @@ public record Upstream(String id, List<UpstreamNode> nodes, Balancer balancer, S
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        return new UpstreamNode(host, hasPort ? Integer.parseInt(authority.substring(colon + 1)) : https ? 443 : 80, weight);
+        return UpstreamNode.of(https ? "https" : "http", host,
+                hasPort ? Integer.parseInt(authority.substring(colon + 1)) : https ? 443 : 80, weight);
     }
 
     private static Duration seconds(JsonNode value) {

@@ -2,7 +2,6 @@ package io.github.vaultsni.gateway.webapp;
 
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.GatewayCore;
-import io.github.vaultsni.gateway.admin.AdminServlet;
 import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
@@ -53,10 +52,8 @@ public final class GatewayWebappListener implements ServletContextListener {
                     + (shared == null ? "" : " (found a " + shared.getClass().getName() + " from another class loader)")
                     + ": SSL objects are kept but not served by this container");
         }
-        core.adminAttributes(context::setAttribute);
-        core.proxyAttributes(context::setAttribute);
-        context.addServlet("admin", AdminServlet.class).addMapping("/apisix/admin/*");
-        ServletRegistration.Dynamic proxy = context.addServlet("proxy", GatewayProxyServlet.class);
+        context.addServlet("admin", core.newAdminServlet()).addMapping("/apisix/admin/*");
+        ServletRegistration.Dynamic proxy = context.addServlet("proxy", new GatewayProxyServlet(core.proxyConfiguration()));
         proxy.setAsyncSupported(true);
         proxy.setLoadOnStartup(0);
         proxy.addMapping("/*");

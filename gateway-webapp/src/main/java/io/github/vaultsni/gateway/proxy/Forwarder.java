@@ -1,0 +1,196 @@
+package io.github.vaultsni.gateway.proxy;
+
+import io.github.vaultsni.gateway.route.Route;
+import io.github.vaultsni.gateway.route.RouteTableSource;
+import io.github.vaultsni.gateway.route.Upstream;
+import io.github.vaultsni.gateway.route.UpstreamNode;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The gateway's one forwarding core: every proxy decision, made the same way whichever door a request came
+ * through (the jetty-core {@link GatewayProxyHandler} of {@code gateway.jar}, or the {@link GatewayProxyServlet}
+ * of the WAR). The doors only move bytes: they adapt their request to a {@link ClientRequest}, send the request
+ * this builds, stream the answer back, and ask this what to do when an attempt fails.
+ *
+ * <ol>
+ *   <li>{@link #begin}: the client-certificate rules ({@link MtlsPolicy}), the route (the current
+ *       {@link io.github.vaultsni.gateway.route.RouteTable}), the upstream's client (TLS verification, client
+ *       certificate), the first node from its balancer; or the status the gateway answers itself
+ *       (400, 404, 502).</li>
+ *   <li>{@link #proxyToServerRequest}: the request to the node: target, {@code pass_host}, the headers of
+ *       {@link ProxyHeaders}, and the upstream's timeouts ({@code read} as idle timeout, {@code connect + send +
+ *       read} as the total).</li>
+ *   <li>{@link #retry} after a failed attempt: the next node when nothing was sent (a connection failure, no body)
+ *       and {@code retries} allows; else {@link #failed}: 504 for a timeout, 502 otherwise, one log line.</li>
+ * </ol>
+ */
+public final class Forwarder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+    private static final long DEFAULT_IDLE_TIMEOUT_MS = UpstreamClients.DEFAULT_IDLE_TIMEOUT.toMillis();
+
+    private final RouteTableSource routes;
+    private final MtlsPolicy mtls;
+    private final UpstreamClients clients;
+    private final ProxyHeaders headers = new ProxyHeaders(localHostName());
+
+    private Forwarder(ProxyConfiguration configuration, UpstreamClients clients) {
+        this.routes = configuration.routes();
+        this.mtls = configuration.mtls();
+        this.clients = clients;
+    }
+
+    /**
+     * A forwarder whose upstream clients run on {@code executor} (the door's thread pool, already started).
+     *
+     * @param invocationType {@code NON_BLOCKING} when the door's response callbacks never block, so that they run
+     *                       on the thread that read the upstream's response
+     */
+    public static Forwarder start(ProxyConfiguration configuration, Executor executor,
+                                  Invocable.InvocationType invocationType) {
+        return new Forwarder(configuration, new UpstreamClients(executor, invocationType, configuration.clock(),
+                configuration.clientCertificates()));
+    }
+
+    /** Decides what happens to a client's request: forwarded (to the exchange's first node) or answered here. */
+    public ProxyExchange begin(ClientRequest request) {
+        String mtlsRefusal = mtls.refusal(request);
+        if (mtlsRefusal != null) {
+            return ProxyExchange.refuse(request, null, 400, mtlsRefusal);
+        }
+        Route route = routes.current().match(request.host(), request.method(), request.path());
+        if (route == null) {
+            return ProxyExchange.refuse(request, null, 404, null);
+        }
+        Upstream upstream = route.upstream();
+        HttpClient client = clients.forUpstream(upstream).orElse(null);
+        if (client == null) {
+            LOG.warn("route {}: client certificate {} for the upstream is not available", route.id(), upstream.clientCertId());
+            return ProxyExchange.refuse(request, route, 502, null);
+        }
+        String hashKey = upstream.balancer().usesHashKey() ? HashKeys.of(request, upstream) : null;
+        ProxyExchange exchange = ProxyExchange.forward(request, route, client, hashKey);
+        if (exchange.nextNode() == null) {
+            LOG.warn("route {}: no upstream node to send {} {} to", route.id(), request.method(), request.path());
+            return ProxyExchange.refuse(request, route, 502, null);
+        }
+        return exchange;
+    }
+
+    /** The request to the exchange's current node: method, target, headers and timeouts; the door adds the body. */
+    public Request proxyToServerRequest(ProxyExchange exchange) {
+        ClientRequest client = exchange.request();
+        Upstream upstream = exchange.upstream();
+        UpstreamNode node = exchange.node();
+        String query = client.query();
+        Request request = exchange.client().newRequest(node.origin()).method(client.method())
+                .path(query == null ? client.path() : client.path() + "?" + query);
+        String host = switch (upstream.passHost()) {
+            case "node" -> node.authority();
+            case "rewrite" -> upstream.upstreamHost();
+            default -> client.authority();
+        };
+        request.headers(out -> headers.writeRequestHeaders(client, host, out));
+        applyTimeouts(exchange, request);
+        return request;
+    }
+
+    /** The upstream's timeouts on a request to it: {@code read} as its idle timeout, the sum as its total. */
+    public void applyTimeouts(ProxyExchange exchange, Request proxyToServerRequest) {
+        Upstream upstream = exchange.upstream();
+        long read = upstream.readTimeout().toMillis();
+        proxyToServerRequest.timeout(upstream.connectTimeout().toMillis() + upstream.sendTimeout().toMillis() + read,
+                TimeUnit.MILLISECONDS);
+        if (read != DEFAULT_IDLE_TIMEOUT_MS) {
+            // Only then: an idle timeout set per request is set on the connection and set back when it returns to
+            // the pool, a reschedule each way.
+            proxyToServerRequest.idleTimeout(read, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * After an attempt failed with nothing sent to the client yet: whether to try again, the exchange now on its
+     * next node. Only a connection failure of a request without a body is retried (nothing reached the node),
+     * up to the upstream's {@code retries}.
+     */
+    public boolean retry(ProxyExchange exchange, Throwable failure) {
+        if (!isConnectFailure(failure) || exchange.request().hasContent() || !exchange.mayRetry()) {
+            return false;
+        }
+        UpstreamNode failedNode = exchange.node();
+        UpstreamNode next = exchange.nextNode();
+        if (next == null) {
+            return false;
+        }
+        LOG.debug("route {}: retrying {} on {} after {} failed: {}", exchange.route().id(), exchange.request().path(),
+                next.authority(), failedNode.authority(), failure.toString());
+        return true;
+    }
+
+    /** The status to answer for an exchange that failed for good (504 for a timeout, else 502), logged once. */
+    public int failed(ProxyExchange exchange, Throwable failure) {
+        if (exchange.node() != null) {
+            LOG.info("route {}: upstream {} failed for {} {}: {}", exchange.route().id(), exchange.node().authority(),
+                    exchange.request().method(), exchange.request().path(), rootCause(failure));
+        }
+        return failure instanceof TimeoutException ? 504 : 502;
+    }
+
+    /** Whether an upstream's response header goes on to the client. */
+    public static boolean forwardsResponseHeader(HttpField field) {
+        return ProxyHeaders.forwardsResponseHeader(field);
+    }
+
+    /** Whether an upstream's response header, by name, goes on to the client. */
+    public static boolean forwardsResponseHeader(String name) {
+        return ProxyHeaders.forwardsResponseHeader(name);
+    }
+
+    /** The upstream client the servlet door hands to its parent (which wants one of its own). */
+    HttpClient sharedClient() {
+        return clients.shared();
+    }
+
+    private static boolean isConnectFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnresolvedAddressException
+                    || t instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+
+    private static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    @Override
+    public void close() {
+        clients.close();
+    }
+}

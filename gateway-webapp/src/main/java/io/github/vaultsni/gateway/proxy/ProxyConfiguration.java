@@ -1,0 +1,26 @@
+package io.github.vaultsni.gateway.proxy;
+
+import io.github.vaultsni.gateway.route.RouteTableSource;
+
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * What a door needs from the gateway to start its {@link Forwarder}: where the routes are, the client-certificate
+ * rules, the client certificates for upstream mTLS, and the clock. Made once by the gateway's core, handed to
+ * whichever door serves requests (the jetty-core handler or the servlet).
+ *
+ * @param routes             the current route table
+ * @param mtls               APISIX's client-certificate rules for HTTPS requests
+ * @param clientCertificates {@code type: client} SSL objects by id
+ * @param clock              when retired upstream clients are stopped
+ */
+public record ProxyConfiguration(RouteTableSource routes, MtlsPolicy mtls, UpstreamClientCertificates clientCertificates,
+                                 Clock clock) {
+    public ProxyConfiguration {
+        Objects.requireNonNull(routes, "routes");
+        Objects.requireNonNull(mtls, "mtls");
+        Objects.requireNonNull(clientCertificates, "clientCertificates");
+        Objects.requireNonNull(clock, "clock");
+    }
+}
