@@ -58,8 +58,12 @@ class ClusterTest {
     @AfterEach
     void stop() throws Exception {
         nodes.forEach(Gateway::close);
-        upstream.close();
-        etcd.close();
+        if (upstream != null) {
+            upstream.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
     }
 
     private Gateway node(String name, String encryptionKey) throws Exception {

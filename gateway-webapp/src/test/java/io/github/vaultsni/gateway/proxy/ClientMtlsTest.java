@@ -1,8 +1,6 @@
 package io.github.vaultsni.gateway.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.vaultsni.gateway.Gateway;
-import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.vaulttest.TestPki;
@@ -10,6 +8,10 @@ import io.github.vaultsni.vaulttest.TestPki.Issued;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SNIHostName;
@@ -19,28 +21,31 @@ import javax.net.ssl.SSLSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Client certificates per SSL object: skip_mtls_uri_regex, and the SNI/Host rule for mTLS hosts. */
+/** Client certificates per SSL object: skip_mtls_uri_regex, and the SNI/Host rule for mTLS hosts; behind each door. */
+@ParameterizedClass
+@EnumSource(DoorKind.class)
+@Timeout(60)
 class ClientMtlsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "mtls-admin-key";
 
     @TempDir
     Path dir;
-    private Gateway gateway;
+    @Parameter
+    DoorKind kind;
+    private ProxyDoor gateway;
     private TestUpstream upstream;
     private Issued root;
     private Issued clientCa;
 
     @BeforeEach
     void start() throws Exception {
-        gateway = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(KEY).adminPort(0)
-                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).build());
-        AdminTestClient admin = new AdminTestClient(gateway.adminPort(), KEY);
+        gateway = kind.start(dir.resolve("data"), KEY);
+        AdminTestClient admin = gateway.admin();
         upstream = new TestUpstream("u");
         root = TestPki.rootCa("ROOTCA", "EC");
         clientCa = TestPki.rootCa("Client CA", "EC");
@@ -56,12 +61,8 @@ class ClientMtlsTest {
                 .put("cert", wildcard.certificatePem()).put("key", wildcard.privateKeyPem()).toString()).status());
         assertEquals(201, admin.call("PUT", "routes/all", "{\"uri\":\"/*\",\"upstream\":{\"nodes\":{\"" + upstream.node()
                 + "\":1}}}").status());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!gateway.registry().status("secure").map(s -> s.state().name().equals("ACTIVE")).orElse(false)
-                || !gateway.registry().status("wild").map(s -> s.state().name().equals("ACTIVE")).orElse(false)) {
-            assertTrue(System.nanoTime() < deadline);
-            Thread.sleep(10);
-        }
+        gateway.awaitServed("secure");
+        gateway.awaitServed("wild");
     }
 
     @AfterEach

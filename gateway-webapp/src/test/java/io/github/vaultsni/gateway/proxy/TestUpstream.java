@@ -1,5 +1,9 @@
 package io.github.vaultsni.gateway.proxy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -9,16 +13,27 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A local upstream standing in for httpbin: answers JSON naming itself, the path, and the headers a proxy sets
- * ({@code ?sleep=ms} delays the answer). Counts the requests it served.
+ * A local upstream standing in for httpbin: answers JSON naming itself, the method, path and query, every header
+ * it received (in order, values as sent) and the size and SHA-256 of the body it read; plus the headers a proxy
+ * sets, by name, for short assertions. Query parameters shape the answer: {@code sleep=ms} delays it,
+ * {@code status=N} sets its status, {@code header=Name:value} (repeatable) adds response headers, and
+ * {@code bytes=N} answers N bytes of a known pattern instead of JSON ({@code chunked=true}: without a length).
+ * Counts the requests it served and keeps the last ones' JSON.
  */
 public final class TestUpstream implements AutoCloseable {
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
     final String name;
     final AtomicInteger served = new AtomicInteger();
+    final List<ObjectNode> received = new CopyOnWriteArrayList<>();
     private final Server server = new Server();
     private final ServerConnector connector = new ServerConnector(server);
 
@@ -29,23 +44,78 @@ public final class TestUpstream implements AutoCloseable {
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
-                Fields query = Request.extractQueryParameters(request);
-                if (query.getValue("sleep") != null) {
-                    Thread.sleep(Long.parseLong(query.getValue("sleep")));
-                }
-                served.incrementAndGet();
-                var h = request.getHeaders();
-                String body = JSON.createObjectNode().put("upstream", name).put("path", request.getHttpURI().getPath())
-                        .put("origin", Request.getRemoteAddr(request)).put("host", h.get("Host"))
-                        .put("x_forwarded_for", h.get("X-Forwarded-For")).put("x_real_ip", h.get("X-Real-IP"))
-                        .put("x_forwarded_proto", h.get("X-Forwarded-Proto")).put("x_custom", String.valueOf(h.get("X-Custom")))
-                        .put("forwarded", h.get("Forwarded")).toString();
-                response.getHeaders().put("Content-Type", "application/json");
-                Content.Sink.write(response, true, body, callback);
+                answer(request, response, callback);
                 return true;
             }
         });
         server.start();
+    }
+
+    private void answer(Request request, Response response, Callback callback) throws Exception {
+        Fields query = Request.extractQueryParameters(request);
+        if (query.getValue("sleep") != null) {
+            Thread.sleep(Long.parseLong(query.getValue("sleep")));
+        }
+        ObjectNode echo = echo(request);
+        served.incrementAndGet();
+        received.add(echo);
+        if (query.getValue("status") != null) {
+            response.setStatus(Integer.parseInt(query.getValue("status")));
+        }
+        for (String header : query.getValuesOrEmpty("header")) {
+            int colon = header.indexOf(':');
+            response.getHeaders().add(header.substring(0, colon), header.substring(colon + 1));
+        }
+        if (query.getValue("bytes") != null) {
+            byte[] body = pattern(Integer.parseInt(query.getValue("bytes")));
+            if (!"true".equals(query.getValue("chunked"))) {
+                response.getHeaders().put("Content-Length", body.length);
+            }
+            response.write(true, ByteBuffer.wrap(body), callback);
+            return;
+        }
+        response.getHeaders().put("Content-Type", "application/json");
+        Content.Sink.write(response, true, echo.toString(), callback);
+    }
+
+    private ObjectNode echo(Request request) throws Exception {
+        var h = request.getHeaders();
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        long length = 0;
+        try (InputStream body = Content.Source.asInputStream(request)) {
+            byte[] buffer = new byte[8192];
+            for (int n; (n = body.read(buffer)) > 0; ) {
+                sha.update(buffer, 0, n);
+                length += n;
+            }
+        }
+        ObjectNode echo = JSON.createObjectNode().put("upstream", name).put("method", request.getMethod())
+                .put("path", request.getHttpURI().getPath()).put("query", request.getHttpURI().getQuery())
+                .put("origin", Request.getRemoteAddr(request)).put("host", h.get("Host"))
+                .put("x_forwarded_for", h.get("X-Forwarded-For")).put("x_real_ip", h.get("X-Real-IP"))
+                .put("x_forwarded_proto", h.get("X-Forwarded-Proto")).put("x_custom", String.valueOf(h.get("X-Custom")))
+                .put("forwarded", h.get("Forwarded")).put("body_bytes", length)
+                .put("body_sha256", HexFormat.of().formatHex(sha.digest()));
+        ObjectNode headers = echo.putObject("headers");
+        for (HttpField field : h) {
+            ArrayNode values = headers.has(field.getLowerCaseName()) ? (ArrayNode) headers.get(field.getLowerCaseName())
+                    : headers.putArray(field.getLowerCaseName());
+            values.add(field.getValue());
+        }
+        return echo;
+    }
+
+    /** The body {@code bytes=n} answers: byte i is {@code 'a' + i % 26}. */
+    static byte[] pattern(int n) {
+        byte[] body = new byte[n];
+        for (int i = 0; i < n; i++) {
+            body[i] = (byte) ('a' + i % 26);
+        }
+        return body;
+    }
+
+    static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     public int port() {
@@ -59,5 +129,10 @@ public final class TestUpstream implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.stop();
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + node();
     }
 }

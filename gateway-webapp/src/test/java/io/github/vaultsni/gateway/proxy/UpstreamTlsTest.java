@@ -1,8 +1,6 @@
 package io.github.vaultsni.gateway.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.vaultsni.gateway.Gateway;
-import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.vaulttest.TestPki;
 import io.github.vaultsni.vaulttest.TestPki.Issued;
@@ -26,26 +24,37 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Upstreams over TLS: verification on and off, and upstream mTLS with a client certificate kept in Vault. */
+@ParameterizedClass
+@EnumSource(DoorKind.class)
+@Timeout(60)
 class UpstreamTlsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "upstream-tls-admin-key";
 
     @TempDir
     Path dir;
-    private Gateway gateway;
+    @Parameter
+    DoorKind kind;
+    private ProxyDoor gateway;
     private AdminTestClient admin;
     private HttpClient http;
     private Server upstream;
@@ -81,9 +90,8 @@ class UpstreamTlsTest {
         });
         upstream.start();
         vault = VaultTestServer.builder().rootToken("root").start();
-        gateway = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(KEY).adminPort(0)
-                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).build());
-        admin = new AdminTestClient(gateway.adminPort(), KEY);
+        gateway = kind.start(dir.resolve("data"), KEY);
+        admin = gateway.admin();
         http = new HttpClient();
         http.start();
     }
@@ -142,12 +150,8 @@ class UpstreamTlsTest {
         put("secrets/vault/v", "{\"uri\":\"" + vault.address() + "\",\"prefix\":\"kv/apisix\",\"token\":\"root\"}");
         put("ssls/client", "{\"type\":\"client\",\"cert\":\"$secret://vault/v/client/crt\",\"key\":\"$secret://vault/v/client/key\"}");
         put("routes/mtls", route("/mtls", "{\"client_cert_id\":\"client\"}"));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        ContentResponse response = get("/mtls");
-        while (response.getStatus() == 502 && System.nanoTime() < deadline) {
-            Thread.sleep(20);  // the client certificate is being fetched from Vault
-            response = get("/mtls");
-        }
+        // 502 until the client certificate is fetched from Vault and built
+        ContentResponse response = await().atMost(Duration.ofSeconds(5)).until(() -> get("/mtls"), r -> r.getStatus() != 502);
         assertEquals(200, response.getStatus(), response.getContentAsString());
         assertEquals("CN=gateway-client", response.getContentAsString());
         assertEquals(List.of("CN=gateway-client"), List.of(get("/mtls").getContentAsString()));

@@ -1,0 +1,436 @@
+package io.github.vaultsni.gateway.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vaultsni.gateway.LoopbackHttpsClient;
+import io.github.vaultsni.gateway.admin.AdminTestClient;
+import io.github.vaultsni.vaulttest.TestPki;
+import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the proxy does, asserted the same way against both doors (the jetty-core handler of {@code gateway.jar}
+ * and the servlet of the WAR), so that they cannot drift: routing and balancing, retries and errors, and every
+ * header and body that crosses the proxy over HTTP/1.1 and HTTP/2, plain and over TLS.
+ */
+@Timeout(60)
+abstract class AbstractProxyBehaviourTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String KEY = "proxy-test-admin-key";
+    private static final String TLS_HOST = "proxy.test";
+
+    /** How a test client reaches the gateway. */
+    enum Protocol {
+        HTTP_1_1(false), H2C(false), HTTPS_1_1(true), H2(true);
+
+        final boolean tls;
+
+        Protocol(boolean tls) {
+            this.tls = tls;
+        }
+
+        HttpVersion version() {
+            return this == HTTP_1_1 || this == HTTPS_1_1 ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_2;
+        }
+    }
+
+    @TempDir
+    Path dir;
+    ProxyDoor door;
+    AdminTestClient admin;
+    private HttpClient http;
+    private HttpClient h2c;
+    private HttpClient https;
+    private final List<TestUpstream> upstreams = new ArrayList<>();
+
+    /** Starts a gateway behind the door under test. */
+    abstract ProxyDoor startDoor(Path dataDir) throws Exception;
+
+    @BeforeEach
+    void start() throws Exception {
+        door = startDoor(dir.resolve("data"));
+        admin = door.admin();
+        http = new HttpClient();
+        http.setMaxConnectionsPerDestination(64);
+        http.setUserAgentField(null);
+        http.start();
+        ClientConnector connector = new ClientConnector();
+        h2c = new HttpClient(new HttpClientTransportDynamic(connector,
+                new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector))));
+        h2c.setUserAgentField(null);
+        h2c.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        http.stop();
+        h2c.stop();
+        if (https != null) {
+            https.stop();
+        }
+        door.close();
+        for (TestUpstream u : upstreams) {
+            u.close();
+        }
+    }
+
+    TestUpstream upstream(String name) throws Exception {
+        TestUpstream u = new TestUpstream(name);
+        upstreams.add(u);
+        return u;
+    }
+
+    void put(String path, String body) {
+        AdminTestClient.Answer a = admin.call("PUT", path, body);
+        assertTrue(a.status() == 200 || a.status() == 201, a::toString);
+    }
+
+    void route(String id, String uri, TestUpstream upstream) {
+        put("routes/" + id, "{\"uri\":\"" + uri + "\",\"upstream\":{\"nodes\":{\"" + upstream.node() + "\":1}}}");
+    }
+
+    ContentResponse get(String path, String host) throws Exception {
+        return send(Protocol.HTTP_1_1, path, r -> {
+            if (host != null) {
+                r.headers(h -> h.put("Host", host));
+            }
+        });
+    }
+
+    /** Sends a request the way {@code protocol} says; HTTPS to {@value #TLS_HOST} (its SSL object made on first use). */
+    ContentResponse send(Protocol protocol, String path, Consumer<Request> customize) throws Exception {
+        Request request = switch (protocol) {
+            case HTTP_1_1 -> http.newRequest("http://127.0.0.1:" + door.httpPort() + path);
+            case H2C -> h2c.newRequest("http://127.0.0.1:" + door.httpPort() + path);
+            case HTTPS_1_1, H2 -> httpsClient().newRequest("https://" + TLS_HOST + ":" + door.httpsPort() + path);
+        };
+        request.version(protocol.version()).timeout(20, TimeUnit.SECONDS);
+        customize.accept(request);
+        ContentResponse response = request.send();
+        assertEquals(protocol.version(), response.getVersion(), "the protocol the client spoke");
+        return response;
+    }
+
+    /** The authority a client of {@code protocol} sends. */
+    String authority(Protocol protocol) {
+        return protocol.tls ? TLS_HOST + ":" + door.httpsPort() : "127.0.0.1:" + door.httpPort();
+    }
+
+    int port(Protocol protocol) {
+        return protocol.tls ? door.httpsPort() : door.httpPort();
+    }
+
+    private HttpClient httpsClient() throws Exception {
+        if (https == null) {
+            TestPki.Issued root = TestPki.rootCa("ROOTCA", "EC");
+            TestPki.Issued leaf = root.leaf("EC", TLS_HOST);
+            put("ssls/proxy-test", JSON.createObjectNode().put("sni", TLS_HOST).put("cert", leaf.certificatePem())
+                    .put("key", leaf.privateKeyPem()).toString());
+            https = LoopbackHttpsClient.trusting(root.certificate());
+            https.setUserAgentField(null);
+            https.start();
+            String probe = "https://" + TLS_HOST + ":" + door.httpsPort() + "/";
+            await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
+                    .until(() -> https.newRequest(probe).timeout(5, TimeUnit.SECONDS).send() != null);
+        }
+        return https;
+    }
+
+    static JsonNode json(ContentResponse response) throws Exception {
+        return JSON.readTree(response.getContentAsString());
+    }
+
+    /** The values the upstream received for a header (lower-case name), or an empty list. */
+    static List<String> received(JsonNode echo, String header) {
+        List<String> values = new ArrayList<>();
+        echo.path("headers").path(header).forEach(v -> values.add(v.asText()));
+        return values;
+    }
+
+    @Test
+    void walkThroughRoute_proxiesToTheUpstream_withForwardingHeaders() throws Exception {
+        TestUpstream httpbin = upstream("httpbin");
+        put("routes", "{\"id\":\"quickstart-client-ip\",\"uri\":\"/ip\",\"upstream\":{\"nodes\":{\"" + httpbin.node()
+                + "\":1},\"type\":\"roundrobin\"}}");
+        ContentResponse response = send(Protocol.HTTP_1_1, "/ip",
+                r -> r.headers(h -> h.put("Connection", "X-Custom").put("X-Custom", "hop").put("X-Forwarded-For", "10.0.0.9")));
+        assertEquals(200, response.getStatus(), response.getContentAsString());
+        JsonNode body = json(response);
+        assertEquals("httpbin", body.get("upstream").asText());
+        assertEquals("/ip", body.get("path").asText());
+        assertEquals("127.0.0.1:" + door.httpPort(), body.get("host").asText(), "pass_host: pass keeps the client's Host");
+        assertEquals("10.0.0.9, 127.0.0.1", body.get("x_forwarded_for").asText());
+        assertEquals("127.0.0.1", body.get("x_real_ip").asText());
+        assertEquals("http", body.get("x_forwarded_proto").asText());
+        assertEquals("null", body.get("x_custom").asText(), "headers named by Connection are hop-by-hop");
+        assertTrue(body.get("forwarded").asText().contains("for=\"127.0.0.1\""), body.toString());
+        assertEquals(1, response.getHeaders().getValuesList("Date").size(), "one Date header");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void requestHeaders_crossAsTheRulesSay(Protocol protocol) throws Exception {
+        TestUpstream u = upstream("u");
+        route("echo", "/echo", u);
+        boolean h1 = protocol.version() == HttpVersion.HTTP_1_1;
+        JsonNode echo = json(send(protocol, "/echo?q=1&r=%2F", r -> r.headers(h -> {
+            h.add("X-Multi", "one").add("X-Multi", "two").put("User-Agent", "test-agent")
+                    .put("X-Forwarded-For", "10.0.0.9").put("Via", "1.1 first").put("Forwarded", "for=10.0.0.9")
+                    .put("X-Real-IP", "6.6.6.6").put("X-Forwarded-Host", "spoofed").put("Proxy-Authorization", "Basic eDp5")
+                    .add("Cookie", "a=1").add("Cookie", "b=2");
+            if (h1) { // HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2)
+                h.put("Connection", "X-Hop").put("X-Hop", "gone").put("Keep-Alive", "timeout=5").put("TE", "trailers");
+            }
+        })));
+        String version = h1 ? "1.1" : "2.0";
+        assertEquals("/echo", echo.get("path").asText());
+        assertEquals("q=1&r=%2F", echo.get("query").asText(), "the query as sent");
+        assertEquals(List.of(authority(protocol)), received(echo, "host"), "pass_host: pass sends the client's authority");
+        assertEquals(List.of("one", "two"), received(echo, "x-multi"));
+        assertEquals(List.of("test-agent"), received(echo, "user-agent"));
+        assertEquals(List.of("a=1; b=2"), received(echo, "cookie"), "one Cookie header (RFC 9113 §8.2.3)");
+        assertEquals(List.of("10.0.0.9, 127.0.0.1"), received(echo, "x-forwarded-for"));
+        assertEquals(List.of("127.0.0.1"), received(echo, "x-real-ip"));
+        assertEquals(List.of(protocol.tls ? "https" : "http"), received(echo, "x-forwarded-proto"));
+        assertEquals(List.of(authority(protocol)), received(echo, "x-forwarded-host"));
+        assertEquals(List.of(String.valueOf(port(protocol))), received(echo, "x-forwarded-port"));
+        List<String> via = received(echo, "via");
+        assertEquals(1, via.size(), via::toString);
+        assertTrue(via.get(0).startsWith("1.1 first, " + version + " "), via::toString);
+        assertEquals(List.of("for=10.0.0.9, by=\"127.0.0.1\";for=\"127.0.0.1\";host=\"" + authority(protocol)
+                + "\";proto=" + (protocol.tls ? "https" : "http")), received(echo, "forwarded"));
+        for (String hop : List.of("x-hop", "keep-alive", "te", "proxy-authorization", "expect", "upgrade")) {
+            assertEquals(List.of(), received(echo, hop), hop + " is hop-by-hop");
+        }
+        assertEquals(List.of(), received(echo, "content-length"), "a GET carries no body");
+        assertEquals(List.of(), received(echo, "transfer-encoding"), "a GET carries no body");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void noUserAgent_isNotMadeUp(Protocol protocol) throws Exception {
+        TestUpstream u = upstream("u");
+        route("echo", "/echo", u);
+        assertEquals(List.of(), received(json(send(protocol, "/echo", r -> { })), "user-agent"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void responseHeadersAndStatus_crossAsTheRulesSay(Protocol protocol) throws Exception {
+        TestUpstream u = upstream("u");
+        route("echo", "/echo", u);
+        ContentResponse response = send(protocol, "/echo?status=201&header=X-Up:a&header=X-Up:b"
+                + "&header=Keep-Alive:timeout%3D1&header=Server:test-upstream&header=Date:Thu,%2001%20Jan%201970%2000:00:00%20GMT",
+                r -> { });
+        assertEquals(201, response.getStatus());
+        assertEquals(List.of("a", "b"), response.getHeaders().getValuesList("X-Up"));
+        assertEquals(List.of(), response.getHeaders().getValuesList("Keep-Alive"), "hop-by-hop");
+        List<String> servers = response.getHeaders().getValuesList("Server");
+        assertTrue(servers.size() <= 1, "at most one Server: " + servers);
+        assertFalse(servers.contains("test-upstream"), "the upstream's Server gives way: " + servers);
+        List<String> dates = response.getHeaders().getValuesList("Date");
+        assertEquals(1, dates.size(), dates::toString);
+        assertNotEquals("Thu, 01 Jan 1970 00:00:00 GMT", dates.get(0), "the gateway's own Date");
+        assertEquals("u", json(response).get("upstream").asText());
+        assertEquals("application/json", response.getHeaders().get("Content-Type"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void bodies_streamBothWays_byteForByte(Protocol protocol) throws Exception {
+        TestUpstream u = upstream("u");
+        route("echo", "/echo", u);
+        byte[] upload = TestUpstream.pattern(1 << 20);
+        JsonNode sized = json(send(protocol, "/echo", r -> r.method("POST").body(new BytesRequestContent(upload))));
+        assertEquals(upload.length, sized.get("body_bytes").asLong());
+        assertEquals(TestUpstream.sha256(upload), sized.get("body_sha256").asText());
+        AsyncRequestContent streamed = new AsyncRequestContent();
+        streamed.write(ByteBuffer.wrap(upload, 0, 1000), org.eclipse.jetty.util.Callback.NOOP);
+        streamed.write(ByteBuffer.wrap(upload, 1000, upload.length - 1000), org.eclipse.jetty.util.Callback.NOOP);
+        streamed.close();
+        JsonNode unsized = json(send(protocol, "/echo", r -> r.method("PUT").body(streamed)));
+        assertEquals(upload.length, unsized.get("body_bytes").asLong(), "a body of unknown length");
+        assertEquals(TestUpstream.sha256(upload), unsized.get("body_sha256").asText());
+        for (String chunked : List.of("false", "true")) {
+            ContentResponse download = send(protocol, "/echo?bytes=" + (3 << 19) + "&chunked=" + chunked, r -> { });
+            assertEquals(200, download.getStatus());
+            assertArrayEquals(TestUpstream.pattern(3 << 19), download.getContent(), "chunked=" + chunked);
+        }
+    }
+
+    @Test
+    void noRoute_is404Json() throws Exception {
+        ContentResponse response = get("/nothing", null);
+        assertEquals(404, response.getStatus());
+        assertEquals("{\"error_msg\":\"404 Route Not Found\"}", response.getContentAsString());
+        assertEquals("application/json", response.getHeaders().get("Content-Type"));
+    }
+
+    @Test
+    void precedence_exactThenLongestPrefixThenPriority_hostsAndMethods() throws Exception {
+        TestUpstream a = upstream("a");
+        TestUpstream b = upstream("b");
+        TestUpstream c = upstream("c");
+        TestUpstream d = upstream("d");
+        put("routes/prefix", "{\"uri\":\"/api/*\",\"upstream\":{\"nodes\":{\"" + a.node() + "\":1}}}");
+        put("routes/longer", "{\"uri\":\"/api/v2/*\",\"upstream\":{\"nodes\":{\"" + b.node() + "\":1}}}");
+        put("routes/exact", "{\"uri\":\"/api/v2/users\",\"upstream\":{\"nodes\":{\"" + c.node() + "\":1}}}");
+        put("routes/priority", "{\"uri\":\"/api/*\",\"priority\":10,\"methods\":[\"POST\"],\"upstream\":{\"nodes\":{\"" + d.node() + "\":1}}}");
+        put("routes/host", "{\"uri\":\"/api/*\",\"hosts\":[\"*.example.com\"],\"upstream\":{\"nodes\":{\"" + d.node() + "\":1}}}");
+        assertEquals("c", json(get("/api/v2/users", null)).get("upstream").asText());
+        assertEquals("b", json(get("/api/v2/other", null)).get("upstream").asText());
+        assertEquals("a", json(get("/api/v1", null)).get("upstream").asText());
+        assertEquals("d", json(get("/api/v1", "www.example.com")).get("upstream").asText());
+        assertEquals("d", json(send(Protocol.HTTP_1_1, "/api/v1", r -> r.method("POST"))).get("upstream").asText());
+        assertEquals(404, get("/ap", null).getStatus());
+    }
+
+    @Test
+    void weights_areHonouredWithin5Percent_over10000Requests() throws Exception {
+        TestUpstream heavy = upstream("heavy");
+        TestUpstream light = upstream("light");
+        put("routes/w", "{\"uri\":\"/w\",\"upstream\":{\"nodes\":{\"" + heavy.node() + "\":3,\"" + light.node() + "\":1}}}");
+        for (int i = 0; i < 10_000; i++) {
+            assertEquals(200, get("/w", null).getStatus());
+        }
+        double heavyShare = heavy.served.get() / 10_000.0;
+        assertEquals(0.75, heavyShare, 0.75 * 0.05, "heavy served " + heavy.served.get());
+        assertEquals(10_000, heavy.served.get() + light.served.get());
+    }
+
+    @Test
+    void chash_onHeader_keepsAKeyOnOneNode_andSpreadsKeys() throws Exception {
+        TestUpstream a = upstream("a");
+        TestUpstream b = upstream("b");
+        put("routes/c", "{\"uri\":\"/c\",\"upstream\":{\"type\":\"chash\",\"hash_on\":\"header\",\"key\":\"X-User\","
+                + "\"nodes\":{\"" + a.node() + "\":1,\"" + b.node() + "\":1}}}");
+        Map<String, String> placement = new HashMap<>();
+        for (int user = 0; user < 40; user++) {
+            for (int repeat = 0; repeat < 3; repeat++) {
+                String who = "user-" + user;
+                String node = json(send(Protocol.HTTP_1_1, "/c", r -> r.headers(h -> h.put("X-User", who))))
+                        .get("upstream").asText();
+                assertEquals(placement.computeIfAbsent(who, k -> node), node, who + " moved");
+            }
+        }
+        assertTrue(placement.containsValue("a") && placement.containsValue("b"), placement.toString());
+    }
+
+    @Test
+    void deadNode_isRetriedOnTheNext_andAllDeadIs502() throws Exception {
+        TestUpstream alive = upstream("alive");
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        put("routes/f", "{\"uri\":\"/f\",\"upstream\":{\"nodes\":{\"127.0.0.1:" + dead + "\":1,\"" + alive.node()
+                + "\":1},\"retries\":1}}");
+        for (int i = 0; i < 20; i++) {
+            ContentResponse r = get("/f", null);
+            assertEquals(200, r.getStatus(), r.getContentAsString());
+            assertEquals("alive", json(r).get("upstream").asText());
+        }
+        put("routes/f", "{\"uri\":\"/f\",\"upstream\":{\"nodes\":{\"127.0.0.1:" + dead + "\":1},\"retries\":2}}");
+        ContentResponse failed = get("/f", null);
+        assertEquals(502, failed.getStatus());
+        assertEquals("{\"error_msg\":\"502 Bad Gateway\"}", failed.getContentAsString());
+    }
+
+    @Test
+    void slowUpstream_is504Json() throws Exception {
+        TestUpstream slow = upstream("slow");
+        put("routes/s", "{\"uri\":\"/s\",\"upstream\":{\"nodes\":{\"" + slow.node() + "\":1},"
+                + "\"timeout\":{\"connect\":1,\"send\":1,\"read\":0.3}}}");
+        ContentResponse response = get("/s?sleep=2000", null);
+        assertEquals(504, response.getStatus());
+        assertEquals("{\"error_msg\":\"504 Gateway Timeout\"}", response.getContentAsString());
+    }
+
+    @Test
+    void passHost_nodeAndRewrite() throws Exception {
+        TestUpstream u = upstream("u");
+        put("routes/n", "{\"uri\":\"/n\",\"upstream\":{\"pass_host\":\"node\",\"nodes\":{\"" + u.node() + "\":1}}}");
+        put("routes/r", "{\"uri\":\"/r\",\"upstream\":{\"pass_host\":\"rewrite\",\"upstream_host\":\"internal.example\","
+                + "\"nodes\":{\"" + u.node() + "\":1}}}");
+        for (Protocol protocol : Protocol.values()) {
+            assertEquals(u.node(), json(send(protocol, "/n", r -> { })).get("host").asText(), protocol.name());
+            assertEquals("internal.example", json(send(protocol, "/r", r -> { })).get("host").asText(), protocol.name());
+        }
+    }
+
+    @Test
+    void routeChangedUnderLoad_failsNoRequest() throws Exception {
+        TestUpstream a = upstream("a");
+        TestUpstream b = upstream("b");
+        route("live", "/live", a);
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        List<Thread> clients = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread client = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        ContentResponse r = get("/live", null);
+                        if (r.getStatus() == 200) {
+                            ok.incrementAndGet();
+                        } else {
+                            failures.add(r.getStatus() + " " + r.getContentAsString());
+                        }
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                }
+            });
+            client.start();
+            clients.add(client);
+        }
+        for (int i = 0; i < 30; i++) {
+            route("live", "/live", i % 2 == 0 ? b : a);
+            Thread.sleep(30);
+        }
+        running.set(false);
+        for (Thread client : clients) {
+            client.join(20_000);
+        }
+        assertEquals(List.of(), failures);
+        assertTrue(a.served.get() > 0 && b.served.get() > 0);
+        assertTrue(ok.get() > 100, ok.get() + " requests");
+    }
+}
