@@ -28,6 +28,10 @@ etc/jetty-vault-sni.xml
 # tag::documentation[]
 ### Vault SNI certificates
 
+## Whether clients get TLS session tickets after a full handshake: true (Jetty's default) or false (APISIX's
+## ssl_session_tickets: false, for forward secrecy; no session resumes from a ticket).
+# jetty.sslContext.sessionTickets=true
+
 ## The Vault address; leave unset to use only inline PEM and $env:// references.
 # jetty.vaultSni.vaultUri=http://127.0.0.1:8200
 

@@ -77,6 +77,7 @@ public final class Gateway implements AutoCloseable {
         // which also spares matching the certificate against the Host on every request.
         https.addCustomizer(new SecureRequestCustomizer(false));
         VaultSniSslContextFactory tls = new VaultSniSslContextFactory(certificates);
+        tls.setSessionTickets(config.tlsSessionTickets());
         httpsConnector = new ServerConnector(proxyServer, 1, SELECTORS,
                 SniConnectors.httpsConnectionFactories(tls, https, InlineResumeHttpConnectionFactory::new));
         httpsConnector.addBean(new SniClientCertificateCheck(certificates));

@@ -26,8 +26,10 @@ public final class GatewayConfig {
     private final boolean adminLoopbackWithoutKey;
     private final EtcdConnection etcd;
     private final TlsProvider tlsProvider;
+    private final boolean tlsSessionTickets;
 
     private GatewayConfig(Builder b) {
+        this.tlsSessionTickets = b.tlsSessionTickets;
         this.etcd = b.etcd;
         this.tlsProvider = b.tlsProvider;
         this.dataDir = b.dataDir;
@@ -43,6 +45,10 @@ public final class GatewayConfig {
         this.adminKey = b.adminKey;
         this.viewerKey = b.viewerKey;
         this.adminLoopbackWithoutKey = b.adminLoopbackWithoutKey;
+    }
+
+    public boolean tlsSessionTickets() {
+        return tlsSessionTickets;
     }
 
     public static Builder builder() {
@@ -129,8 +135,18 @@ public final class GatewayConfig {
         private boolean adminLoopbackWithoutKey;
         private EtcdConnection etcd;
         private TlsProvider tlsProvider = TlsProvider.JDK;
+        private boolean tlsSessionTickets;
 
         private Builder() {
+        }
+
+        /**
+         * Whether HTTPS clients get session tickets after a full handshake. Default: false, as APISIX's
+         * {@code ssl_session_tickets: false} (forward secrecy: no ticket key to steal, no session resumed from one).
+         */
+        public Builder tlsSessionTickets(boolean tickets) {
+            this.tlsSessionTickets = tickets;
+            return this;
         }
 
         /**

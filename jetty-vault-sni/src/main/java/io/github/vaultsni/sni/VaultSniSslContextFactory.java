@@ -28,6 +28,8 @@ import java.util.Objects;
  * so Jetty still asks for key managers.
  */
 public class VaultSniSslContextFactory extends SslContextFactory.Server {
+    /** A session lifetime past the 7 days a TLS 1.3 ticket may live (RFC 8446 §4.6.1): JSSE then sends none. */
+    static final int NO_TICKETS_SESSION_TIMEOUT = 7 * 24 * 3600 + 1;
     private final SniCertificates certificates;
 
     public VaultSniSslContextFactory(SniCertificates certificates) {
@@ -36,6 +38,21 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
 
     public SniCertificates getCertificates() {
         return certificates;
+    }
+
+    /**
+     * Whether clients get session tickets after a full handshake (Jetty's default: yes, one per TLS 1.3
+     * handshake). {@code false} is APISIX's default ({@code ssl_session_tickets: false}, for forward secrecy): no
+     * ticket is sent, so no session resumes from one. With the JDK's TLS it sets the session lifetime past the 7
+     * days a ticket may live, which JSSE answers by sending none (TLS 1.2 sessions may still resume by id, as
+     * nginx's session cache allows); Conscrypt sends no tickets either way. Set before the factory starts.
+     */
+    public void setSessionTickets(boolean sessionTickets) {
+        setSslSessionTimeout(sessionTickets ? -1 : NO_TICKETS_SESSION_TIMEOUT);
+    }
+
+    public boolean isSessionTickets() {
+        return getSslSessionTimeout() != NO_TICKETS_SESSION_TIMEOUT;
     }
 
     @Override

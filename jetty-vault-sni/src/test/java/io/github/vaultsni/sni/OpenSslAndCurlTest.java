@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -81,6 +82,18 @@ class OpenSslAndCurlTest {
     }
 
     @Test
+    void sessionTickets_areSentByDefault_andNotWhenTurnedOff() throws Exception {
+        String on = opensslLingering("-servername", "www.example.com", "-msg");
+        assertTrue(on.contains("NewSessionTicket"), "Jetty's default sends a TLS 1.3 ticket: " + on);
+        server.close();
+        server = new TlsServerFixture(factory -> factory.setSessionTickets(false));
+        server.publish(TlsServerFixture.entry("example", List.of("www.example.com"), rsa, ec));
+        String off = opensslLingering("-servername", "www.example.com", "-msg");
+        assertTrue(off.contains("Verify return code: 0 (ok)"), off);
+        assertFalse(off.contains("NewSessionTicket"), "APISIX's default, no ticket: " + off);
+    }
+
+    @Test
     void curl_http2_withResolve() throws Exception {
         require("curl");
         List<String> command = List.of("curl", "-sS", "--http2", "--max-time", "10", "--cacert", rootPem.toString(),
@@ -98,6 +111,18 @@ class OpenSslAndCurlTest {
         return run(command);
     }
 
+    /** As {@link #openssl}, reading for 500 ms after the handshake (TLS 1.3 tickets come after it) before quitting. */
+    private String opensslLingering(String... options) throws Exception {
+        require("openssl");
+        List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + server.port(),
+                "-CAfile", rootPem.toString()));
+        command.addAll(List.of(options));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Thread.sleep(500);
+        process.getOutputStream().close();
+        return finish(process, command);
+    }
+
     /** Skips when the tool is missing on a developer's machine; on CI a missing tool is a failure. */
     private static void require(String tool) {
         boolean present = Path.of("/usr/bin", tool).toFile().canExecute() || Path.of("/usr/local/bin", tool).toFile().canExecute();
@@ -110,6 +135,10 @@ class OpenSslAndCurlTest {
     private static String run(List<String> command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getOutputStream().close();
+        return finish(process, command);
+    }
+
+    private static String finish(Process process, List<String> command) throws IOException, InterruptedException {
         boolean exited = process.waitFor(20, TimeUnit.SECONDS);
         if (!exited) {
             process.destroyForcibly();

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Set;
 
 /**
@@ -40,7 +41,17 @@ final class TlsServerFixture implements AutoCloseable {
         this(TlsProvider.JDK);
     }
 
+    /** @param settings applied to the factory before the server starts */
+    TlsServerFixture(Consumer<VaultSniSslContextFactory> settings) throws Exception {
+        this(TlsProvider.JDK, settings);
+    }
+
     TlsServerFixture(TlsProvider provider) throws Exception {
+        this(provider, factory -> { });
+    }
+
+    private TlsServerFixture(TlsProvider provider, Consumer<VaultSniSslContextFactory> settings) throws Exception {
+        settings.accept(factory);
         connector = SniConnectors.https(server, factory, new HttpConfiguration(), "127.0.0.1", 0);
         provider.applyTo(factory, connector);
         server.addConnector(connector);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
@@ -53,6 +54,7 @@ public final class GatewayMain {
         OPTIONS.put("--etcd-key", new Option("GATEWAY_ETCD_KEY", "etcd_key", "PEM (PKCS#8) key of that client certificate"));
         OPTIONS.put("--encryption-key", new Option("GATEWAY_ENCRYPTION_KEY", "encryption_key", "base64 of 32 bytes; the cluster's shared key for secrets at rest (prefer the env var)"));
         OPTIONS.put("--tls-provider", new Option("GATEWAY_TLS_PROVIDER", "tls_provider", "jdk (default), conscrypt or auto: who serves HTTPS handshakes"));
+        OPTIONS.put("--tls-session-tickets", new Option("GATEWAY_TLS_SESSION_TICKETS", "tls_session_tickets", "true: HTTPS clients get session tickets (default false, as APISIX's ssl_session_tickets)"));
         OPTIONS.put("--dev-admin-loopback-without-key", new Option("GATEWAY_DEV_ADMIN_LOOPBACK_WITHOUT_KEY", "dev_admin_loopback_without_key", "true: loopback callers need no admin key (development only)"));
     }
 
@@ -168,6 +170,9 @@ public final class GatewayMain {
         if ((v = value("--admin-host", flags, environment, file)) != null) {
             b.adminHost(v);
         }
+        if ((v = value("--tls-session-tickets", flags, environment, file)) != null) {
+            b.tlsSessionTickets(bool(v, "--tls-session-tickets"));
+        }
         b.adminLoopbackWithoutKey(Boolean.parseBoolean(value("--dev-admin-loopback-without-key", flags, environment, file)));
         return b.build();
     }
@@ -183,6 +188,14 @@ public final class GatewayMain {
         }
         JsonNode fromFile = file == null || option.fileKey() == null ? null : file.get(option.fileKey());
         return fromFile == null || fromFile.isNull() ? null : fromFile.asText();
+    }
+
+    private static boolean bool(String text, String flag) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(flag + " (" + text + ") must be true or false");
+        };
     }
 
     private static int port(String text, String flag) {

@@ -57,4 +57,14 @@ class GatewayMainTest {
                 () -> GatewayMain.config(Map.of("--tls-provider", "openssl"), name -> null));
         assertEquals("tls provider must be jdk, conscrypt or auto, not openssl", e.getMessage());
     }
+
+    @Test
+    void tlsSessionTickets_offByDefault_asApisix_andOnByFlagOrEnvironment() throws Exception {
+        assertFalse(GatewayMain.config(Map.of(), name -> null).tlsSessionTickets());
+        assertTrue(GatewayMain.config(Map.of("--tls-session-tickets", "true"), name -> null).tlsSessionTickets());
+        assertTrue(GatewayMain.config(Map.of(), Map.of("GATEWAY_TLS_SESSION_TICKETS", "TRUE")::get).tlsSessionTickets());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GatewayMain.config(Map.of("--tls-session-tickets", "yes"), name -> null));
+        assertEquals("--tls-session-tickets (yes) must be true or false", e.getMessage());
+    }
 }

@@ -2,11 +2,20 @@ package io.github.vaultsni.gateway.proxy;
 
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.tls.TlsProvider;
+import io.github.vaultsni.vaulttest.TestPki;
 import org.junit.jupiter.api.Test;
 
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The behaviour suite against {@code gateway.jar}'s door, the jetty-core {@link GatewayProxyHandler}. */
 class CoreDoorProxyTest extends AbstractProxyBehaviourTest {
@@ -14,6 +23,42 @@ class CoreDoorProxyTest extends AbstractProxyBehaviourTest {
     @Override
     ProxyDoor startDoor(Path dataDir) throws Exception {
         return new CoreDoor(dataDir, KEY);
+    }
+
+    @Test
+    void tlsSessions_doNotResumeByDefault_asApisix_butDoWithTickets() throws Exception {
+        TestPki.Issued root = TestPki.rootCa("ROOTCA", "EC");
+        assertFalse(resumes(root), "no ticket, no resumption");
+        door.close();
+        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("tickets")).adminKey(KEY).adminPort(0)
+                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).tlsSessionTickets(true));
+        admin = door.admin();
+        assertTrue(resumes(root), "--tls-session-tickets true");
+    }
+
+    /** Whether a second TLS 1.3 connection of one client resumes the first one's session. */
+    private boolean resumes(TestPki.Issued root) throws Exception {
+        TestPki.Issued leaf = root.leaf("EC", "resume.test");
+        put("ssls/resume", JSON.createObjectNode().put("sni", "resume.test").put("cert", leaf.certificatePem())
+                .put("key", leaf.privateKeyPem()).toString());
+        door.awaitServed("resume");
+        SSLContext client = TestPki.clientContext(root, null);
+        long first = handshake(client);
+        return handshake(client) == first;
+    }
+
+    /** One HTTP/1.1 request over a new TLS connection; the creation time of its session. */
+    private long handshake(SSLContext client) throws Exception {
+        try (SSLSocket socket = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", door.httpsPort())) {
+            socket.setSoTimeout(10_000);
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName("resume.test")));
+            socket.setSSLParameters(parameters);
+            socket.getOutputStream().write("GET /none HTTP/1.1\r\nHost: resume.test\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getInputStream().readAllBytes(); // the ticket, if any, comes after the handshake
+            return socket.getSession().getCreationTime();
+        }
     }
 
     @Test
