@@ -26,9 +26,9 @@ wait_for() {  # url, what
 }
 for tool in java curl openssl; do command -v "$tool" >/dev/null || fail "$tool is required"; done
 
-GATEWAY_JAR=gateway-webapp/target/gateway.jar
+GATEWAY=gateway-webapp/target/gateway   # the launcher beside gateway.jar
 VAULT_JAR=vault-test-server/target/vault-test-server.jar
-if [ ! -f "$GATEWAY_JAR" ] || [ ! -f "$VAULT_JAR" ]; then
+if [ ! -x "$GATEWAY" ] || [ ! -f "$GATEWAY.jar" ] || [ ! -f "$VAULT_JAR" ]; then
   step "Building the gateway and the Vault test server"
   mvn -B -q -ntp -DskipTests package -pl gateway-webapp,vault-test-server -am
 fi
@@ -80,7 +80,7 @@ PIDS+=($!)
 wait_for "http://127.0.0.1:$UPSTREAM_PORT/ip" "the upstream"
 
 step "The gateway"
-java -jar "$GATEWAY_JAR" --data-dir "$WORK/data" --admin-key "$ADMIN_KEY" --http-port "$HTTP_PORT" \
+"$GATEWAY" --data-dir "$WORK/data" --admin-key "$ADMIN_KEY" --http-port "$HTTP_PORT" \
   --https-port "$HTTPS_PORT" --admin-port "$ADMIN_PORT" > "$WORK/gateway.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 150); do grep -q "HTTPS listening" "$WORK/gateway.log" && break; sleep 0.2; done

@@ -11,11 +11,14 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -53,6 +56,56 @@ class GatewayJarIT {
         }
         assertTrue(lines.stream().anyMatch(l -> l.contains("stopping")), lines::toString);
         assertEquals(143, gateway.exitValue());
+    }
+
+    @Test
+    void launcher_onJava25_recordsAnAotCacheAtTheFirstStop_andLoadsItAtTheNext() throws Exception {
+        Path cache = dir.resolve("gateway.aot");
+        Process first = launch(cache);
+        String recording = commandLine(javaOf(first));
+        stop(first);
+        if (Runtime.version().feature() < 25) {
+            assertFalse(recording.contains("AOT"), "no AOT cache before Java 25: " + recording);
+            assertFalse(Files.exists(cache));
+            return;
+        }
+        assertTrue(recording.contains("-XX:AOTCacheOutput="), recording);
+        assertTrue(Files.size(cache) > 0, "recorded at the stop");
+        try (var leftovers = Files.list(dir)) {
+            assertEquals(List.of(), leftovers.filter(p -> p.getFileName().toString().contains(".tmp")).toList());
+        }
+        Process second = launch(cache);
+        String command = commandLine(javaOf(second));
+        assertTrue(command.contains("-XX:AOTCache=" + cache) && command.contains("-XX:+UseCompactObjectHeaders"), command);
+        stop(second);
+    }
+
+    /** The launcher, started with the test's JVM, until its HTTPS listener is up. */
+    private Process launch(Path cache) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("target/gateway", "--data-dir", dir.resolve("data").toString(),
+                "--admin-key", "it-key", "--http-port", String.valueOf(freePort()), "--https-port", String.valueOf(freePort()),
+                "--admin-port", String.valueOf(freePort())).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("launcher.log").toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("GATEWAY_AOT_CACHE", cache.toString());
+        Process launcher = builder.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(dir.resolve("launcher.log")).contains("HTTPS listening"));
+        return launcher;
+    }
+
+    /** The JVM the launcher runs: itself (it replaces itself with java) or, while recording, its child. */
+    private static ProcessHandle javaOf(Process launcher) {
+        return launcher.toHandle().children().findFirst().orElse(launcher.toHandle());
+    }
+
+    private static String commandLine(ProcessHandle process) throws IOException {
+        return Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline")).replace('\0', ' ');
+    }
+
+    private static void stop(Process launcher) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(launcher.pid())).start().waitFor());
+        assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "stopped");
+        assertEquals(143, launcher.exitValue());
     }
 
     @Test
