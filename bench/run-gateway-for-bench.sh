@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs gateway.jar in the foreground for ../shared/bench/run-anchors.sh (its CUSTOM_CMD):
+# Runs the gateway (README's first command: the launcher gateway-webapp/target/gateway) in the foreground for
+# ../shared/bench/run-anchors.sh (its CUSTOM_CMD):
 #   run-gateway-for-bench.sh TLS_PORT HTTP_PORT UP_PORT CERTDIR
 # First loads every certificate of CERTDIR/hosts.txt as an SSL object (inline PEM) and a route /* to the
 # harness's upstream through the admin API of a gateway on side ports, and stops it; then starts the gateway
 # on the harness's ports from that data, so the harness's "ready" time is a start with every object loaded and
 # its checks never race the loading. SIGTERM stops the gateway.
-# GATEWAY_JAVA_OPTS: JVM options (default -Xms512m -Xmx512m); any GATEWAY_* setting (e.g. GATEWAY_TLS_PROVIDER)
-# reaches the jar through the environment.
+# GATEWAY_JAVA_OPTS: JVM options instead of the launcher's defaults (none: what a user gets); any GATEWAY_*
+# setting (e.g. GATEWAY_TLS_PROVIDER) reaches the gateway through the environment.
 set -euo pipefail
 TLS_PORT=$1; HTTP_PORT=$2; UP_PORT=$3; CERTDIR=$4
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
