@@ -6,6 +6,7 @@ import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.gateway.route.UpstreamNode;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
@@ -26,7 +27,9 @@ import java.util.concurrent.TimeoutException;
  * this builds, stream the answer back, and ask this what to do when an attempt fails.
  *
  * <ol>
- *   <li>{@link #begin}: the client-certificate rules ({@link MtlsPolicy}), the route (the current
+ *   <li>{@link #begin}: TRACE and CONNECT refused (405), at most {@value #MAX_REQUEST_HEADERS} header fields
+ *       (431), the path normalised ({@link RequestPath}; 400 when it cannot be), the client-certificate rules
+ *       ({@link MtlsPolicy}), the route (the current
  *       {@link io.github.vaultsni.gateway.route.RouteTable}), the upstream's client (TLS verification, client
  *       certificate), the first node from its balancer; or the status the gateway answers itself
  *       (400, 404, 502).</li>
@@ -34,12 +37,20 @@ import java.util.concurrent.TimeoutException;
  *       {@link ProxyHeaders}, and the upstream's timeouts ({@code read} as idle timeout, {@code connect + send +
  *       read} as the total).</li>
  *   <li>{@link #retry} after a failed attempt: the next node when nothing was sent (a connection failure, no body)
- *       and {@code retries} allows; else {@link #failed}: 504 for a timeout, 502 otherwise, one log line.</li>
+ *       and {@code retries} allows; else {@link #failed}: the client's 400 for a malformed body, 504 for a
+ *       timeout, 502 otherwise, one log line.</li>
  * </ol>
  */
 public final class Forwarder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final long DEFAULT_IDLE_TIMEOUT_MS = UpstreamClients.DEFAULT_IDLE_TIMEOUT.toMillis();
+    /** Request header fields a request may carry (431 past it). */
+    public static final int MAX_REQUEST_HEADERS = 100;
+    /**
+     * The size of a request's headers the gateway's own listeners accept (431 past it), and so the room the upstream
+     * client keeps for them plus the forwarding headers it adds.
+     */
+    public static final int MAX_REQUEST_HEADER_BYTES = 16 * 1024;
 
     private final RouteTableSource routes;
     private final MtlsPolicy mtls;
@@ -66,25 +77,36 @@ public final class Forwarder implements AutoCloseable {
 
     /** Decides what happens to a client's request: forwarded (to the exchange's first node) or answered here. */
     public ProxyExchange begin(ClientRequest request) {
-        String mtlsRefusal = mtls.refusal(request);
-        if (mtlsRefusal != null) {
-            return ProxyExchange.refuse(request, null, 400, mtlsRefusal);
+        String method = request.method();
+        if (method.equals("TRACE") || method.equals("CONNECT")) {
+            return ProxyExchange.refuse(request, null, null, 405, null); // as nginx: never proxied
         }
-        Route route = routes.current().match(request.host(), request.method(), request.path());
+        if (request.headers().size() > MAX_REQUEST_HEADERS) {
+            return ProxyExchange.refuse(request, null, null, 431, null);
+        }
+        RequestPath path = RequestPath.normalize(request.path());
+        if (path == null) {
+            return ProxyExchange.refuse(request, null, null, 400, null);
+        }
+        String mtlsRefusal = mtls.refusal(request, path.decoded());
+        if (mtlsRefusal != null) {
+            return ProxyExchange.refuse(request, path, null, 400, mtlsRefusal);
+        }
+        Route route = routes.current().match(request.host(), method, path.decoded());
         if (route == null) {
-            return ProxyExchange.refuse(request, null, 404, null);
+            return ProxyExchange.refuse(request, path, null, 404, null);
         }
         Upstream upstream = route.upstream();
         HttpClient client = clients.forUpstream(upstream).orElse(null);
         if (client == null) {
             LOG.warn("route {}: client certificate {} for the upstream is not available", route.id(), upstream.clientCertId());
-            return ProxyExchange.refuse(request, route, 502, null);
+            return ProxyExchange.refuse(request, path, route, 502, null);
         }
-        String hashKey = upstream.balancer().usesHashKey() ? HashKeys.of(request, upstream) : null;
-        ProxyExchange exchange = ProxyExchange.forward(request, route, client, hashKey);
+        String hashKey = upstream.balancer().usesHashKey() ? HashKeys.of(request, path.decoded(), upstream) : null;
+        ProxyExchange exchange = ProxyExchange.forward(request, path, route, client, hashKey);
         if (exchange.nextNode() == null) {
-            LOG.warn("route {}: no upstream node to send {} {} to", route.id(), request.method(), request.path());
-            return ProxyExchange.refuse(request, route, 502, null);
+            LOG.warn("route {}: no upstream node to send {} {} to", route.id(), method, path.forwarded());
+            return ProxyExchange.refuse(request, path, route, 502, null);
         }
         return exchange;
     }
@@ -96,7 +118,7 @@ public final class Forwarder implements AutoCloseable {
         UpstreamNode node = exchange.node();
         String query = client.query();
         Request request = exchange.client().newRequest(node.origin()).method(client.method())
-                .path(query == null ? client.path() : client.path() + "?" + query);
+                .path(query == null ? exchange.path().forwarded() : exchange.path().forwarded() + "?" + query);
         String host = switch (upstream.passHost()) {
             case "node" -> node.authority();
             case "rewrite" -> upstream.upstreamHost();
@@ -134,18 +156,37 @@ public final class Forwarder implements AutoCloseable {
         if (next == null) {
             return false;
         }
-        LOG.debug("route {}: retrying {} on {} after {} failed: {}", exchange.route().id(), exchange.request().path(),
+        LOG.debug("route {}: retrying {} on {} after {} failed: {}", exchange.route().id(), exchange.path().forwarded(),
                 next.authority(), failedNode.authority(), failure.toString());
         return true;
     }
 
-    /** The status to answer for an exchange that failed for good (504 for a timeout, else 502), logged once. */
+    /**
+     * The status to answer for an exchange that failed for good, with one log line: the client's own status when
+     * its request failed (a malformed body: 400, never blamed on the upstream), 504 for a timeout, else 502.
+     */
     public int failed(ProxyExchange exchange, Throwable failure) {
+        HttpException clientError = clientError(failure);
+        if (clientError != null) {
+            LOG.info("route {}: {} {} from {} failed: {}", exchange.route().id(), exchange.request().method(),
+                    exchange.path().forwarded(), exchange.request().remoteAddress(), clientError.getReason());
+            return clientError.getCode();
+        }
         if (exchange.node() != null) {
             LOG.info("route {}: upstream {} failed for {} {}: {}", exchange.route().id(), exchange.node().authority(),
-                    exchange.request().method(), exchange.request().path(), rootCause(failure));
+                    exchange.request().method(), exchange.path().forwarded(), rootCause(failure));
         }
         return failure instanceof TimeoutException ? 504 : 502;
+    }
+
+    /** The client's request failed to be read (a bad chunk size, say): Jetty's 4xx for it, else null. */
+    private static HttpException clientError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof HttpException http && http.getCode() >= 400 && http.getCode() < 500) {
+                return http;
+            }
+        }
+        return null;
     }
 
     /** Whether an upstream's response header goes on to the client. */

@@ -13,12 +13,13 @@ final class HashKeys {
     private HashKeys() {
     }
 
-    static String of(ClientRequest request, Upstream upstream) {
+    /** @param path the request's normalised path */
+    static String of(ClientRequest request, String path, Upstream upstream) {
         return switch (upstream.hashOn()) {
             case "header" -> request.headers().get(upstream.hashKey());
             case "cookie" -> cookie(request, upstream.hashKey());
             default -> upstream.hashKey().equals("uri") || upstream.hashKey().equals("request_uri")
-                    ? request.path() : request.remoteAddress();
+                    ? path : request.remoteAddress();
         };
     }
 

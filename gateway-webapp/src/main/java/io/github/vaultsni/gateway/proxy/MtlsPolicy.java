@@ -27,8 +27,8 @@ public final class MtlsPolicy {
         this.skipRules = skipRules;
     }
 
-    /** Why the request must be refused with 400, or null to let it through. */
-    String refusal(ClientRequest request) {
+    /** Why the request (its normalised {@code path}) must be refused with 400, or null to let it through. */
+    String refusal(ClientRequest request, String path) {
         SniCertificateIndex index = certificates.current();
         if (!index.verifiesClients() || !"https".equals(request.scheme())) {
             return null;
@@ -36,7 +36,7 @@ public final class MtlsPolicy {
         String sni = request.sni();
         SniEntry connection = index.lookup(sni);
         if (connection != null && connection.verifiesClients() && !request.hasClientCertificate()
-                && !skipped(connection.id(), request.path())) {
+                && !skipped(connection.id(), path)) {
             return "client certificate was not present";
         }
         String host = request.host();

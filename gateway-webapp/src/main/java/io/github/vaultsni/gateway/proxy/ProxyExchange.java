@@ -16,6 +16,7 @@ import java.util.Set;
  */
 public final class ProxyExchange {
     private final ClientRequest request;
+    private final RequestPath path;
     private final Route route;
     private final HttpClient client;
     private final int refusalStatus;
@@ -25,9 +26,10 @@ public final class ProxyExchange {
     private UpstreamNode node;
     private int attempts;
 
-    private ProxyExchange(ClientRequest request, Route route, HttpClient client, String hashKey, int refusalStatus,
-                          String refusalMessage) {
+    private ProxyExchange(ClientRequest request, RequestPath path, Route route, HttpClient client, String hashKey,
+                          int refusalStatus, String refusalMessage) {
         this.request = request;
+        this.path = path;
         this.route = route;
         this.client = client;
         this.hashKey = hashKey;
@@ -35,13 +37,13 @@ public final class ProxyExchange {
         this.refusalMessage = refusalMessage;
     }
 
-    static ProxyExchange forward(ClientRequest request, Route route, HttpClient client, String hashKey) {
-        return new ProxyExchange(request, route, client, hashKey, 0, null);
+    static ProxyExchange forward(ClientRequest request, RequestPath path, Route route, HttpClient client, String hashKey) {
+        return new ProxyExchange(request, path, route, client, hashKey, 0, null);
     }
 
     /** Answered by the gateway with {@code status} and {@code message} (null: the status's own). */
-    static ProxyExchange refuse(ClientRequest request, Route route, int status, String message) {
-        return new ProxyExchange(request, route, null, null, status, message);
+    static ProxyExchange refuse(ClientRequest request, RequestPath path, Route route, int status, String message) {
+        return new ProxyExchange(request, path, route, null, null, status, message);
     }
 
     /** Whether the gateway answers this request itself ({@link #refusalStatus()}), without an upstream. */
@@ -60,6 +62,11 @@ public final class ProxyExchange {
 
     public ClientRequest request() {
         return request;
+    }
+
+    /** The normalised path the route matched and the upstream receives; null when the raw one was refused. */
+    public RequestPath path() {
+        return path;
     }
 
     /** The route matched, or null when none did. */

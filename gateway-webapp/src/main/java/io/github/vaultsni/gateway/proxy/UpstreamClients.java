@@ -148,6 +148,9 @@ final class UpstreamClients implements AutoCloseable {
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setUserAgentField(null);
         client.setMaxConnectionsPerDestination(MAX_CONNECTIONS_PER_NODE);
+        // The client's headers as they came, plus Via, Forwarded and the X-Forwarded-* it adds: never too large for
+        // the upstream request (they were a 502 once; the listener answers 431 past its own limit).
+        client.setRequestBufferSize(2 * Forwarder.MAX_REQUEST_HEADER_BYTES);
         client.setIdleTimeout(DEFAULT_IDLE_TIMEOUT.toMillis());
         try {
             client.start();

@@ -294,6 +294,35 @@ abstract class AbstractProxyBehaviourTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void dotSegments_areResolvedBeforeRouting_andTheResolvedPathIsForwarded(Protocol protocol) throws Exception {
+        TestUpstream x = upstream("x");
+        TestUpstream h = upstream("h");
+        route("x", "/x/*", x);
+        put("routes/h", "{\"uri\":\"/h/*\",\"hosts\":[\"only.example\"],\"upstream\":{\"nodes\":{\"" + h.node() + "\":1}}}");
+        for (String crossing : List.of("/x/../h/a", "/x/./../h/a", "/x/a/../../h/a")) {
+            ContentResponse response = send(protocol, crossing, r -> { });
+            assertEquals(404, response.getStatus(), crossing + " is /h/a, whose route wants host only.example");
+        }
+        assertEquals(0, h.served.get() + x.served.get(), "nothing crossed into a route");
+        assertEquals("/x/b", json(send(protocol, "/x/a/../b", r -> { })).get("path").asText());
+        assertEquals("/x/c/", json(send(protocol, "/x/./c/.", r -> { })).get("path").asText());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void traceAndConnect_areNeverProxied(Protocol protocol) throws Exception {
+        TestUpstream u = upstream("u");
+        route("all", "/*", u);
+        send(protocol, "/warm", r -> { });
+        int before = u.served.get();
+        ContentResponse trace = send(protocol, "/a", r -> r.method("TRACE"));
+        assertEquals(405, trace.getStatus());
+        assertEquals("{\"error_msg\":\"405 Not Allowed\"}", trace.getContentAsString());
+        assertEquals(before, u.served.get());
+    }
+
     @Test
     void noRoute_is404Json() throws Exception {
         ContentResponse response = get("/nothing", null);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -32,10 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TestUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     final String name;
-    final AtomicInteger served = new AtomicInteger();
-    final List<ObjectNode> received = new CopyOnWriteArrayList<>();
+    public final AtomicInteger served = new AtomicInteger();
+    public final List<ObjectNode> received = new CopyOnWriteArrayList<>();
     private final Server server = new Server();
-    private final ServerConnector connector = new ServerConnector(server);
+    private final ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(roomyHeaders()));
 
     public TestUpstream(String name) throws Exception {
         this.name = name;
@@ -103,6 +105,13 @@ public final class TestUpstream implements AutoCloseable {
             values.add(field.getValue());
         }
         return echo;
+    }
+
+    /** Room for whatever headers the gateway lets through (its own limit is what the tests probe). */
+    private static HttpConfiguration roomyHeaders() {
+        HttpConfiguration config = new HttpConfiguration();
+        config.setRequestHeaderSize(64 * 1024);
+        return config;
     }
 
     /** The body {@code bytes=n} answers: byte i is {@code 'a' + i % 26}. */
