@@ -1,6 +1,9 @@
 package io.github.vaultsni.gateway.admin;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -28,7 +31,13 @@ import java.util.regex.Pattern;
  * <p>Beyond APISIX: {@code GET /apisix/admin/ssls/{id}/status} answers whether and why an SSL object is served.
  */
 public final class AdminApi {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How deep an admin body may nest. APISIX's objects go a few levels down; a body nested hundreds deep is
+     * refused before anything is stored (stored, it would fail every later listing as it is written out).
+     */
+    public static final int MAX_JSON_DEPTH = 32;
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build()).build());
     private static final Pattern ID = Pattern.compile("^[a-zA-Z0-9-_.]{1,64}$");
 
     private final ConfigStore store;
@@ -339,6 +348,8 @@ public final class AdminApi {
         }
         try {
             return JSON.readTree(text);
+        } catch (StreamConstraintsException e) {
+            throw AdminException.badRequest("invalid request body: nested deeper than " + MAX_JSON_DEPTH + " levels");
         } catch (JsonProcessingException e) {
             throw AdminException.badRequest("invalid request body: " + e.getOriginalMessage());
         }

@@ -5,6 +5,8 @@ import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +22,7 @@ import java.util.Map;
  * <p>No init-params: it is made with its {@link AdminApi} and {@link AdminAccess} by whoever assembles the gateway.
  */
 public final class AdminServlet extends HttpServlet {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
     private static final int MAX_BODY = 1536 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,20 +38,29 @@ public final class AdminServlet extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         AdminResponse answer;
         try {
-            // The body is read first and the query parsed here: curl -d sends a form content type, and asking the
-            // servlet API for parameters would consume the JSON body as a form.
-            Map<String, String> query = query(request.getQueryString());
-            access.check(request.getMethod(), presentedKey(request, query), request.getRemoteAddr());
-            String body = readBody(request);
-            String path = request.getPathInfo() == null ? "" : request.getPathInfo();
-            answer = api.handle(request.getMethod(), path, query, body);
+            answer = answer(request);
         } catch (AdminException e) {
             answer = new AdminResponse(e.status, e.body);
+        } catch (RuntimeException e) {
+            // A defect, not the caller's doing: the stack trace once in the log, a plain 500 to the caller.
+            LOG.error("admin {} {} failed", request.getMethod(), request.getRequestURI(), e);
+            AdminException internal = AdminException.of(500, "internal error");
+            answer = new AdminResponse(internal.status, internal.body);
         }
         response.setStatus(answer.status());
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.getOutputStream().write(JSON.writeValueAsBytes(answer.body()));
+    }
+
+    private AdminResponse answer(HttpServletRequest request) throws IOException {
+        // The body is read first and the query parsed here: curl -d sends a form content type, and asking the
+        // servlet API for parameters would consume the JSON body as a form.
+        Map<String, String> query = query(request.getQueryString());
+        access.check(request.getMethod(), presentedKey(request, query), request.getRemoteAddr());
+        String body = readBody(request);
+        String path = request.getPathInfo() == null ? "" : request.getPathInfo();
+        return api.handle(request.getMethod(), path, query, body);
     }
 
     private static String presentedKey(HttpServletRequest request, Map<String, String> query) {
@@ -69,10 +81,14 @@ public final class AdminServlet extends HttpServlet {
     private static Map<String, String> query(String raw) {
         Map<String, String> query = new HashMap<>();
         if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                query.putIfAbsent(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            try {
+                for (String pair : raw.split("&")) {
+                    int eq = pair.indexOf('=');
+                    String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                    query.putIfAbsent(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            } catch (IllegalArgumentException malformedEscape) {
+                throw AdminException.badRequest("invalid query string: a malformed percent-escape");
             }
         }
         return query;

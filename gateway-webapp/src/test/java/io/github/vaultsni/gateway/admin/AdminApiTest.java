@@ -115,7 +115,7 @@ class AdminApiTest {
                     .formatted(httpbin.node()));
             assertEquals(201, route.status(), route::toString);
             String body = httpsGet("test.com", "/ip");
-            assertTrue(body.startsWith("{\"upstream\":\"httpbin\",\"path\":\"/ip\""), body);
+            assertTrue(body.startsWith("{\"upstream\":\"httpbin\",\"method\":\"GET\",\"path\":\"/ip\""), body);
         }
     }
 
