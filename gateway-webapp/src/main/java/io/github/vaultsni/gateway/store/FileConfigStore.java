@@ -43,8 +43,8 @@ public final class FileConfigStore extends MirroredConfigStore {
 
     private FileConfigStore(Path directory) throws IOException {
         this.directory = directory;
-        Files.createDirectories(directory);
-        lockChannel = FileChannel.open(directory.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        SecretFiles.directory(directory);
+        lockChannel = SecretFiles.open(directory.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock acquired;
         try {
             acquired = lockChannel.tryLock();
@@ -133,7 +133,7 @@ public final class FileConfigStore extends MirroredConfigStore {
     /** Reads the log, keeping every whole record and cutting off a torn tail. */
     private void replay() throws IOException {
         Path file = directory.resolve(LOG_FILE);
-        log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        log = SecretFiles.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         long size = log.size();
         long position = 0;
         ByteBuffer header = ByteBuffer.allocate(8);
@@ -187,7 +187,7 @@ public final class FileConfigStore extends MirroredConfigStore {
     private void compact() {
         Path file = directory.resolve(LOG_FILE);
         Path fresh = directory.resolve(LOG_FILE + ".new");
-        try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        try (FileChannel out = SecretFiles.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             write(out, JSON.createObjectNode().put("rev", revision()).put("op", "rev"));
             for (StoredObject o : objects().values()) {

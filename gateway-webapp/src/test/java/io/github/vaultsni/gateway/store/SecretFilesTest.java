@@ -24,4 +24,22 @@ class SecretFilesTest {
         assertThrows(FileAlreadyExistsException.class, () -> SecretFiles.create(file, "k2\n"));
         assertEquals("k1\n", Files.readString(file));
     }
+
+    @Test
+    void theStoreAndItsDirectory_areOwnerOnly_evenWhereAnOlderVersionLeftThemReadable() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path log = Files.writeString(data.resolve("store.log"), "");
+        Files.setPosixFilePermissions(log, PosixFilePermissions.fromString("rw-r--r--"));
+        try (FileConfigStore store = FileConfigStore.open(data)) {
+            store.update("/apisix/routes/1", current -> "{\"uri\":\"/\"}");
+        }
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(log)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("store.lock"))));
+        Path fresh = dir.resolve("fresh/data");
+        FileConfigStore.open(fresh).close();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh.resolve("store.log"))));
+    }
 }
