@@ -1,19 +1,16 @@
 package io.github.vaultsni.gateway;
 
-import io.github.vaultsni.gateway.listener.InlineResumeHttpConnectionFactory;
+import io.github.vaultsni.gateway.listener.JsonErrorHandler;
+import io.github.vaultsni.gateway.listener.JsonServletErrorHandler;
 import io.github.vaultsni.gateway.listener.ProxyThreadPool;
+import io.github.vaultsni.gateway.listener.ServerHeader;
 import io.github.vaultsni.gateway.proxy.GatewayProxyHandler;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniClientCertificateCheck;
-import io.github.vaultsni.sni.SniConnectors;
-import io.github.vaultsni.sni.VaultSniSslContextFactory;
 import io.github.vaultsni.tls.TlsProvider;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -34,12 +31,6 @@ public final class Gateway implements AutoCloseable {
     private static final Duration INITIAL_CERTIFICATES_WAIT = Duration.ofSeconds(30);
     /** Enough for non-blocking work on every core, plus the connectors' acceptor and selector threads. */
     private static final int PROXY_THREADS = Math.max(16, 8 * Runtime.getRuntime().availableProcessors());
-    /**
-     * Selector threads per proxy listener. On two cores, two (against Jetty's one) take HTTP/1.1 keep-alive from
-     * 34k to 44k requests/s beside the load generator and the upstream: one selector serialises every
-     * connection's reads behind a single thread that sleeps whenever the others hold the CPU.
-     */
-    static final int SELECTORS = Math.max(2, Runtime.getRuntime().availableProcessors() / 2);
     private static final int ADMIN_THREADS = 16;
 
     private final GatewayConfig config;
@@ -56,37 +47,21 @@ public final class Gateway implements AutoCloseable {
         SniCertificates certificates = new SniCertificates();
         this.core = new GatewayCore(config, certificates);
 
-        adminConnector = new ServerConnector(adminServer);
+        adminConnector = new ServerConnector(adminServer, new HttpConnectionFactory(ServerHeader.configuration()));
         adminConnector.setName("admin");
         adminConnector.setHost(config.adminHost());
         adminConnector.setPort(config.adminPort());
         adminServer.addConnector(adminConnector);
         ServletContextHandler admin = new ServletContextHandler("/");
         admin.addServlet(new ServletHolder("admin", core.newAdminServlet()), "/apisix/admin/*");
+        admin.setErrorHandler(new JsonServletErrorHandler());
         adminServer.setHandler(admin);
+        adminServer.setErrorHandler(new JsonErrorHandler());
 
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        httpConnector = new ServerConnector(proxyServer, 1, SELECTORS, new InlineResumeHttpConnectionFactory(http),
-                new HTTP2CServerConnectionFactory(http));
-        httpConnector.setName("http");
-        httpConnector.setHost(config.httpHost());
-        httpConnector.setPort(config.httpPort());
-        HttpConfiguration https = new HttpConfiguration(http);
-        // As APISIX: a request may name another host than its SNI (only an mTLS host is refused, by MtlsPolicy),
-        // which also spares matching the certificate against the Host on every request.
-        https.addCustomizer(new SecureRequestCustomizer(false));
-        VaultSniSslContextFactory tls = new VaultSniSslContextFactory(certificates);
-        tls.setSessionTickets(config.tlsSessionTickets());
-        httpsConnector = new ServerConnector(proxyServer, 1, SELECTORS,
-                SniConnectors.httpsConnectionFactories(tls, https, InlineResumeHttpConnectionFactory::new));
-        httpsConnector.addBean(new SniClientCertificateCheck(certificates));
-        httpsConnector.setHost(config.httpsHost());
-        httpsConnector.setPort(config.httpsPort());
-        this.tlsProvider = config.tlsProvider().applyTo(tls, httpsConnector);
-        httpsConnector.setName("https");
-        proxyServer.addConnector(httpConnector);
-        proxyServer.addConnector(httpsConnector);
+        ProxyListeners listeners = new ProxyListeners(proxyServer, config, certificates);
+        this.httpConnector = listeners.http;
+        this.httpsConnector = listeners.https;
+        this.tlsProvider = listeners.tlsProvider;
         proxyServer.setHandler(new GatewayProxyHandler(core.proxyConfiguration()));
     }
 

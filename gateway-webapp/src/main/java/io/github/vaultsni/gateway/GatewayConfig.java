@@ -1,9 +1,11 @@
 package io.github.vaultsni.gateway;
 
+import io.github.vaultsni.gateway.listener.TlsPolicy;
 import io.github.vaultsni.gateway.store.EtcdConnection;
 import io.github.vaultsni.tls.TlsProvider;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -27,9 +29,13 @@ public final class GatewayConfig {
     private final EtcdConnection etcd;
     private final TlsProvider tlsProvider;
     private final boolean tlsSessionTickets;
+    private final TlsPolicy tlsPolicy;
+    private final Duration requestHeaderTimeout;
 
     private GatewayConfig(Builder b) {
         this.tlsSessionTickets = b.tlsSessionTickets;
+        this.tlsPolicy = b.tlsPolicy;
+        this.requestHeaderTimeout = b.requestHeaderTimeout;
         this.etcd = b.etcd;
         this.tlsProvider = b.tlsProvider;
         this.dataDir = b.dataDir;
@@ -49,6 +55,14 @@ public final class GatewayConfig {
 
     public boolean tlsSessionTickets() {
         return tlsSessionTickets;
+    }
+
+    public TlsPolicy tlsPolicy() {
+        return tlsPolicy;
+    }
+
+    public Duration requestHeaderTimeout() {
+        return requestHeaderTimeout;
     }
 
     public static Builder builder() {
@@ -136,8 +150,31 @@ public final class GatewayConfig {
         private EtcdConnection etcd;
         private TlsProvider tlsProvider = TlsProvider.JDK;
         private boolean tlsSessionTickets;
+        private TlsPolicy tlsPolicy = TlsPolicy.apisix();
+        private Duration requestHeaderTimeout = Duration.ofSeconds(60);
 
         private Builder() {
+        }
+
+        /**
+         * The HTTPS listener's TLS versions and cipher suites. Default: APISIX's, TLS 1.2 and 1.3 with
+         * {@link TlsPolicy#APISIX_CIPHERS} (forward secrecy, AEAD only).
+         */
+        public Builder tlsPolicy(TlsPolicy policy) {
+            this.tlsPolicy = Objects.requireNonNull(policy, "tlsPolicy");
+            return this;
+        }
+
+        /**
+         * How long a request's headers may take to arrive, from their first byte (nginx's
+         * {@code client_header_timeout}); past it the connection is closed. Default: 60 s.
+         */
+        public Builder requestHeaderTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("requestHeaderTimeout (" + timeout + ") must be positive");
+            }
+            this.requestHeaderTimeout = timeout;
+            return this;
         }
 
         /**

@@ -126,7 +126,7 @@ public final class GatewayCore implements AutoCloseable {
 
     private static Path dataDirectory(GatewayConfig config) {
         try {
-            return Files.createDirectories(config.dataDir());
+            return SecretFiles.directory(config.dataDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data directory " + config.dataDir(), e);
         }

@@ -4,7 +4,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The proxy server's threads. Its departures from Jetty's pool, both to keep work on the thread that has it
- * (everything the proxy runs is non-blocking): an HTTP/1.1 connection of {@link InlineResumeHttpConnectionFactory}
+ * (everything the proxy runs is non-blocking): an HTTP/1.1 connection of {@link ProxyHttpConnectionFactory}
  * handed over to read its next request runs on the calling thread instead of waking another; and no threads are
  * reserved to take over a selector.
  */
@@ -21,7 +21,7 @@ public final class ProxyThreadPool extends QueuedThreadPool {
 
     @Override
     public void execute(Runnable job) {
-        if (job instanceof InlineResumeHttpConnectionFactory.InlineResumeHttpConnection) {
+        if (job instanceof ProxyHttpConnectionFactory.ProxyHttpConnection) {
             job.run();
             return;
         }

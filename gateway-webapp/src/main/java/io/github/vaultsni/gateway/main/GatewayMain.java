@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.listener.TlsPolicy;
 import io.github.vaultsni.gateway.store.EtcdConnection;
 import io.github.vaultsni.tls.TlsProvider;
 import org.slf4j.Logger;
@@ -12,8 +13,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -36,8 +39,8 @@ public final class GatewayMain {
     static {
         OPTIONS.put("--config", new Option("GATEWAY_CONFIG", null, "JSON file with any of the settings below (keys in snake_case)"));
         OPTIONS.put("--data-dir", new Option("GATEWAY_DATA_DIR", "data_dir", "configuration store directory (default ./data)"));
-        OPTIONS.put("--admin-key", new Option("GATEWAY_ADMIN_KEY", "admin_key", "admin API key (default: generated on first start, stored in the data dir)"));
-        OPTIONS.put("--viewer-key", new Option("GATEWAY_VIEWER_KEY", "viewer_key", "read-only admin API key (default none)"));
+        OPTIONS.put("--admin-key", new Option("GATEWAY_ADMIN_KEY", "admin_key", "admin API key (default: generated on first start, stored in the data dir); prefer the env var: a flag shows in the process list"));
+        OPTIONS.put("--viewer-key", new Option("GATEWAY_VIEWER_KEY", "viewer_key", "read-only admin API key (default none); prefer the env var"));
         OPTIONS.put("--http-port", new Option("GATEWAY_HTTP_PORT", "http_port", "HTTP listener port, HTTP/1.1 and h2c (default 9080)"));
         OPTIONS.put("--https-port", new Option("GATEWAY_HTTPS_PORT", "https_port", "HTTPS listener port, ALPN h2 and http/1.1 (default 9443)"));
         OPTIONS.put("--admin-port", new Option("GATEWAY_ADMIN_PORT", "admin_port", "admin API port (default 9180)"));
@@ -54,6 +57,9 @@ public final class GatewayMain {
         OPTIONS.put("--etcd-key", new Option("GATEWAY_ETCD_KEY", "etcd_key", "PEM (PKCS#8) key of that client certificate"));
         OPTIONS.put("--encryption-key", new Option("GATEWAY_ENCRYPTION_KEY", "encryption_key", "base64 of 32 bytes; the cluster's shared key for secrets at rest (prefer the env var)"));
         OPTIONS.put("--tls-provider", new Option("GATEWAY_TLS_PROVIDER", "tls_provider", "jdk (default), conscrypt or auto: who serves HTTPS handshakes"));
+        OPTIONS.put("--tls-protocols", new Option("GATEWAY_TLS_PROTOCOLS", "tls_protocols", "HTTPS TLS versions, space-separated (default APISIX's: TLSv1.2 TLSv1.3)"));
+        OPTIONS.put("--tls-ciphers", new Option("GATEWAY_TLS_CIPHERS", "tls_ciphers", "TLS 1.2 cipher suites, OpenSSL names colon-separated (default APISIX's ssl_ciphers); TLS 1.3's are always on"));
+        OPTIONS.put("--request-header-timeout", new Option("GATEWAY_REQUEST_HEADER_TIMEOUT", "request_header_timeout", "seconds a request's headers may take to arrive (default 60, as nginx's client_header_timeout)"));
         OPTIONS.put("--tls-session-tickets", new Option("GATEWAY_TLS_SESSION_TICKETS", "tls_session_tickets", "true: HTTPS clients get session tickets (default false, as APISIX's ssl_session_tickets)"));
         OPTIONS.put("--dev-admin-loopback-without-key", new Option("GATEWAY_DEV_ADMIN_LOOPBACK_WITHOUT_KEY", "dev_admin_loopback_without_key", "true: loopback callers need no admin key (development only)"));
     }
@@ -90,6 +96,12 @@ public final class GatewayMain {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
+        }
+        for (String secret : List.of("--admin-key", "--viewer-key", "--encryption-key", "--etcd-password")) {
+            if (flags.containsKey(secret)) {
+                LOG.warn("{} given on the command line, where every local user can read it (ps, /proc/<pid>/cmdline); "
+                        + "prefer the environment variable {}", secret, OPTIONS.get(secret).env());
+            }
         }
         Gateway gateway = Gateway.start(config);
         LOG.info("admin API listening on http://{}:{}/apisix/admin", config.adminHost(), gateway.adminPort());
@@ -170,6 +182,15 @@ public final class GatewayMain {
         if ((v = value("--admin-host", flags, environment, file)) != null) {
             b.adminHost(v);
         }
+        String protocols = value("--tls-protocols", flags, environment, file);
+        String ciphers = value("--tls-ciphers", flags, environment, file);
+        if (protocols != null || ciphers != null) {
+            b.tlsPolicy(TlsPolicy.of(protocols != null ? protocols : TlsPolicy.APISIX_PROTOCOLS,
+                    ciphers != null ? ciphers : TlsPolicy.APISIX_CIPHERS));
+        }
+        if ((v = value("--request-header-timeout", flags, environment, file)) != null) {
+            b.requestHeaderTimeout(seconds(v, "--request-header-timeout"));
+        }
         if ((v = value("--tls-session-tickets", flags, environment, file)) != null) {
             b.tlsSessionTickets(bool(v, "--tls-session-tickets"));
         }
@@ -188,6 +209,14 @@ public final class GatewayMain {
         }
         JsonNode fromFile = file == null || option.fileKey() == null ? null : file.get(option.fileKey());
         return fromFile == null || fromFile.isNull() ? null : fromFile.asText();
+    }
+
+    private static Duration seconds(String text, String flag) {
+        try {
+            return Duration.ofMillis(Math.round(Double.parseDouble(text.trim()) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " (" + text + ") must be a number of seconds");
+        }
     }
 
     private static boolean bool(String text, String flag) {

@@ -67,4 +67,16 @@ class GatewayMainTest {
                 () -> GatewayMain.config(Map.of("--tls-session-tickets", "yes"), name -> null));
         assertEquals("--tls-session-tickets (yes) must be true or false", e.getMessage());
     }
+
+    @Test
+    void tlsAndHeaderSettings_comeFromFlags_andHelpPointsSecretsToTheEnvironment() throws Exception {
+        GatewayConfig config = GatewayMain.config(Map.of("--tls-protocols", "TLSv1.3", "--tls-ciphers",
+                "ECDHE-ECDSA-AES128-GCM-SHA256", "--request-header-timeout", "2.5"), name -> null);
+        assertEquals(List.of("TLSv1.3"), config.tlsPolicy().protocols());
+        assertTrue(config.tlsPolicy().cipherSuites().contains("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"));
+        assertEquals(java.time.Duration.ofMillis(2500), config.requestHeaderTimeout());
+        assertEquals(java.time.Duration.ofSeconds(60), GatewayMain.config(Map.of(), name -> null).requestHeaderTimeout());
+        String help = GatewayMain.help();
+        assertTrue(help.contains("GATEWAY_ADMIN_KEY") && help.contains("a flag shows in the process list"), help);
+    }
 }
