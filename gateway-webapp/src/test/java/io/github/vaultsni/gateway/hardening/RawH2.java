@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -133,7 +134,7 @@ final class RawH2 implements AutoCloseable {
             }
         } catch (SocketTimeoutException quiet) {
             return new Answer(frames, false);
-        } catch (EOFException | java.net.SocketException closed) {
+        } catch (EOFException | SocketException closed) {
             return new Answer(frames, true);
         }
     }
