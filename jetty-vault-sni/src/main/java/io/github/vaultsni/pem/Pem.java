@@ -359,7 +359,7 @@ public final class Pem {
         return certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal());
     }
 
-    private static IllegalArgumentException invalid(String source, String why) {
-        return new IllegalArgumentException(source + ": " + why);
+    private static PemException invalid(String source, String why) {
+        return new PemException(source, why);
     }
 }

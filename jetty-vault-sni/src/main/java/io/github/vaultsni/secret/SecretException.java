@@ -23,6 +23,8 @@ public class SecretException extends RuntimeException {
         MISSING_FIELD,
         /** The token may not read the path (403). */
         PERMISSION_DENIED,
+        /** Vault no longer knows the token (403 "invalid token": expired or revoked); a new login may help. */
+        INVALID_TOKEN,
         /** Logging in or renewing the token failed. */
         AUTH_FAILED,
         /** The secret manager could not be reached (connection refused, reset, DNS). */
@@ -37,7 +39,7 @@ public class SecretException extends RuntimeException {
         /** Whether this is an outage, after which the last good value should keep being served. */
         public boolean isTransient() {
             return this == UNREACHABLE || this == TIMEOUT || this == SEALED || this == BAD_RESPONSE
-                    || this == AUTH_FAILED || this == PERMISSION_DENIED;
+                    || this == AUTH_FAILED || this == PERMISSION_DENIED || this == INVALID_TOKEN;
         }
     }
 

@@ -14,9 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns what the driver reports into a {@link SecretException} with a short, safe message. The driver's own
- * messages quote whole response bodies, so they are never passed on: only the status, Vault's {@code errors}
- * strings (which never echo a token or a secret) and the kind of network failure.
+ * Turns what the driver reports into a {@link SecretException} with a short, safe message and its kind. The one
+ * place that reads Vault's error answers: a 403 whose {@code errors} say "invalid token" is
+ * {@link Kind#INVALID_TOKEN}, any other 403 {@link Kind#PERMISSION_DENIED}, a 503 "sealed" {@link Kind#SEALED};
+ * callers tell them apart by kind, never by text. The driver's own messages quote whole response bodies, so they
+ * are never passed on: only the status, Vault's {@code errors} strings (which never echo a token or a secret) and
+ * the kind of network failure.
  */
 final class VaultErrors {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -31,9 +34,9 @@ final class VaultErrors {
         List<String> errors = errors(body);
         String detail = errors.isEmpty() ? "" : ": " + String.join("; ", errors);
         if (status == 403) {
-            boolean invalidToken = errors.stream().anyMatch(e -> e.contains("invalid token"));
-            return new SecretException(Kind.PERMISSION_DENIED,
-                    "permission denied (403" + (invalidToken ? ", invalid token" : "") + ") " + action);
+            return errors.stream().anyMatch(e -> e.contains("invalid token"))
+                    ? new SecretException(Kind.INVALID_TOKEN, "permission denied (403, invalid token) " + action)
+                    : new SecretException(Kind.PERMISSION_DENIED, "permission denied (403) " + action);
         }
         if (status == 503 && errors.stream().anyMatch(e -> e.contains("sealed"))) {
             return new SecretException(Kind.SEALED, "Vault is sealed (503) " + action);
@@ -69,7 +72,7 @@ final class VaultErrors {
     }
 
     /** Vault's {@code errors} strings, each cut to a readable length. */
-    static List<String> errors(byte[] body) {
+    private static List<String> errors(byte[] body) {
         List<String> out = new ArrayList<>();
         if (body == null || body.length == 0) {
             return out;

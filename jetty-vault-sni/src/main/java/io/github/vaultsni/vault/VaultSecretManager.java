@@ -52,7 +52,7 @@ public final class VaultSecretManager implements SecretManager {
         try {
             return readWith(token, fullPath);
         } catch (SecretException e) {
-            if (session.isAppRole() && e.kind() == Kind.PERMISSION_DENIED && e.getMessage().contains("invalid token")) {
+            if (session.isAppRole() && e.kind() == Kind.INVALID_TOKEN) {
                 session.invalidate(token);
                 return readWith(session.token(), fullPath);
             }
@@ -119,10 +119,11 @@ public final class VaultSecretManager implements SecretManager {
             int detected = "2".equals(data.path("options").path("version").asText()) ? 2 : 1;
             return Optional.of(new KvMount(data.get("path").asText(), forcedVersion != 0 ? forcedVersion : detected));
         }
-        boolean invalidToken = answer.status() == 403
-                && VaultErrors.errors(answer.body()).stream().anyMatch(e -> e.contains("invalid token"));
-        if (answer.status() >= 500 || invalidToken) {
-            throw VaultErrors.fromStatus(answer.status(), answer.body(), "reading " + fullPath);
+        if (answer.status() >= 500 || answer.status() == 403) {
+            SecretException error = VaultErrors.fromStatus(answer.status(), answer.body(), "reading " + fullPath);
+            if (answer.status() >= 500 || error.kind() == Kind.INVALID_TOKEN) {
+                throw error;
+            }
         }
         return Optional.empty();
     }

@@ -53,8 +53,10 @@ public final class VaultSecretObject {
                 }
                 builder.timeout(Duration.ofMillis((long) (seconds.doubleValue() * 1000)));
             }
+        } catch (InvalidConfiguration e) {
+            throw e;
         } catch (IllegalArgumentException e) {
-            throw e.getMessage().startsWith("invalid configuration: ") ? e : invalid(e.getMessage());
+            throw invalid(e.getMessage()); // the settings' own check (a bad uri, say), worded as APISIX's
         }
         return builder.build();
     }
@@ -113,6 +115,13 @@ public final class VaultSecretObject {
     }
 
     private static IllegalArgumentException invalid(String what) {
-        return new IllegalArgumentException("invalid configuration: " + what);
+        return new InvalidConfiguration("invalid configuration: " + what);
+    }
+
+    /** A refusal already worded for the admin API. */
+    private static final class InvalidConfiguration extends IllegalArgumentException {
+        InvalidConfiguration(String message) {
+            super(message);
+        }
     }
 }

@@ -148,7 +148,7 @@ final class VaultTokenSession {
             SecretException error = VaultErrors.fromException(e, "logging in with AppRole role_id "
                     + appRole.roleId(), client.settings().uri());
             throw error.kind() == Kind.BAD_RESPONSE || error.kind() == Kind.PERMISSION_DENIED
-                    ? new SecretException(Kind.AUTH_FAILED, error.getMessage()) : error;
+                    || error.kind() == Kind.INVALID_TOKEN ? new SecretException(Kind.AUTH_FAILED, error.getMessage()) : error;
         }
     }
 
@@ -160,9 +160,7 @@ final class VaultTokenSession {
             return lease(token, Duration.ofSeconds(self.getTTL()), self.isRenewable(), clock.instant());
         } catch (VaultException e) {
             SecretException error = VaultErrors.fromException(e, "looking up the token", client.settings().uri());
-            boolean lookupForbidden = error.kind() == Kind.PERMISSION_DENIED
-                    && !error.getMessage().contains("invalid token");
-            if (!lookupForbidden) {
+            if (error.kind() != Kind.PERMISSION_DENIED) { // INVALID_TOKEN among them: the token itself is bad
                 throw error;
             }
             // A policy without lookup-self: the token still works, only its TTL is unknown.

@@ -196,12 +196,12 @@ class VaultSecretManagerTest {
     }
 
     @Test
-    void wrongToken_isPermissionDeniedWithoutTheToken() {
+    void wrongToken_isAnInvalidTokenWithoutTheToken() {
         walkThroughVault(clock);
         SecretResolver resolver = resolver(VaultSettings.builder(server.address()).prefix("kv/apisix")
                 .auth(VaultAuth.token("hvs.wrong-token-value")));
         SecretException e = assertThrows(SecretException.class, () -> resolver.resolve(CRT));
-        assertEquals(Kind.PERMISSION_DENIED, e.kind());
+        assertEquals(Kind.INVALID_TOKEN, e.kind(), "told apart from a policy's refusal by kind, not by text");
         assertEquals("failed to resolve secret reference " + CRT + ": permission denied (403, invalid token) looking up "
                 + "the token", e.getMessage());
         assertFalse(e.getMessage().contains("wrong-token-value"));

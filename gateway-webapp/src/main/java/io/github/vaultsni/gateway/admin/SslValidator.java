@@ -3,6 +3,7 @@ package io.github.vaultsni.gateway.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.pem.Pem;
+import io.github.vaultsni.pem.PemException;
 import io.github.vaultsni.secret.SecretReference;
 
 import java.util.Set;
@@ -111,8 +112,8 @@ final class SslValidator implements Validator {
         if (!isReference(client.get("ca"))) {
             try {
                 Pem.decodeCertificates("client.ca", client.get("ca").asText());
-            } catch (IllegalArgumentException e) {
-                throw AdminException.badRequest("failed to parse client.ca: " + why(e));
+            } catch (PemException e) {
+                throw AdminException.badRequest("failed to parse client.ca: " + e.reason());
             }
         }
     }
@@ -133,33 +134,26 @@ final class SslValidator implements Validator {
             if (inlineCert) {
                 Pem.decodeCertificates("cert", cert.asText());
             }
-        } catch (IllegalArgumentException e) {
-            throw AdminException.badRequest(prefix + "failed to parse cert: " + why(e));
+        } catch (PemException e) {
+            throw AdminException.badRequest(prefix + "failed to parse cert: " + e.reason());
         }
         try {
             if (inlineKey) {
                 Pem.decodePrivateKey("key", key.asText(), null);
             }
-        } catch (IllegalArgumentException e) {
-            throw AdminException.badRequest(prefix + "failed to parse key: " + why(e));
+        } catch (PemException e) {
+            throw AdminException.badRequest(prefix + "failed to parse key: " + e.reason());
         }
         if (inlineCert && inlineKey) {
             try {
                 Pem.decodeCertifiedKey("cert", cert.asText(), "key", key.asText(), null);
-            } catch (IllegalArgumentException e) {
-                throw AdminException.badRequest(prefix + "failed to match cert and key: " + why(e));
+            } catch (PemException e) {
+                throw AdminException.badRequest(prefix + "failed to match cert and key: " + e.reason());
             }
         }
     }
 
     static boolean isReference(JsonNode value) {
         return value != null && value.isTextual() && SecretReference.isReference(value.asText());
-    }
-
-    /** The PEM error without its source prefix. */
-    private static String why(IllegalArgumentException e) {
-        String message = e.getMessage();
-        int colon = message.indexOf(": ");
-        return colon < 0 ? message : message.substring(colon + 2);
     }
 }

@@ -39,12 +39,13 @@ public final class SecretCipher {
 
     /** A key given by the operator, base64-encoded. */
     public static SecretCipher fromBase64(String key) {
+        byte[] bytes;
         try {
-            return new SecretCipher(Base64.getDecoder().decode(key.trim()));
+            bytes = Base64.getDecoder().decode(key.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage().startsWith("encryption key") ? e.getMessage()
-                    : "encryption key is not valid base64");
+            throw new IllegalArgumentException("encryption key is not valid base64");
         }
+        return new SecretCipher(bytes);
     }
 
     /** The key in {@code file}, generated there (mode 600) if the file does not exist yet. */
