@@ -3,7 +3,7 @@ package io.github.vaultsni.gateway;
 import io.github.vaultsni.gateway.admin.AdminAccess;
 import io.github.vaultsni.gateway.admin.AdminApi;
 import io.github.vaultsni.gateway.admin.AdminServlet;
-import io.github.vaultsni.gateway.config.CertificateConfigApplier;
+import io.github.vaultsni.gateway.certificates.CertificateConfigApplier;
 import io.github.vaultsni.gateway.proxy.MtlsPolicy;
 import io.github.vaultsni.gateway.proxy.ProxyConfiguration;
 import io.github.vaultsni.gateway.route.RouteConfigApplier;

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
+import io.github.vaultsni.gateway.store.StoredKind;
 import io.github.vaultsni.gateway.store.StoredObject;
 import io.github.vaultsni.sni.SniEntryStatus;
 
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * APISIX's admin API for secrets, SSL objects, routes and upstreams, without the transport: one call per
@@ -38,7 +39,6 @@ public final class AdminApi {
     public static final int MAX_JSON_DEPTH = 32;
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build()).build());
-    private static final Pattern ID = Pattern.compile("^[a-zA-Z0-9-_.]{1,64}$");
 
     private final ConfigStore store;
     private final SecretCipher cipher;
@@ -75,7 +75,7 @@ public final class AdminApi {
     private AdminResponse route(String method, String path, Map<String, String> query, String body) {
         List<String> segments = new ArrayList<>(Arrays.asList(path.replaceAll("^/+|/+$", "").split("/")));
         if (segments.size() == 1 && segments.get(0).equals("secrets") && method.equals("GET")) {
-            return list("/apisix/secrets/", query);
+            return list(StoredKind.ROOT + "secrets/", query);
         }
         if (segments.get(0).equals("secrets") && segments.size() >= 2) {
             segments.set(1, "secrets/" + segments.get(1));
@@ -85,7 +85,7 @@ public final class AdminApi {
         String id = segments.size() > 1 ? segments.get(1) : null;
         List<String> rest = segments.size() > 2 ? segments.subList(2, segments.size()) : List.of();
         return switch (method) {
-            case "GET" -> id == null ? list(resource.keyPrefix, query)
+            case "GET" -> id == null ? list(resource.stored.prefix(), query)
                     : rest.equals(List.of("status")) && resource == Resource.SSLS ? status(id) : get(resource, id);
             case "PUT" -> put(resource, id, object(body));
             case "POST" -> post(resource, id, object(body));
@@ -139,18 +139,24 @@ public final class AdminApi {
             if (!value.hasNonNull("id")) {
                 throw AdminException.badRequest("missing " + resource.singular + " id");
             }
+            JsonSchemas.apisix().checkId(value.get("id")); // as written: an integer id must be at least 1
             id = value.get("id").asText();
         } else if (value.hasNonNull("id") && !value.get("id").asText().equals(pathId)
                 && !value.get("id").asText().equals(resource.valueId(pathId))) {
             throw AdminException.badRequest("wrong " + resource.singular + " id");
         }
         checkId(id);
+        refuseTimestamps(value);
+        return write(resource, id, value);
+    }
+
+    /** APISIX stamps create_time and update_time itself: a PUT or POST may not set them. */
+    private static void refuseTimestamps(ObjectNode value) {
         for (String forbidden : new String[]{"create_time", "update_time"}) {
             if (value.has(forbidden)) {
                 throw AdminException.badRequest("the property is forbidden:  " + forbidden);
             }
         }
-        return write(resource, id, value);
     }
 
     private AdminResponse post(Resource resource, String pathId, ObjectNode value) {
@@ -160,8 +166,9 @@ public final class AdminApi {
         if (value.has("id")) {
             throw AdminException.badRequest("wrong " + resource.singular + " id, do not need it");
         }
+        refuseTimestamps(value);
         ObjectNode[] saved = new ObjectNode[1];
-        StoredObject stored = store.create(resource.keyPrefix, id -> {
+        StoredObject stored = store.create(resource.stored.prefix(), id -> {
             saved[0] = prepared(resource, id, value.deepCopy(), Optional.empty());
             return encrypted(resource, saved[0]);
         });
@@ -187,7 +194,7 @@ public final class AdminApi {
         ObjectNode[] saved = new ObjectNode[1];
         StoredObject stored = store.update(resource.key(id), current -> {
             ObjectNode value = decrypted(resource, current.orElseThrow(AdminException::notFound));
-            ObjectNode merged = fieldPath.isEmpty() ? mergePatch(value, Schema.object(change, "body"))
+            ObjectNode merged = fieldPath.isEmpty() ? mergePatch(value, asObject(change))
                     : replaceAt(value, fieldPath, change);
             if (!merged.path("id").asText().equals(resource.valueId(id))) {
                 throw AdminException.badRequest("wrong " + resource.singular + " id");
@@ -211,7 +218,7 @@ public final class AdminApi {
     /** APISIX refuses to delete an upstream a route uses, or a client SSL object an upstream uses. */
     private void refuseIfInUse(Resource resource, String id) {
         if (resource == Resource.UPSTREAMS) {
-            for (StoredObject route : store.list(Resource.ROUTES.keyPrefix)) {
+            for (StoredObject route : store.list(StoredKind.ROUTES.prefix())) {
                 if (id.equals(parse(route.json()).path("upstream_id").asText(null))) {
                     throw AdminException.badRequest("can not delete this upstream, route [" + idOf(route) + "] is still using it now");
                 }
@@ -219,7 +226,7 @@ public final class AdminApi {
         }
         if (resource == Resource.SSLS) {
             for (Resource user : List.of(Resource.UPSTREAMS, Resource.ROUTES)) {
-                for (StoredObject o : store.list(user.keyPrefix)) {
+                for (StoredObject o : store.list(user.stored.prefix())) {
                     JsonNode v = parse(o.json());
                     JsonNode tls = user == Resource.ROUTES ? v.path("upstream").path("tls") : v.path("tls");
                     if (id.equals(tls.path("client_cert_id").asText(null))) {
@@ -249,19 +256,19 @@ public final class AdminApi {
 
     private String encrypted(Resource resource, ObjectNode value) {
         ObjectNode copy = value.deepCopy();
-        resource.encrypt(copy, cipher);
+        resource.stored.encrypt(copy, cipher);
         return copy.toString();
     }
 
     private ObjectNode decrypted(Resource resource, StoredObject stored) {
         ObjectNode value = (ObjectNode) parse(stored.json());
-        resource.decrypt(value, cipher);
+        resource.stored.decrypt(value, cipher);
         return value;
     }
 
     private AdminResponse written(int status, StoredObject stored, ObjectNode value, Resource resource) {
         ObjectNode shown = value.deepCopy();
-        resource.redact(shown);
+        resource.stored.redact(shown);
         ObjectNode out = JSON.createObjectNode().put("key", stored.key());
         out.set("value", shown);
         return new AdminResponse(status, out);
@@ -270,19 +277,10 @@ public final class AdminApi {
     /** {@code {key, value, createdIndex, modifiedIndex}} with secret fields left out. */
     private ObjectNode entry(StoredObject stored) {
         ObjectNode value = (ObjectNode) parse(stored.json());
-        resourceOfKey(stored.key()).redact(value);
+        Resource.ofKey(stored.key()).stored.redact(value);
         ObjectNode out = JSON.createObjectNode().put("key", stored.key());
         out.set("value", value);
         return out.put("createdIndex", stored.createdIndex()).put("modifiedIndex", stored.modifiedIndex());
-    }
-
-    private static Resource resourceOfKey(String key) {
-        for (Resource r : Resource.values()) {
-            if (key.startsWith(r.keyPrefix)) {
-                return r;
-            }
-        }
-        throw new IllegalStateException("no resource for key " + key);
     }
 
     /** RFC 7386 merge patch: objects merge, a null removes, anything else (arrays too) replaces. */
@@ -311,10 +309,7 @@ public final class AdminApi {
     }
 
     private static void checkId(String id) {
-        if (!ID.matcher(id).matches()) {
-            throw AdminException.invalid("property \"id\" validation failed: failed to match pattern \"" + ID.pattern()
-                    + "\" with \"" + id + "\"");
-        }
+        JsonSchemas.apisix().checkId(TextNode.valueOf(id));
     }
 
     private static String idOf(StoredObject stored) {
@@ -325,17 +320,24 @@ public final class AdminApi {
         try {
             int n = Integer.parseInt(text);
             if (n < min || n > max) {
-                throw Schema.failed(name, "expected " + n + " to be at least " + min + (max < Integer.MAX_VALUE
+                throw invalidProperty(name, "expected " + n + " to be at least " + min + (max < Integer.MAX_VALUE
                         ? " and at most " + max : ""));
             }
             return n;
         } catch (NumberFormatException e) {
-            throw Schema.failed(name, "wrong type: expected integer, got string");
+            throw invalidProperty(name, "wrong type: expected integer, got string");
         }
     }
 
+    private static AdminException invalidProperty(String name, String why) {
+        return AdminException.invalid("property \"" + name + "\" validation failed: " + why);
+    }
+
     private static ObjectNode object(String body) {
-        JsonNode node = parse(body);
+        return asObject(parse(body));
+    }
+
+    private static ObjectNode asObject(JsonNode node) {
         if (!node.isObject()) {
             throw AdminException.badRequest("invalid request body: the body must be a JSON object");
         }

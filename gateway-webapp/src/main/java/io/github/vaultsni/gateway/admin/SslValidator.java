@@ -6,126 +6,80 @@ import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.pem.PemException;
 import io.github.vaultsni.secret.SecretReference;
 
-import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * APISIX's SSL object schema: {@code type} server (exactly one of {@code sni}/{@code snis}) or client;
- * {@code cert} 128..65536 and {@code key} 64..65536 characters unless references; {@code certs}/{@code keys} in
- * equal numbers; {@code client {ca, depth, skip_mtls_uri_regex}}; {@code status}; {@code ssl_protocols}. Inline PEM
- * is parsed now, and (ours) a key that does not match its certificate is refused.
+ * An SSL object: APISIX's schema ({@code schema/ssl.json}), then what APISIX checks in code
+ * ({@code apisix/ssl.lua check_ssl_conf}): inline PEM parsed ("failed to parse cert: ..."), as many {@code certs}
+ * as {@code keys}, each pair parsed ("failed to handle cert-key pair[1]: ..."), {@code client.ca} parsed; and ours:
+ * a key that does not match its certificate is refused, a {@code $secret://} reference must be well formed, and
+ * each {@code skip_mtls_uri_regex} must compile.
  */
 final class SslValidator implements Validator {
-    static final Pattern SNI = Pattern.compile("^\\*$|^\\*?[0-9a-zA-Z-._\\[\\]:]+$");
-    private static final Set<String> FIELDS = Set.of("id", "type", "sni", "snis", "cert", "key", "certs", "keys",
-            "client", "status", "ssl_protocols", "labels", "desc", "create_time", "update_time", "validity_start",
-            "validity_end");
 
     @Override
     public void validate(ObjectNode ssl, Lookup lookup) {
-        Schema.allowOnly(ssl, FIELDS);
-        String type = ssl.has("type") ? ssl.get("type").asText() : "server";
-        if (ssl.has("type")) {
-            Schema.oneOf(ssl.get("type"), "type", Set.of("server", "client"));
+        JsonSchemas.apisix().check("ssl.json", ssl);
+        if (ssl.has("issuer")) { // in the schema already, for the Vault PKI issuer to come
+            throw AdminException.invalid("property \"issuer\" is not supported by this gateway yet");
         }
-        if (type.equals("server")) {
-            names(ssl);
-        }
-        Schema.required(ssl, "cert");
-        Schema.required(ssl, "key");
-        pem(ssl.get("cert"), "cert", 128);
-        pem(ssl.get("key"), "key", 64);
-        if (ssl.has("certs") || ssl.has("keys")) {
-            JsonNode certs = Schema.array(ssl.path("certs").isMissingNode() ? ssl.arrayNode() : ssl.get("certs"), "certs", 0);
-            JsonNode keys = Schema.array(ssl.path("keys").isMissingNode() ? ssl.arrayNode() : ssl.get("keys"), "keys", 0);
-            if (certs.size() != keys.size()) {
-                throw AdminException.invalid("mismatched number of certs and keys");
-            }
-            for (int i = 0; i < certs.size(); i++) {
-                pem(certs.get(i), "certs", 128);
-                pem(keys.get(i), "keys", 64);
-            }
+        references(ssl);
+        if (ssl.path("certs").size() != ssl.path("keys").size() && !"client".equals(ssl.path("type").asText())) {
+            throw AdminException.badRequest("mismatched number of certs and keys");
         }
         if (ssl.has("client")) {
-            client(Schema.object(ssl.get("client"), "client"));
+            client(ssl.get("client"));
         }
-        if (ssl.has("status")) {
-            Schema.oneOf(ssl.get("status"), "status", Set.of(0, 1));
+        if (ssl.has("cert")) {
+            pair(ssl.get("cert"), ssl.get("key"), -1);
         }
-        if (ssl.has("ssl_protocols")) {
-            JsonNode protocols = Schema.array(ssl.get("ssl_protocols"), "ssl_protocols", 1);
-            protocols.forEach(p -> Schema.oneOf(p, "ssl_protocols", Set.of("TLSv1.1", "TLSv1.2", "TLSv1.3")));
-        }
-        if (ssl.has("labels")) {
-            Schema.object(ssl.get("labels"), "labels");
-        }
-        if (ssl.has("desc")) {
-            Schema.string(ssl.get("desc"), "desc", 0, 256);
-        }
-        parsePairs(ssl);
-    }
-
-    private static void names(ObjectNode ssl) {
-        boolean one = ssl.has("sni");
-        boolean many = ssl.has("snis");
-        if (one && many) {
-            throw AdminException.invalid("value should match only one schema, but matches both schemas 1 and 2");
-        }
-        if (!one && !many) {
-            throw AdminException.invalid("value should match only one schema, but matches none");
-        }
-        if (one) {
-            Schema.pattern(ssl.get("sni"), "sni", SNI);
-        } else {
-            Schema.array(ssl.get("snis"), "snis", 1).forEach(s -> Schema.pattern(s, "snis", SNI));
+        for (int i = 0; i < Math.min(ssl.path("certs").size(), ssl.path("keys").size()); i++) {
+            pair(ssl.get("certs").get(i), ssl.get("keys").get(i), i);
         }
     }
 
-    private static void pem(JsonNode value, String name, int min) {
-        if (value.isTextual() && SecretReference.isReference(value.asText())) {
+    /** Ours: a reference is parsed when it is written, not found wanting when it is first resolved. */
+    private static void references(ObjectNode ssl) {
+        for (String field : new String[]{"cert", "key"}) {
+            reference(ssl.get(field), field);
+        }
+        for (String field : new String[]{"certs", "keys"}) {
+            ssl.path(field).forEach(value -> reference(value, field));
+        }
+        reference(ssl.path("client").get("ca"), "client.ca");
+    }
+
+    private static void reference(JsonNode value, String name) {
+        if (isReference(value)) {
             try {
                 SecretReference.parse(value.asText());
             } catch (IllegalArgumentException e) {
-                throw Schema.failed(name, e.getMessage());
+                throw AdminException.invalid("property \"" + name + "\" validation failed: " + e.getMessage());
             }
-            return;
         }
-        Schema.string(value, name, min, 65536);
     }
 
-    private static void client(ObjectNode client) {
-        Schema.required(client, "ca");
-        pem(client.get("ca"), "client.ca", 128);
-        if (client.has("depth")) {
-            Schema.integer(client.get("depth"), "client.depth", 0, 64);
-        }
-        if (client.has("skip_mtls_uri_regex")) {
-            Schema.array(client.get("skip_mtls_uri_regex"), "client.skip_mtls_uri_regex", 1).forEach(r -> {
-                String regex = Schema.string(r, "client.skip_mtls_uri_regex", 1, 4096);
-                try {
-                    Pattern.compile(regex);
-                } catch (java.util.regex.PatternSyntaxException e) {
-                    throw Schema.failed("client.skip_mtls_uri_regex", "invalid regex " + regex);
-                }
-            });
-        }
-        if (!isReference(client.get("ca"))) {
+    private static void client(JsonNode client) {
+        for (JsonNode regex : client.path("skip_mtls_uri_regex")) {
             try {
-                Pem.decodeCertificates("client.ca", client.get("ca").asText());
+                Pattern.compile(regex.asText());
+            } catch (PatternSyntaxException e) {
+                throw AdminException.invalid("property \"client\" validation failed: property \"skip_mtls_uri_regex\" "
+                        + "validation failed: invalid regex " + regex.asText());
+            }
+        }
+        JsonNode ca = client.get("ca");
+        if (!isReference(ca)) {
+            try {
+                Pem.decodeCertificates("client.ca", ca.asText());
             } catch (PemException e) {
-                throw AdminException.badRequest("failed to parse client.ca: " + e.reason());
+                throw AdminException.badRequest("failed to validate client_cert: failed to parse cert: " + e.reason());
             }
         }
     }
 
     /** Inline pairs are parsed and matched now; a pair with a reference is checked when it is resolved. */
-    private static void parsePairs(ObjectNode ssl) {
-        pair(ssl.get("cert"), ssl.get("key"), -1);
-        for (int i = 0; ssl.has("certs") && i < ssl.get("certs").size(); i++) {
-            pair(ssl.get("certs").get(i), ssl.get("keys").get(i), i);
-        }
-    }
-
     private static void pair(JsonNode cert, JsonNode key, int index) {
         String prefix = index < 0 ? "" : "failed to handle cert-key pair[" + (index + 1) + "]: ";
         boolean inlineCert = !isReference(cert);

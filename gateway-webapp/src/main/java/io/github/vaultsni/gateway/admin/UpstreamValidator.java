@@ -3,96 +3,88 @@ package io.github.vaultsni.gateway.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.util.Set;
-
 /**
- * APISIX's upstream schema: {@code nodes} as {@code {"host:port": weight}} or {@code [{host, port, weight}]},
- * {@code type}, chash's {@code hash_on}/{@code key}, {@code scheme}, {@code pass_host} (+ {@code upstream_host}),
- * {@code retries}, {@code timeout {connect, send, read}}, and {@code tls {client_cert_id, verify}} whose
- * {@code client_cert_id} must name an existing SSL object of type {@code client}.
+ * An upstream: APISIX's schema ({@code schema/upstream.json}), then what APISIX checks in code
+ * ({@code apisix/upstream.lua}), with its messages: a node's IPv6 host in brackets, a map node's port in 1..65535,
+ * a chash upstream's {@code key} (required unless it hashes on the consumer, and of the form its {@code hash_on}
+ * takes), {@code upstream_host} with {@code pass_host: rewrite}, and {@code tls.client_cert_id} naming an existing
+ * SSL object of type {@code client}. And ours: {@code nodes} are required, as this gateway does no service
+ * discovery.
  */
 final class UpstreamValidator implements Validator {
-    private static final Set<String> FIELDS = Set.of("id", "nodes", "type", "hash_on", "key", "scheme", "pass_host",
-            "upstream_host", "retries", "retry_timeout", "timeout", "tls", "name", "desc", "labels", "keepalive_pool",
-            "checks", "create_time", "update_time");
 
     @Override
     public void validate(ObjectNode upstream, Lookup lookup) {
-        Schema.allowOnly(upstream, FIELDS);
-        if (!upstream.hasNonNull("nodes")) {
-            throw AdminException.invalid("value should match only one schema, but matches none");
+        JsonSchemas.apisix().check("upstream.json", upstream);
+        checkInCode(upstream, lookup);
+    }
+
+    /** The checks after the schema (which a route's inline upstream has had as part of the route's). */
+    void checkInCode(ObjectNode upstream, Lookup lookup) {
+        if (!upstream.has("nodes")) {
+            throw AdminException.invalid("property \"nodes\" is required: this gateway does no service discovery");
         }
         nodes(upstream.get("nodes"));
-        String type = upstream.has("type") ? upstream.get("type").asText() : "roundrobin";
-        if (upstream.has("type")) {
-            Schema.oneOf(upstream.get("type"), "type", Set.of("roundrobin", "chash", "least_conn", "ewma"));
+        hashKey(upstream);
+        if ("rewrite".equals(upstream.path("pass_host").asText()) && upstream.path("upstream_host").asText("").isEmpty()) {
+            throw AdminException.badRequest("`upstream_host` can't be empty when `pass_host` is `rewrite`");
         }
-        if (type.equals("chash")) {
-            Schema.required(upstream, "key");
-            Schema.string(upstream.get("key"), "key", 1, 256);
-            if (upstream.has("hash_on")) {
-                Schema.oneOf(upstream.get("hash_on"), "hash_on", Set.of("vars", "header", "cookie", "consumer", "vars_combinations"));
-            }
-        }
-        if (upstream.has("scheme")) {
-            Schema.oneOf(upstream.get("scheme"), "scheme", Set.of("http", "https", "grpc", "grpcs"));
-        }
-        if (upstream.has("pass_host")) {
-            Schema.oneOf(upstream.get("pass_host"), "pass_host", Set.of("pass", "node", "rewrite"));
-            if (upstream.get("pass_host").asText().equals("rewrite")) {
-                Schema.required(upstream, "upstream_host");
-            }
-        }
-        if (upstream.has("upstream_host")) {
-            Schema.string(upstream.get("upstream_host"), "upstream_host", 1, 255);
-        }
-        if (upstream.has("retries")) {
-            Schema.integer(upstream.get("retries"), "retries", 0, 100);
-        }
-        if (upstream.has("timeout")) {
-            ObjectNode timeout = Schema.object(upstream.get("timeout"), "timeout");
-            for (String part : new String[]{"connect", "send", "read"}) {
-                Schema.required(timeout, part);
-                Schema.positiveNumber(timeout.get(part), "timeout." + part);
-            }
-        }
-        if (upstream.has("tls")) {
-            tls(Schema.object(upstream.get("tls"), "tls"), lookup);
-        }
+        clientCertificate(upstream, lookup);
     }
 
     private static void nodes(JsonNode nodes) {
-        if (nodes.isObject()) {
-            nodes.fields().forEachRemaining(e -> {
-                if (!e.getKey().matches("^.+:\\d+$|^[^:]+$")) {
-                    throw Schema.failed("nodes", "invalid node " + e.getKey());
+        if (nodes.isArray()) {
+            for (JsonNode node : nodes) {
+                String host = node.path("host").asText();
+                if (host.indexOf(':') != host.lastIndexOf(':') && !host.startsWith("[")) {
+                    throw AdminException.invalid("IPv6 address must be enclosed with '[' and ']'");
                 }
-                Schema.integer(e.getValue(), "nodes." + e.getKey(), 0, 65535);
-            });
+            }
             return;
         }
-        Schema.array(nodes, "nodes", 0).forEach(node -> {
-            ObjectNode n = Schema.object(node, "nodes");
-            Schema.required(n, "host");
-            Schema.string(n.get("host"), "host", 1, 255);
-            if (n.has("port")) {
-                Schema.integer(n.get("port"), "port", 1, 65535);
+        for (var names = nodes.fieldNames(); names.hasNext(); ) {
+            String address = names.next();
+            int colon = address.lastIndexOf(':');
+            if (colon > 0 && address.indexOf(']') < colon) {
+                String port = address.substring(colon + 1);
+                long number = port.chars().allMatch(Character::isDigit) && !port.isEmpty() && port.length() < 10
+                        ? Long.parseLong(port) : -1;
+                if (number < 1 || number > 65535) {
+                    throw AdminException.badRequest("invalid port " + port);
+                }
             }
-            Schema.required(n, "weight");
-            Schema.integer(n.get("weight"), "weight", 0, 65535);
-        });
+        }
     }
 
-    private static void tls(ObjectNode tls, Lookup lookup) {
-        if (tls.has("verify")) {
-            Schema.bool(tls.get("verify"), "tls.verify");
+    private static void hashKey(ObjectNode upstream) {
+        String hashOn = upstream.path("hash_on").asText("vars");
+        if (!"chash".equals(upstream.path("type").asText()) || hashOn.equals("consumer")) {
+            return;
         }
-        if (tls.has("client_cert_id")) {
-            String id = tls.get("client_cert_id").asText();
+        if (!upstream.hasNonNull("key")) {
+            throw AdminException.badRequest("missing key");
+        }
+        JsonSchemas.apisix().checkValue(switch (hashOn) {
+            case "header", "cookie" -> "upstream_hash_header";
+            case "vars_combinations" -> "upstream_hash_vars_combinations";
+            default -> "upstream_hash_vars";
+        }, upstream.get("key"));
+    }
+
+    private static void clientCertificate(ObjectNode upstream, Lookup lookup) {
+        for (String inline : new String[]{"client_cert", "client_key"}) {
+            if (upstream.path("tls").has(inline)) {
+                throw AdminException.invalid("property \"tls." + inline + "\" is not supported by this gateway: name a "
+                        + "client SSL object with tls.client_cert_id");
+            }
+        }
+        JsonNode certificateId = upstream.path("tls").get("client_cert_id");
+        if (certificateId != null) {
+            String id = certificateId.asText();
             ObjectNode ssl = lookup.find(Resource.SSLS, id).orElseThrow(() -> AdminException.badRequest(
                     "failed to fetch ssl info by ssl id [" + id + "], response code: 404"));
             if (!"client".equals(ssl.path("type").asText("server"))) {
-                throw AdminException.badRequest("failed to fetch ssl info by ssl id [" + id + "]: ssl type should be 'client'");
+                throw AdminException.badRequest("failed to fetch ssl info by ssl id [" + id + "], wrong ssl type");
             }
         }
     }

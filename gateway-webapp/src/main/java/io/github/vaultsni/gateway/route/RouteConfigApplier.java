@@ -2,8 +2,8 @@ package io.github.vaultsni.gateway.route;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.vaultsni.gateway.admin.Resource;
 import io.github.vaultsni.gateway.store.ConfigStore;
+import io.github.vaultsni.gateway.store.StoredKind;
 import io.github.vaultsni.gateway.store.StoredObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +37,7 @@ public final class RouteConfigApplier implements RouteTableSource, AutoCloseable
         long revision = store.revision();
         rebuild();
         this.watch = store.watch(revision, change -> {
-            if (change.key().startsWith(Resource.ROUTES.key("")) || change.key().startsWith(Resource.UPSTREAMS.key(""))) {
+            if (StoredKind.ROUTES.holds(change.key()) || StoredKind.UPSTREAMS.holds(change.key())) {
                 rebuild();
             }
         });
@@ -55,8 +55,8 @@ public final class RouteConfigApplier implements RouteTableSource, AutoCloseable
      */
     private synchronized void rebuild() {
         Map<String, Upstream> upstreams = new HashMap<>();
-        for (StoredObject o : store.list(Resource.UPSTREAMS.key(""))) {
-            String id = idOf(o, Resource.UPSTREAMS);
+        for (StoredObject o : store.list(StoredKind.UPSTREAMS.prefix())) {
+            String id = StoredKind.UPSTREAMS.idOf(o.key());
             try {
                 Upstream upstream = Upstream.of(id, JSON.readTree(o.json()));
                 upstreams.put(id, upstream);
@@ -68,8 +68,8 @@ public final class RouteConfigApplier implements RouteTableSource, AutoCloseable
         goodUpstreams.keySet().retainAll(upstreams.keySet());
         List<Route> routes = new ArrayList<>();
         java.util.Set<String> present = new java.util.HashSet<>();
-        for (StoredObject o : store.list(Resource.ROUTES.key(""))) {
-            String id = idOf(o, Resource.ROUTES);
+        for (StoredObject o : store.list(StoredKind.ROUTES.prefix())) {
+            String id = StoredKind.ROUTES.idOf(o.key());
             present.add(id);
             try {
                 JsonNode json = JSON.readTree(o.json());
@@ -104,10 +104,6 @@ public final class RouteConfigApplier implements RouteTableSource, AutoCloseable
             LOG.warn("{} {} at revision {} rejected ({}); {}", kind, id, o.modifiedIndex(), why,
                     previous != null ? "keeping its previous version" : "left out");
         }
-    }
-
-    private static String idOf(StoredObject o, Resource resource) {
-        return o.key().substring(resource.key("").length());
     }
 
     @Override

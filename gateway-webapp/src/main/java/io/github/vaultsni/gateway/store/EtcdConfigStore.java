@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,13 +51,12 @@ import java.util.function.Function;
 public final class EtcdConfigStore extends MirroredConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdConfigStore.class);
     private static final long TIMEOUT_MS = 5_000;
-    private static final String OBJECTS = "/apisix/";
+    private static final String OBJECTS = StoredKind.ROOT;
     /**
      * Within one revision (one transaction), objects apply in dependency order: secret objects, then SSL objects,
      * then upstreams, then routes; so an SSL object is never built before the secret object it reads.
      */
-    private static final List<String> APPLY_ORDER = List.of("/apisix/secrets/", "/apisix/ssls/", "/apisix/upstreams/",
-            "/apisix/routes/");
+    private static final List<String> APPLY_ORDER = Arrays.stream(StoredKind.values()).map(StoredKind::prefix).toList();
 
     private final Client client;
     private final KV kv;

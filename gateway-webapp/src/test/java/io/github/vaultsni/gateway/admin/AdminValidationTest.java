@@ -82,45 +82,46 @@ class AdminValidationTest {
         ObjectNode ssl = ssl();
         String route = "{\"uri\":\"/a\",\"upstream\":{\"nodes\":{\"127.0.0.1:80\":1}}}";
         return Stream.of(
-                Arguments.of("ssls/1", with(ssl, "snis", new String[]{"a.com"}), "invalid configuration: value should match only one schema, but matches both schemas 1 and 2"),
-                Arguments.of("ssls/1", with(ssl, "sni", null), "invalid configuration: value should match only one schema, but matches none"),
-                Arguments.of("ssls/1", with(ssl, "sni", "a b"), "invalid configuration: property \"sni\" validation failed: failed to match pattern \"^\\*$|^\\*?[0-9a-zA-Z-._\\[\\]:]+$\" with \"a b\""),
+                Arguments.of("ssls/1", with(ssl, "snis", new String[]{"a.com"}), "invalid configuration: then clause did not match"),
+                Arguments.of("ssls/1", with(ssl, "sni", null), "invalid configuration: then clause did not match"),
+                Arguments.of("ssls/1", with(ssl, "sni", "a b"), "invalid configuration: property \"sni\" validation failed: failed to match pattern \"^\\\\*$|^\\\\*?[0-9a-zA-Z-._\\\\[\\\\]:]+$\" with \"a b\""),
                 Arguments.of("ssls/1", with(ssl, "snis", new String[0]).replace("\"sni\":\"test.com\",", ""), "invalid configuration: property \"snis\" validation failed: expect array to have at least 1 items"),
-                Arguments.of("ssls/1", with(ssl, "cert", null), "invalid configuration: property \"cert\" is required"),
-                Arguments.of("ssls/1", with(ssl, "key", null), "invalid configuration: property \"key\" is required"),
+                Arguments.of("ssls/1", with(ssl, "cert", null), "invalid configuration: then clause did not match"),
+                Arguments.of("ssls/1", with(ssl, "key", null), "invalid configuration: then clause did not match"),
                 Arguments.of("ssls/1", with(ssl, "cert", "short"), "invalid configuration: property \"cert\" validation failed: string too short, expected at least 128, got 5"),
                 Arguments.of("ssls/1", with(ssl, "key", 42), "invalid configuration: property \"key\" validation failed: wrong type: expected string, got number"),
                 Arguments.of("ssls/1", with(ssl, "cert", "x".repeat(200)), "failed to parse cert: no CERTIFICATE block"),
                 Arguments.of("ssls/1", with(ssl, "key", "x".repeat(200)), "failed to parse key: no PRIVATE KEY block"),
                 Arguments.of("ssls/1", with(ssl, "key", otherKey), "failed to match cert and key: private key does not match the certificate"),
-                Arguments.of("ssls/1", with(node(with(ssl, "certs", new String[]{cert})), "keys", null), "invalid configuration: mismatched number of certs and keys"),
+                Arguments.of("ssls/1", with(node(with(ssl, "certs", new String[]{cert})), "keys", null), "mismatched number of certs and keys"),
                 Arguments.of("ssls/1", with(node(with(ssl, "certs", new String[]{cert})), "keys", new String[]{otherKey}), "failed to handle cert-key pair[1]: failed to match cert and key: private key does not match the certificate"),
                 Arguments.of("ssls/1", with(ssl, "cert", "$secret://vault/x"), "invalid configuration: property \"cert\" validation failed: invalid secret reference $secret://vault/x: expected $secret://<manager>/<id>/<path>/<field>"),
                 Arguments.of("ssls/1", with(ssl, "type", "peer"), "invalid configuration: property \"type\" validation failed: matches none of the enum values"),
                 Arguments.of("ssls/1", with(ssl, "status", 2), "invalid configuration: property \"status\" validation failed: matches none of the enum values"),
-                Arguments.of("ssls/1", with(ssl, "ssl_protocols", new String[]{"SSLv3"}), "invalid configuration: property \"ssl_protocols\" validation failed: matches none of the enum values"),
-                Arguments.of("ssls/1", with(ssl, "client", Map.of("depth", 1)), "invalid configuration: property \"ca\" is required"),
-                Arguments.of("ssls/1", with(ssl, "client", Map.of("ca", cert, "depth", "one")), "invalid configuration: property \"client.depth\" validation failed: wrong type: expected integer, got string"),
+                Arguments.of("ssls/1", with(ssl, "ssl_protocols", new String[]{"SSLv3"}), "invalid configuration: property \"ssl_protocols\" validation failed: failed to validate item 1: matches none of the enum values"),
+                Arguments.of("ssls/1", with(ssl, "client", Map.of("depth", 1)), "invalid configuration: property \"client\" validation failed: property \"ca\" is required"),
+                Arguments.of("ssls/1", with(ssl, "client", Map.of("ca", cert, "depth", "one")), "invalid configuration: property \"client\" validation failed: property \"depth\" validation failed: wrong type: expected integer, got string"),
                 Arguments.of("ssls/1", with(ssl, "snii", "x"), "invalid configuration: additional properties forbidden, found snii"),
-                Arguments.of("ssls/bad id", ssl.toString(), "invalid configuration: property \"id\" validation failed: failed to match pattern \"^[a-zA-Z0-9-_.]{1,64}$\" with \"bad id\""),
-                Arguments.of("routes/1", "{\"upstream\":{\"nodes\":{\"a:1\":1}}}", "invalid configuration: value should match only one schema, but matches none"),
-                Arguments.of("routes/1", "{\"uri\":\"/a\",\"uris\":[\"/b\"],\"upstream\":{\"nodes\":{\"a:1\":1}}}", "invalid configuration: value should match only one schema, but matches both schemas 1 and 2"),
-                Arguments.of("routes/1", "{\"uri\":\"/a\"}", "invalid configuration: value should match only one schema, but matches none"),
-                Arguments.of("routes/1", with(node(route), "methods", new String[]{"FETCH"}), "invalid configuration: property \"methods\" validation failed: matches none of the enum values"),
-                Arguments.of("routes/1", with(node(route), "host", "bad host"), "invalid configuration: property \"host\" validation failed: failed to match pattern \"^\\*$|^\\*?[0-9a-zA-Z-._\\[\\]:]+$\" with \"bad host\""),
+                Arguments.of("ssls/bad id", ssl.toString(), "invalid configuration: property \"id\" validation failed: object matches none of the required"),
+                Arguments.of("routes/1", "{\"upstream\":{\"nodes\":{\"a:1\":1}}}", "invalid configuration: allOf 1 failed: value should match only one schema, but matches none"),
+                Arguments.of("routes/1", "{\"uri\":\"/a\",\"uris\":[\"/b\"],\"upstream\":{\"nodes\":{\"a:1\":1}}}", "invalid configuration: allOf 1 failed: value should match only one schema, but matches both schemas 1 and 2"),
+                Arguments.of("routes/1", "{\"uri\":\"/a\"}", "invalid configuration: object matches none of the required: [\"plugins\",\"uri\"] or [\"upstream\",\"uri\"] or [\"upstream_id\",\"uri\"] or [\"service_id\",\"uri\"] or [\"plugins\",\"uris\"] or [\"upstream\",\"uris\"] or [\"upstream_id\",\"uris\"] or [\"service_id\",\"uris\"] or [\"script\",\"uri\"] or [\"script\",\"uris\"]"),
+                Arguments.of("routes/1", with(node(route), "methods", new String[]{"FETCH"}), "invalid configuration: property \"methods\" validation failed: failed to validate item 1: matches none of the enum values"),
+                Arguments.of("routes/1", with(node(route), "host", "bad host"), "invalid configuration: property \"host\" validation failed: failed to match pattern \"^\\\\*$|^\\\\*?[0-9a-zA-Z-._\\\\[\\\\]:]+$\" with \"bad host\""),
                 Arguments.of("routes/1", with(node(route), "priority", "high"), "invalid configuration: property \"priority\" validation failed: wrong type: expected integer, got string"),
                 Arguments.of("routes/1", "{\"uri\":\"/a\",\"upstream_id\":\"nope\"}", "failed to fetch upstream info by upstream id [nope], response code: 404"),
                 Arguments.of("upstreams/1", "{\"type\":\"roundrobin\"}", "invalid configuration: value should match only one schema, but matches none"),
-                Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":-1}}", "invalid configuration: property \"nodes.a:1\" validation failed: expected -1 to be at least 0"),
-                Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":1},\"type\":\"chash\"}", "invalid configuration: property \"key\" is required"),
-                Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":1},\"pass_host\":\"rewrite\"}", "invalid configuration: property \"upstream_host\" is required"),
-                Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":1},\"timeout\":{\"connect\":0,\"send\":1,\"read\":1}}", "invalid configuration: property \"timeout.connect\" validation failed: expected 0 to be greater than 0"),
+                Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":-1}}", "invalid configuration: property \"nodes\" validation failed: object matches none of the required"),
+                Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":1},\"type\":\"chash\"}", "missing key"),
+                Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":1},\"pass_host\":\"rewrite\"}", "`upstream_host` can't be empty when `pass_host` is `rewrite`"),
+                Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":1},\"timeout\":{\"connect\":0,\"send\":1,\"read\":1}}", "invalid configuration: property \"timeout\" validation failed: property \"connect\" validation failed: expected 0 to be greater than 0"),
                 Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":1},\"tls\":{\"client_cert_id\":\"nope\"}}", "failed to fetch ssl info by ssl id [nope], response code: 404"),
                 Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":1},\"scheme\":\"ftp\"}", "invalid configuration: property \"scheme\" validation failed: matches none of the enum values"),
                 Arguments.of("secrets/vault/1", "{\"prefix\":\"kv/apisix\",\"token\":\"t\"}", "invalid configuration: property \"uri\" is required"),
-                Arguments.of("secrets/vault/1", "{\"uri\":\"vault:8200\",\"token\":\"t\"}", "invalid configuration: uri (vault:8200) must look like http://host:port"),
-                Arguments.of("secrets/vault/1", "{\"uri\":\"http://v:8200\"}", "invalid configuration: property \"token\" is required"),
-                Arguments.of("secrets/vault/1", "{\"uri\":\"http://v:8200\",\"token\":\"t\",\"kv_version\":3}", "invalid configuration: kv_version (3) must be 1, 2 or auto"));
+                Arguments.of("secrets/vault/1", "{\"uri\":\"vault:8200\",\"token\":\"t\"}", "invalid configuration: property \"uri\" validation failed: failed to match pattern \"^[^\\\\/]+:\\\\/\\\\/([\\\\da-zA-Z.-]+|\\\\[[\\\\da-fA-F:]+\\\\])(:\\\\d+)?\" with \"vault:8200\""),
+                Arguments.of("secrets/vault/1", "{\"uri\":\"http://v:8200\"}", "invalid configuration: property \"prefix\" is required"),
+                Arguments.of("secrets/vault/1", "{\"uri\":\"http://v:8200\",\"prefix\":\"kv\"}", "invalid configuration: property \"token\" is required"),
+                Arguments.of("secrets/vault/1", "{\"uri\":\"http://v:8200\",\"prefix\":\"kv\",\"token\":\"t\",\"kv_version\":3}", "invalid configuration: property \"kv_version\" validation failed: matches none of the enum values"));
     }
 
     @ParameterizedTest
@@ -152,7 +153,7 @@ class AdminValidationTest {
     void clientCertId_mustNameAClientSsl() {
         assertEquals(201, api.handle("PUT", "ssls/server", Map.of(), ssl().toString()).status());
         assertMessage(api.handle("PUT", "upstreams/u", Map.of(), "{\"nodes\":{\"a:1\":1},\"tls\":{\"client_cert_id\":\"server\"}}"),
-                "failed to fetch ssl info by ssl id [server]: ssl type should be 'client'");
+                "failed to fetch ssl info by ssl id [server], wrong ssl type");
         ObjectNode client = ssl();
         client.remove("sni");
         client.put("type", "client");

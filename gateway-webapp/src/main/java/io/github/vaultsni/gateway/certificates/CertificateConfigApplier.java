@@ -1,11 +1,11 @@
-package io.github.vaultsni.gateway.config;
+package io.github.vaultsni.gateway.certificates;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.vaultsni.gateway.admin.Resource;
 import io.github.vaultsni.gateway.store.ConfigChange;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
+import io.github.vaultsni.gateway.store.StoredKind;
 import io.github.vaultsni.gateway.store.StoredObject;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateRegistry;
@@ -56,8 +56,8 @@ public final class CertificateConfigApplier implements AutoCloseable {
         this.clientCertificates = clientCertificates;
         this.clock = clock;
         long revision = store.revision();
-        store.list(Resource.SECRETS.key("")).forEach(o -> apply(ConfigChange.Type.PUT, o));
-        this.initialCertificates = CompletableFuture.allOf(store.list(Resource.SSLS.key("")).stream()
+        store.list(StoredKind.SECRETS.prefix()).forEach(o -> apply(ConfigChange.Type.PUT, o));
+        this.initialCertificates = CompletableFuture.allOf(store.list(StoredKind.SSLS.prefix()).stream()
                 .map(o -> apply(ConfigChange.Type.PUT, o)).toArray(CompletableFuture[]::new));
         this.watch = store.watch(revision, change -> apply(change.type(), change.object()));
     }
@@ -74,10 +74,10 @@ public final class CertificateConfigApplier implements AutoCloseable {
     private CompletableFuture<?> apply(ConfigChange.Type type, StoredObject object) {
         try {
             String key = object.key();
-            if (key.startsWith(Resource.SECRETS.key(""))) {
-                applySecret(type, key.substring(Resource.SECRETS.key("").length()), object);
-            } else if (key.startsWith(Resource.SSLS.key(""))) {
-                return applySsl(type, key.substring(Resource.SSLS.key("").length()), object);
+            if (StoredKind.SECRETS.holds(key)) {
+                applySecret(type, StoredKind.SECRETS.idOf(key), object);
+            } else if (StoredKind.SSLS.holds(key)) {
+                return applySsl(type, StoredKind.SSLS.idOf(key), object);
             }
         } catch (RuntimeException e) {
             LOG.warn("cannot apply {} ({}): {}", object.key(), type, e.getMessage());
@@ -90,7 +90,7 @@ public final class CertificateConfigApplier implements AutoCloseable {
             resolver.unregister("vault", id);
             return;
         }
-        ObjectNode value = read(Resource.SECRETS, object);
+        ObjectNode value = read(StoredKind.SECRETS, object);
         value.remove(List.of("id", "create_time", "update_time"));
         @SuppressWarnings("unchecked")
         java.util.Map<String, Object> settings = JSON.convertValue(value, java.util.Map.class);
@@ -105,7 +105,7 @@ public final class CertificateConfigApplier implements AutoCloseable {
             skipMtlsUris.remove(id);
             return CompletableFuture.completedFuture(null);
         }
-        ObjectNode ssl = read(Resource.SSLS, object);
+        ObjectNode ssl = read(StoredKind.SSLS, object);
         List<Pattern> skip = new ArrayList<>();
         ssl.path("client").path("skip_mtls_uri_regex").forEach(r -> skip.add(Pattern.compile(r.asText())));
         SniEntrySpec spec = SniEntrySpec.fromSslObject(id, ssl); // a bad object fails here, before anything changes
@@ -120,10 +120,10 @@ public final class CertificateConfigApplier implements AutoCloseable {
         return skipMtlsUris.getOrDefault(sslId, List.of());
     }
 
-    private ObjectNode read(Resource resource, StoredObject object) {
+    private ObjectNode read(StoredKind kind, StoredObject object) {
         try {
             if (JSON.readTree(object.json()) instanceof ObjectNode value) {
-                resource.decrypt(value, cipher);
+                kind.decrypt(value, cipher);
                 return value;
             }
         } catch (IOException e) {
