@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniEntrySpec;
+import io.github.vaultsni.sni.SslObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +82,7 @@ final class VaultSniBindings {
             index++;
             String id = ssl.hasNonNull("id") ? ssl.get("id").asText()
                     : ssl.hasNonNull("sni") ? ssl.get("sni").asText() : ssl.path("snis").path(0).asText("entry-" + index);
-            if (specs.put(id, SniEntrySpec.fromSslObject(id, ssl)) != null) {
+            if (specs.put(id, SslObject.fromJson(id, ssl).spec()) != null) {
                 throw new IllegalArgumentException("entry " + id + " appears twice");
             }
         }

@@ -1,9 +1,6 @@
 package io.github.vaultsni.sni;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -11,7 +8,8 @@ import java.util.Set;
 /**
  * An entry as configured, before anything is resolved: the shape of an APISIX SSL object. {@code cert},
  * {@code key}, each of {@code certs}/{@code keys} and {@code clientCa} are inline PEM or references
- * ({@code $secret://...}, {@code $env://...}), resolved when the entry is built.
+ * ({@code $secret://...}, {@code $env://...}), resolved when the entry is built. Made with {@link #builder}
+ * ({@link #of} for the common case); {@link SslObject} reads one from APISIX's JSON.
  *
  * @param id          the entry id
  * @param snis        names as written (normalised here); none: never chosen by SNI, only looked up by id
@@ -49,36 +47,79 @@ public record SniEntrySpec(String id, List<String> snis, String cert, String key
 
     /** An enabled entry with one certificate and key, any protocol, no client certificates. */
     public static SniEntrySpec of(String id, List<String> snis, String cert, String key) {
-        return new SniEntrySpec(id, snis, cert, key, List.of(), List.of(), true, Set.of(), null, 1, false);
+        return builder(id).snis(snis).certificate(cert, key).build();
+    }
+
+    /** An entry named {@code id}, built field by field: {@code certificate} is required, the rest has defaults. */
+    public static Builder builder(String id) {
+        return new Builder(id);
     }
 
     /**
-     * An entry from an APISIX SSL object ({@code sni}/{@code snis}, {@code cert}, {@code key}, {@code certs},
-     * {@code keys}, {@code status}, {@code ssl_protocols}, {@code client {ca, depth, skip_mtls_uri_regex}}), as
-     * the admin API stores them and the {@code vault-sni} module's bindings file lists them.
+     * Builds an {@link SniEntrySpec}: enabled, no names, no more certificates, any protocol and no client
+     * certificates unless told otherwise.
      */
-    public static SniEntrySpec fromSslObject(String id, JsonNode ssl) {
-        List<String> snis = new ArrayList<>();
-        if (ssl.hasNonNull("sni")) {
-            snis.add(ssl.get("sni").asText());
-        }
-        ssl.path("snis").forEach(s -> snis.add(s.asText()));
-        Set<String> protocols = new LinkedHashSet<>();
-        ssl.path("ssl_protocols").forEach(p -> protocols.add(p.asText()));
-        JsonNode client = ssl.path("client");
-        if (!ssl.hasNonNull("cert") || !ssl.hasNonNull("key")) {
-            throw new IllegalArgumentException("entry " + id + ": cert and key are required");
-        }
-        return new SniEntrySpec(id, snis, ssl.get("cert").asText(), ssl.get("key").asText(), texts(ssl.path("certs")),
-                texts(ssl.path("keys")), ssl.path("status").asInt(1) != 0, protocols,
-                client.hasNonNull("ca") ? client.get("ca").asText() : null, Math.max(1, client.path("depth").asInt(1)),
-                client.path("skip_mtls_uri_regex").size() > 0);
-    }
+    public static final class Builder {
+        private final String id;
+        private List<String> snis = List.of();
+        private String cert;
+        private String key;
+        private List<String> certs = List.of();
+        private List<String> keys = List.of();
+        private boolean enabled = true;
+        private Set<String> protocols = Set.of();
+        private String clientCa;
+        private int clientDepth = 1;
+        private boolean clientCertificateOptional;
 
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
+        private Builder(String id) {
+            this.id = id;
+        }
+
+        public Builder snis(List<String> snis) {
+            this.snis = snis;
+            return this;
+        }
+
+        /** The main certificate (chain) and its private key: PEM or references. */
+        public Builder certificate(String cert, String key) {
+            this.cert = cert;
+            this.key = key;
+            return this;
+        }
+
+        /** More certificates and their keys, pair by pair (e.g. an ECDSA one beside an RSA one). */
+        public Builder moreCertificates(List<String> certs, List<String> keys) {
+            this.certs = certs;
+            this.keys = keys;
+            return this;
+        }
+
+        public Builder enabled(boolean enabled) {
+            this.enabled = enabled;
+            return this;
+        }
+
+        public Builder protocols(Set<String> protocols) {
+            this.protocols = protocols;
+            return this;
+        }
+
+        /**
+         * Asks clients for a certificate issued by {@code ca} (PEM or reference), chains at most {@code depth}
+         * long; {@code optional}: connections without one are let through for the HTTP layer to decide.
+         */
+        public Builder clientCertificates(String ca, int depth, boolean optional) {
+            this.clientCa = ca;
+            this.clientDepth = depth;
+            this.clientCertificateOptional = optional;
+            return this;
+        }
+
+        public SniEntrySpec build() {
+            return new SniEntrySpec(id, snis, cert, key, certs, keys, enabled, protocols, clientCa, clientDepth,
+                    clientCertificateOptional);
+        }
     }
 
     /** Every value that is or may be a reference: cert, key, certs, keys, clientCa. */

@@ -1,5 +1,9 @@
 package io.github.vaultsni.vault;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +25,20 @@ public final class VaultSecretObject {
     private static final Set<String> FIELDS =
             Set.of("uri", "prefix", "token", "namespace", "kv_version", "auth", "tls", "timeout", "id");
 
+    private static final Set<String> STORE_FIELDS = Set.of("id", "create_time", "update_time");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private VaultSecretObject() {
+    }
+
+    /**
+     * Reads a secret object as an APISIX admin API stores it: its {@code id}, {@code create_time} and
+     * {@code update_time} are the store's, not settings.
+     */
+    public static VaultSettings fromJson(JsonNode object) {
+        Map<String, Object> settings = JSON.convertValue(object, new TypeReference<>() { });
+        settings.keySet().removeAll(STORE_FIELDS);
+        return parse(settings);
     }
 
     public static VaultSettings parse(Map<String, ?> object) {

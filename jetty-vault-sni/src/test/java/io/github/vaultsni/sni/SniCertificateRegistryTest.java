@@ -168,8 +168,8 @@ class SniCertificateRegistryTest {
     @Test
     void disabledAndRemovedEntries_areNotServed() throws Exception {
         registry.put(SniEntrySpec.of("ssl", List.of("test.com"), CRT, KEY)).get(10, TimeUnit.SECONDS);
-        SniEntrySpec disabled = new SniEntrySpec("ssl", List.of("test.com"), CRT, KEY, List.of(), List.of(), false,
-                Set.of(), null, 1, false);
+        SniEntrySpec disabled = SniEntrySpec.builder("ssl").snis(List.of("test.com")).certificate(CRT, KEY)
+                .enabled(false).build();
         assertEquals(SniEntryStatus.State.DISABLED, registry.put(disabled).get(10, TimeUnit.SECONDS).state());
         assertThrows(SSLHandshakeException.class, () -> served("test.com"));
         registry.put(SniEntrySpec.of("ssl", List.of("test.com"), CRT, KEY)).get(10, TimeUnit.SECONDS);
@@ -183,8 +183,9 @@ class SniCertificateRegistryTest {
     void rsaAndEcdsaPairsOnOneEntry() throws Exception {
         Issued rsa = rootCa.leaf("RSA", "dual.test.com");
         Issued ec = rootCa.leaf("EC", "dual.test.com");
-        registry.put(new SniEntrySpec("dual", List.of("dual.test.com"), rsa.certificatePem(), rsa.privateKeyPem(),
-                List.of(ec.certificatePem()), List.of(ec.privateKeyPem()), true, Set.of(), null, 1, false)).get(10, TimeUnit.SECONDS);
+        registry.put(SniEntrySpec.builder("dual").snis(List.of("dual.test.com"))
+                .certificate(rsa.certificatePem(), rsa.privateKeyPem())
+                .moreCertificates(List.of(ec.certificatePem()), List.of(ec.privateKeyPem())).build()).get(10, TimeUnit.SECONDS);
         assertEquals(rsa.certificate(), server.handshake(client, "dual.test.com", new String[]{"TLSv1.2"},
                 new String[]{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}).leaf());
         assertEquals(ec.certificate(), server.handshake(client, "dual.test.com", new String[]{"TLSv1.2"},

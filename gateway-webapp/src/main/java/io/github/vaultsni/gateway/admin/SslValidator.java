@@ -5,9 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.pem.PemException;
 import io.github.vaultsni.secret.SecretReference;
+import io.github.vaultsni.sni.SslObject;
 
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * An SSL object: APISIX's schema ({@code schema/ssl.json}), then what APISIX checks in code
@@ -37,6 +36,11 @@ final class SslValidator implements Validator {
         for (int i = 0; i < Math.min(ssl.path("certs").size(), ssl.path("keys").size()); i++) {
             pair(ssl.get("certs").get(i), ssl.get("keys").get(i), i);
         }
+        try {
+            SslObject.fromJson(ssl.path("id").asText(), ssl); // what will be served is read as the store will read it
+        } catch (IllegalArgumentException e) {
+            throw AdminException.invalid(e.getMessage());
+        }
     }
 
     /** Ours: a reference is parsed when it is written, not found wanting when it is first resolved. */
@@ -61,14 +65,6 @@ final class SslValidator implements Validator {
     }
 
     private static void client(JsonNode client) {
-        for (JsonNode regex : client.path("skip_mtls_uri_regex")) {
-            try {
-                Pattern.compile(regex.asText());
-            } catch (PatternSyntaxException e) {
-                throw AdminException.invalid("property \"client\" validation failed: property \"skip_mtls_uri_regex\" "
-                        + "validation failed: invalid regex " + regex.asText());
-            }
-        }
         JsonNode ca = client.get("ca");
         if (!isReference(ca)) {
             try {

@@ -9,7 +9,7 @@ import io.github.vaultsni.gateway.store.StoredKind;
 import io.github.vaultsni.gateway.store.StoredObject;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateRegistry;
-import io.github.vaultsni.sni.SniEntrySpec;
+import io.github.vaultsni.sni.SslObject;
 import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSecretObject;
 import org.slf4j.Logger;
@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -90,11 +89,7 @@ public final class CertificateConfigApplier implements AutoCloseable {
             resolver.unregister("vault", id);
             return;
         }
-        ObjectNode value = read(StoredKind.SECRETS, object);
-        value.remove(List.of("id", "create_time", "update_time"));
-        @SuppressWarnings("unchecked")
-        java.util.Map<String, Object> settings = JSON.convertValue(value, java.util.Map.class);
-        resolver.register("vault", id, new VaultSecretManager(VaultSecretObject.parse(settings), clock,
+        resolver.register("vault", id, new VaultSecretManager(VaultSecretObject.fromJson(read(StoredKind.SECRETS, object)), clock,
                 resolver::resolveValue));
     }
 
@@ -105,14 +100,11 @@ public final class CertificateConfigApplier implements AutoCloseable {
             skipMtlsUris.remove(id);
             return CompletableFuture.completedFuture(null);
         }
-        ObjectNode ssl = read(StoredKind.SSLS, object);
-        List<Pattern> skip = new ArrayList<>();
-        ssl.path("client").path("skip_mtls_uri_regex").forEach(r -> skip.add(Pattern.compile(r.asText())));
-        SniEntrySpec spec = SniEntrySpec.fromSslObject(id, ssl); // a bad object fails here, before anything changes
-        boolean client = "client".equals(ssl.path("type").asText("server"));
-        skipMtlsUris.put(id, List.copyOf(skip));
+        SslObject ssl = SslObject.fromJson(id, read(StoredKind.SSLS, object)); // a bad object fails here, before anything changes
+        boolean client = ssl.type() == SslObject.Type.CLIENT;
+        skipMtlsUris.put(id, ssl.skipMtlsUris());
         (client ? registry : clientCertificates).remove(id);
-        return (client ? clientCertificates : registry).put(spec);
+        return (client ? clientCertificates : registry).put(ssl.spec());
     }
 
     /** The {@code client.skip_mtls_uri_regex} patterns of an SSL object (empty when none). */

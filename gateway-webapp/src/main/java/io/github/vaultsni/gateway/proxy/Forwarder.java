@@ -99,7 +99,7 @@ public final class Forwarder implements AutoCloseable {
         Upstream upstream = route.upstream();
         HttpClient client = clients.forUpstream(upstream).orElse(null);
         if (client == null) {
-            LOG.warn("route {}: client certificate {} for the upstream is not available", route.id(), upstream.clientCertId());
+            LOG.warn("route {}: client certificate {} for the upstream is not available", route.id(), upstream.tls().clientCertId());
             return ProxyExchange.refuse(request, path, route, 502, null);
         }
         String hashKey = upstream.balancer().usesHashKey() ? HashKeys.of(request, path.decoded(), upstream) : null;
@@ -119,11 +119,7 @@ public final class Forwarder implements AutoCloseable {
         String query = client.query();
         Request request = exchange.client().newRequest(node.origin()).method(client.method())
                 .path(query == null ? exchange.path().forwarded() : exchange.path().forwarded() + "?" + query);
-        String host = switch (upstream.passHost()) {
-            case "node" -> node.authority();
-            case "rewrite" -> upstream.upstreamHost();
-            default -> client.authority();
-        };
+        String host = upstream.passHost().hostFor(client.authority(), node);
         request.headers(out -> headers.writeRequestHeaders(client, host, out));
         applyTimeouts(exchange, request);
         return request;
@@ -131,10 +127,9 @@ public final class Forwarder implements AutoCloseable {
 
     /** The upstream's timeouts on a request to it: {@code read} as its idle timeout, the sum as its total. */
     public void applyTimeouts(ProxyExchange exchange, Request proxyToServerRequest) {
-        Upstream upstream = exchange.upstream();
-        long read = upstream.readTimeout().toMillis();
-        proxyToServerRequest.timeout(upstream.connectTimeout().toMillis() + upstream.sendTimeout().toMillis() + read,
-                TimeUnit.MILLISECONDS);
+        Upstream.Timeouts timeouts = exchange.upstream().timeouts();
+        long read = timeouts.read().toMillis();
+        proxyToServerRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
         if (read != DEFAULT_IDLE_TIMEOUT_MS) {
             // Only then: an idle timeout set per request is set on the connection and set back when it returns to
             // the pool, a reschedule each way.

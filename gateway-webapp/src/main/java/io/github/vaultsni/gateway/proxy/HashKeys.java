@@ -15,11 +15,11 @@ final class HashKeys {
 
     /** @param path the request's normalised path */
     static String of(ClientRequest request, String path, Upstream upstream) {
-        return switch (upstream.hashOn()) {
-            case "header" -> request.headers().get(upstream.hashKey());
-            case "cookie" -> cookie(request, upstream.hashKey());
-            default -> upstream.hashKey().equals("uri") || upstream.hashKey().equals("request_uri")
-                    ? path : request.remoteAddress();
+        Upstream.HashOn hashOn = upstream.hashOn();
+        return switch (hashOn.on()) {
+            case "header" -> request.headers().get(hashOn.key());
+            case "cookie" -> cookie(request, hashOn.key());
+            default -> hashOn.key().equals("uri") || hashOn.key().equals("request_uri") ? path : request.remoteAddress();
         };
     }
 

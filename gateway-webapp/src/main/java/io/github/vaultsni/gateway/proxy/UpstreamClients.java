@@ -88,11 +88,12 @@ final class UpstreamClients implements AutoCloseable {
 
     /** The client for this upstream; empty when its client certificate is not available (yet). */
     Optional<HttpClient> forUpstream(Upstream upstream) {
-        if (upstream.clientCertId() == null) {
-            return Optional.of(upstream.tlsVerify() ? client(new Key(null, 0, true), null) : shared);
+        Upstream.Tls tls = upstream.tls();
+        if (tls.clientCertId() == null) {
+            return Optional.of(tls.verify() ? client(new Key(null, 0, true), null) : shared);
         }
-        return certificates.clientCertificate(upstream.clientCertId())
-                .map(entry -> client(new Key(entry.id(), entry.generation(), upstream.tlsVerify()), entry));
+        return certificates.clientCertificate(tls.clientCertId())
+                .map(entry -> client(new Key(entry.id(), entry.generation(), tls.verify()), entry));
     }
 
     private HttpClient client(Key key, SniEntry certificate) {

@@ -9,39 +9,85 @@ import java.util.Locale;
 
 /**
  * An upstream ready to serve: its nodes and balancer, and how requests go to it. Built from the stored JSON
- * (already validated by the admin API).
+ * (already validated by the admin API) by {@link #of}, the one place an upstream object is read.
  *
- * @param hashOn       for chash: {@code vars} (with {@code key} {@code uri} or {@code remote_addr}), {@code header}
- *                     or {@code cookie}
- * @param clientCertId a {@code type: client} SSL object for upstream mTLS, or null
+ * @param id      names it in logs: the upstream id, or the route's for an inline upstream
+ * @param retries how many other nodes a failed request is tried on
  */
-public record Upstream(String id, List<UpstreamNode> nodes, Balancer balancer, String scheme, String passHost,
-                       String upstreamHost, int retries, Duration connectTimeout, Duration sendTimeout,
-                       Duration readTimeout, String hashOn, String hashKey, boolean tlsVerify, String clientCertId) {
+public record Upstream(String id, List<UpstreamNode> nodes, Balancer balancer, PassHost passHost, int retries,
+                       Timeouts timeouts, HashOn hashOn, Tls tls) {
 
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
+    public Upstream {
+        nodes = List.copyOf(nodes);
+    }
+
+    /** APISIX's {@code pass_host}: which Host the upstream sees. */
+    public record PassHost(Mode mode, String rewriteTo) {
+        /** {@code pass}: the client's; {@code node}: the node's address; {@code rewrite}: {@code upstream_host}. */
+        public enum Mode { PASS, NODE, REWRITE }
+
+        /** The Host for a request from a client that sent {@code clientAuthority}, sent to {@code node}. */
+        public String hostFor(String clientAuthority, UpstreamNode node) {
+            return switch (mode) {
+                case NODE -> node.authority();
+                case REWRITE -> rewriteTo;
+                case PASS -> clientAuthority;
+            };
+        }
+    }
+
+    /** APISIX's {@code timeout}: connect, send and read, each 60 s unless set. */
+    public record Timeouts(Duration connect, Duration send, Duration read) {
+        /** The longest a whole exchange may take: the three together. */
+        public Duration total() {
+            return connect.plus(send).plus(read);
+        }
+    }
+
+    /**
+     * For {@code chash}, what is hashed: {@code on} {@code vars} (with {@code key} {@code uri},
+     * {@code request_uri} or {@code remote_addr}), {@code header} or {@code cookie} (with {@code key} its name).
+     */
+    public record HashOn(String on, String key) {
+    }
+
+    /**
+     * APISIX's {@code tls} of an upstream.
+     *
+     * @param verify       whether the upstream's certificate is verified
+     * @param clientCertId a {@code type: client} SSL object presented for upstream mTLS, or null
+     */
+    public record Tls(boolean verify, String clientCertId) {
+    }
+
     /** From an upstream object; {@code id} names it in logs (the upstream id, or the route's for inline ones). */
     public static Upstream of(String id, JsonNode json) {
-        List<UpstreamNode> nodes = new ArrayList<>();
-        JsonNode n = json.path("nodes");
         boolean https = "https".equals(json.path("scheme").asText("http"));
-        if (n.isObject()) {
-            n.fields().forEachRemaining(e -> nodes.add(node(e.getKey(), e.getValue().asInt(), https)));
-        } else {
-            n.forEach(node -> nodes.add(UpstreamNode.of(https ? "https" : "http", node.get("host").asText(),
-                    node.path("port").asInt(https ? 443 : 80), node.path("weight").asInt())));
-        }
+        List<UpstreamNode> nodes = nodes(json.path("nodes"), https);
         String type = json.path("type").asText("roundrobin");
         Balancer balancer = type.equals("chash") ? new ConsistentHashBalancer(nodes) : new RoundRobinBalancer(nodes);
         JsonNode timeout = json.path("timeout");
         JsonNode tls = json.path("tls");
         int retries = json.has("retries") ? json.get("retries").asInt() : Math.max(0, nodes.size() - 1);
-        return new Upstream(id, List.copyOf(nodes), balancer, https ? "https" : "http",
-                json.path("pass_host").asText("pass"), json.path("upstream_host").asText(null), retries,
-                seconds(timeout.path("connect")), seconds(timeout.path("send")), seconds(timeout.path("read")),
-                json.path("hash_on").asText("vars"), json.path("key").asText("remote_addr").toLowerCase(Locale.ROOT),
-                tls.path("verify").asBoolean(false), tls.hasNonNull("client_cert_id") ? tls.get("client_cert_id").asText() : null);
+        PassHost passHost = new PassHost(PassHost.Mode.valueOf(json.path("pass_host").asText("pass").toUpperCase(Locale.ROOT)),
+                json.path("upstream_host").asText(null));
+        return new Upstream(id, nodes, balancer, passHost, retries,
+                new Timeouts(seconds(timeout.path("connect")), seconds(timeout.path("send")), seconds(timeout.path("read"))),
+                new HashOn(json.path("hash_on").asText("vars"), json.path("key").asText("remote_addr").toLowerCase(Locale.ROOT)),
+                new Tls(tls.path("verify").asBoolean(false), tls.path("client_cert_id").asText(null)));
+    }
+
+    private static List<UpstreamNode> nodes(JsonNode n, boolean https) {
+        List<UpstreamNode> nodes = new ArrayList<>();
+        if (n.isObject()) {
+            n.properties().forEach(e -> nodes.add(node(e.getKey(), e.getValue().asInt(), https)));
+        } else {
+            n.forEach(node -> nodes.add(UpstreamNode.of(https ? "https" : "http", node.get("host").asText(),
+                    node.path("port").asInt(https ? 443 : 80), node.path("weight").asInt())));
+        }
+        return nodes;
     }
 
     private static UpstreamNode node(String authority, int weight, boolean https) {
