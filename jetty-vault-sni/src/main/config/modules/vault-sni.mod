@@ -74,6 +74,8 @@ etc/jetty-vault-sni.xml
 
 ## The entry (by id) served to clients that send no SNI; none by default (they are refused).
 # jetty.vaultSni.defaultEntry=
+## Or, as APISIX's apisix.ssl.fallback_sni: the name whose certificate they get (looked up as an SNI).
+# jetty.vaultSni.fallbackSni=
 
 ## The bindings file (relative to $JETTY_BASE), and how often it is checked for changes, in milliseconds.
 # jetty.vaultSni.bindingsFile=etc/vault-sni.json

@@ -2,6 +2,7 @@ package io.github.vaultsni.gateway;
 
 import io.github.vaultsni.gateway.listener.TlsPolicy;
 import io.github.vaultsni.gateway.store.EtcdConnection;
+import io.github.vaultsni.sni.SniNames;
 import io.github.vaultsni.tls.TlsProvider;
 
 import java.nio.file.Path;
@@ -31,8 +32,10 @@ public final class GatewayConfig {
     private final boolean tlsSessionTickets;
     private final TlsPolicy tlsPolicy;
     private final Duration requestHeaderTimeout;
+    private final String fallbackSni;
 
     private GatewayConfig(Builder b) {
+        this.fallbackSni = b.fallbackSni;
         this.tlsSessionTickets = b.tlsSessionTickets;
         this.tlsPolicy = b.tlsPolicy;
         this.requestHeaderTimeout = b.requestHeaderTimeout;
@@ -63,6 +66,11 @@ public final class GatewayConfig {
 
     public Duration requestHeaderTimeout() {
         return requestHeaderTimeout;
+    }
+
+    /** The SNI whose certificate serves clients that send none, or empty: they are refused. */
+    public Optional<String> fallbackSni() {
+        return Optional.ofNullable(fallbackSni);
     }
 
     public static Builder builder() {
@@ -130,7 +138,8 @@ public final class GatewayConfig {
     public String toString() {
         return "GatewayConfig{dataDir=" + dataDir + ", store=" + (etcd == null ? "file" : etcd)
                 + ", admin=" + adminHost + ":" + adminPort + ", http=" + httpHost + ":" + httpPort
-                + ", https=" + httpsHost + ":" + httpsPort + ", tls=" + tlsProvider + ", adminLoopbackWithoutKey=" + adminLoopbackWithoutKey + "}";
+                + ", https=" + httpsHost + ":" + httpsPort + ", tls=" + tlsProvider
+                + (fallbackSni == null ? "" : ", fallbackSni=" + fallbackSni) + ", adminLoopbackWithoutKey=" + adminLoopbackWithoutKey + "}";
     }
 
     /** Builder for {@link GatewayConfig}. */
@@ -152,8 +161,18 @@ public final class GatewayConfig {
         private boolean tlsSessionTickets;
         private TlsPolicy tlsPolicy = TlsPolicy.apisix();
         private Duration requestHeaderTimeout = Duration.ofSeconds(60);
+        private String fallbackSni;
 
         private Builder() {
+        }
+
+        /**
+         * APISIX's {@code apisix.ssl.fallback_sni}: HTTPS clients that send no SNI get the certificate this name
+         * would get. Default: none, such clients are refused (no certificate is a better answer than a wrong one).
+         */
+        public Builder fallbackSni(String name) {
+            this.fallbackSni = name == null || name.isBlank() ? null : SniNames.normalize(name);
+            return this;
         }
 
         /**

@@ -76,6 +76,7 @@ public final class GatewayCore implements AutoCloseable {
         this.resolver = shared != null ? shared.resolver() : SecretResolver.builder().clock(clock).build();
         this.registry = shared != null ? shared
                 : new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
+        config.fallbackSni().ifPresent(registry::setFallbackSni);
         // Client certificates (upstream mTLS) are built the same way, into an index nothing serves.
         this.clientCertificates = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
                 SniEntryPreference.newestValid());

@@ -63,6 +63,7 @@ public class VaultSniModule extends ContainerLifeCycle {
     private long cacheNegativeTtlSeconds = 60;
     private long cacheMaxStaleSeconds;
     private String defaultEntry;
+    private String fallbackSni;
     private String bindingsFile = "etc/vault-sni.json";
     private long bindingsScanMillis = 1000;
     private String base = ".";
@@ -92,6 +93,7 @@ public class VaultSniModule extends ContainerLifeCycle {
         }
         registry = new SniCertificateRegistry(resolver, certificates, Clock.systemUTC(), SniEntryPreference.newestValid());
         registry.setDefaultEntry(defaultEntry);
+        registry.setFallbackSni(fallbackSni);
         server.setAttribute(RESOLVER_ATTRIBUTE, resolver);
         server.setAttribute(REGISTRY_ATTRIBUTE, registry);
         checkClientCertificatesOnOurConnectors();
@@ -245,6 +247,11 @@ public class VaultSniModule extends ContainerLifeCycle {
 
     public void setDefaultEntry(String id) {
         this.defaultEntry = id == null || id.isBlank() ? null : id;
+    }
+
+    /** The SNI whose certificate serves clients that send none, as APISIX's {@code apisix.ssl.fallback_sni}. */
+    public void setFallbackSni(String name) {
+        this.fallbackSni = name == null || name.isBlank() ? null : name;
     }
 
     public void setBindingsFile(String file) {

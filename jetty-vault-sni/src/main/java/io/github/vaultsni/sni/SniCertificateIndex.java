@@ -23,7 +23,8 @@ import java.util.Set;
  *   <li>an entry listing {@code *};</li>
  *   <li>nothing: the handshake is refused with {@code unrecognized_name}.</li>
  * </ol>
- * A client that sends no name gets the default entry, if one is set, else nothing. Disabled entries are never
+ * A client that sends no name gets the default entry, if one is set, else the entry of the fallback SNI
+ * ({@link #withFallbackSni}), if one is set and served, else nothing. Disabled entries are never
  * served. When several entries claim one name, the {@link SniEntryPreference} picks the winner at build time.
  */
 public final class SniCertificateIndex {
@@ -86,6 +87,18 @@ public final class SniCertificateIndex {
             }
         }
         return new SniCertificateIndex(exact, wildcard, any, fallback, aliases, served);
+    }
+
+    /**
+     * This index, with clients that send no name served as if they had sent {@code name} (APISIX's
+     * {@code apisix.ssl.fallback_sni}), unless a default entry is set; itself when {@code name} is null.
+     */
+    public SniCertificateIndex withFallbackSni(String name) {
+        if (name == null || fallback != null) {
+            return this;
+        }
+        SniEntry entry = lookup(SniNames.normalize(name));
+        return entry == null ? this : new SniCertificateIndex(exact, wildcard, any, entry, keysByAlias, entries);
     }
 
     /** A hash map capacity that holds {@code size} mappings without resizing. */

@@ -74,6 +74,7 @@ public final class SniCertificateRegistry implements AutoCloseable {
     private volatile Thread publisherThread;
     private final SecretChangeListener onSecretChange = this::secretChanged;
     private volatile String defaultEntryId;
+    private volatile String fallbackSni;
 
     public SniCertificateRegistry(SecretResolver resolver, SniCertificates certificates, Clock clock,
                                   SniEntryPreference preference) {
@@ -144,6 +145,16 @@ public final class SniCertificateRegistry implements AutoCloseable {
     /** The entry served to clients that send no SNI; null for none (they are refused). */
     public void setDefaultEntry(String id) {
         this.defaultEntryId = id;
+        awaitPublication(publish());
+    }
+
+    /**
+     * The name whose certificate is served to clients that send no SNI, as APISIX's
+     * {@code apisix.ssl.fallback_sni} (looked up as an SNI: exact, wildcard, {@code *}); null for none. A
+     * {@linkplain #setDefaultEntry default entry}, when set, comes first.
+     */
+    public void setFallbackSni(String name) {
+        this.fallbackSni = name == null || name.isBlank() ? null : SniNames.normalize(name.strip());
         awaitPublication(publish());
     }
 
@@ -361,7 +372,8 @@ public final class SniCertificateRegistry implements AutoCloseable {
             lastPublicationNanos = System.nanoTime();
         }
         try {
-            certificates.publish(SniCertificateIndex.build(served.values(), defaultEntryId, preference, clock.instant()));
+            certificates.publish(SniCertificateIndex.build(served.values(), defaultEntryId, preference, clock.instant())
+                    .withFallbackSni(fallbackSni));
             publication.complete(null);
         } catch (RuntimeException e) {
             LOG.error("cannot publish the certificate index: {}", e.toString());

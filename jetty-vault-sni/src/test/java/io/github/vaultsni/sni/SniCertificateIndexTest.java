@@ -58,6 +58,23 @@ class SniCertificateIndexTest {
     }
 
     @Test
+    void lookup_noSniGetsTheFallbackSnisEntry_asThatNameWouldGetIt() {
+        SniCertificateIndex index = index(null, entry("exact", "www.test.com"), entry("wild", "*.test.com"));
+        assertEquals("exact", index.withFallbackSni("WWW.test.com.").lookup(null).id());
+        assertEquals("wild", index.withFallbackSni("api.test.com").lookup(null).id());
+        assertNull(index.withFallbackSni("other.example").lookup(null), "a name nothing serves: refused as before");
+        assertNull(index.withFallbackSni(null).lookup(null));
+        assertEquals("exact", index(null, entry("exact", "www.test.com")).withFallbackSni("www.test.com")
+                .lookup("www.test.com").id(), "names that are sent are looked up as before");
+    }
+
+    @Test
+    void lookup_theDefaultEntryComesBeforeTheFallbackSni() {
+        assertEquals("fallback", index("fallback", entry("fallback", "fallback.example"), entry("wild", "*.test.com"))
+                .withFallbackSni("api.test.com").lookup(null).id());
+    }
+
+    @Test
     void disabledEntries_areNotServed() {
         SniEntry disabled = new SniEntry("off", List.of("off.example"), List.of(key), false, Set.of(), List.of(), 1, false, 0);
         assertNull(index(null, disabled).lookup("off.example"));

@@ -60,6 +60,7 @@ public final class GatewayMain {
         OPTIONS.put("--tls-protocols", new Option("GATEWAY_TLS_PROTOCOLS", "tls_protocols", "HTTPS TLS versions, space-separated (default APISIX's: TLSv1.2 TLSv1.3)"));
         OPTIONS.put("--tls-ciphers", new Option("GATEWAY_TLS_CIPHERS", "tls_ciphers", "TLS 1.2 cipher suites, OpenSSL names colon-separated (default APISIX's ssl_ciphers); TLS 1.3's are always on"));
         OPTIONS.put("--request-header-timeout", new Option("GATEWAY_REQUEST_HEADER_TIMEOUT", "request_header_timeout", "seconds a request's headers may take to arrive (default 60, as nginx's client_header_timeout)"));
+        OPTIONS.put("--fallback-sni", new Option("GATEWAY_FALLBACK_SNI", "fallback_sni", "HTTPS clients that send no SNI get this name's certificate, as APISIX's apisix.ssl.fallback_sni (default none: refused)"));
         OPTIONS.put("--tls-session-tickets", new Option("GATEWAY_TLS_SESSION_TICKETS", "tls_session_tickets", "true: HTTPS clients get session tickets (default false, as APISIX's ssl_session_tickets)"));
         OPTIONS.put("--dev-admin-loopback-without-key", new Option("GATEWAY_DEV_ADMIN_LOOPBACK_WITHOUT_KEY", "dev_admin_loopback_without_key", "true: loopback callers need no admin key (development only)"));
     }
@@ -190,6 +191,9 @@ public final class GatewayMain {
         }
         if ((v = value("--request-header-timeout", flags, environment, file)) != null) {
             b.requestHeaderTimeout(seconds(v, "--request-header-timeout"));
+        }
+        if ((v = value("--fallback-sni", flags, environment, file)) != null) {
+            b.fallbackSni(v);
         }
         if ((v = value("--tls-session-tickets", flags, environment, file)) != null) {
             b.tlsSessionTickets(bool(v, "--tls-session-tickets"));

@@ -37,7 +37,8 @@ public final class GatewayWebappListener implements ServletContextListener {
         GatewayConfig.Builder config = GatewayConfig.builder()
                 .dataDir(Path.of(setting(context, "gateway.dataDir", "gateway-data")))
                 .adminKey(setting(context, "gateway.adminKey", null))
-                .viewerKey(setting(context, "gateway.viewerKey", null));
+                .viewerKey(setting(context, "gateway.viewerKey", null))
+                .fallbackSni(setting(context, "gateway.fallbackSni", null));
         String keyFile = setting(context, "gateway.encryptionKeyFile", null);
         if (keyFile != null) {
             config.encryptionKeyFile(Path.of(keyFile));
