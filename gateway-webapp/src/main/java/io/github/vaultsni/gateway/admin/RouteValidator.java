@@ -10,8 +10,9 @@ import java.util.List;
  * {@code hosts}, of {@code remote_addr} and {@code remote_addrs}), its schema ({@code schema/route.json}), then
  * code: an {@code upstream_id} must exist; an inline {@code upstream} gets the upstream's checks. And ours: what
  * this gateway does not implement and could only ignore (services, plugin configs, scripts, filter functions,
- * {@code vars} and client-address filters, each of which narrows what a route matches) is refused rather than stored,
- * so that no route matches more than its author meant.
+ * {@code vars} and client-address filters, each of which narrows what a route matches, and plugins, which may keep
+ * requests out: authentication, limits) is refused rather than stored, so that no route lets through more than its
+ * author meant. {@code plugins} may be empty or hold {@code prometheus}, which this gateway does on every route.
  */
 final class RouteValidator implements Validator {
     /** Stored and ignored, these would let through requests APISIX keeps out: refused instead. */
@@ -30,8 +31,12 @@ final class RouteValidator implements Validator {
         JsonSchemas.apisix().check("route.json", route);
         for (String field : UNSUPPORTED) {
             if (route.has(field)) {
-                throw AdminException.invalid("property \"" + field + "\" is not supported by this gateway");
+                throw unsupported(field);
             }
+        }
+        // metrics are always on here: prometheus asks for nothing more
+        if (route.path("plugins").properties().stream().anyMatch(plugin -> !plugin.getKey().equals("prometheus"))) {
+            throw unsupported("plugins");
         }
         if (route.has("upstream")) {
             upstreams.checkInCode((ObjectNode) route.get("upstream"), lookup);
@@ -43,5 +48,9 @@ final class RouteValidator implements Validator {
                         + "], response code: 404");
             }
         }
+    }
+
+    private static AdminException unsupported(String field) {
+        return AdminException.invalid("property \"" + field + "\" is not supported by this gateway");
     }
 }

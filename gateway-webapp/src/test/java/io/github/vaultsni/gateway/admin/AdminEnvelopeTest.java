@@ -55,6 +55,34 @@ class AdminEnvelopeTest {
         return answer.body();
     }
 
+    /** APISIX's resource.lua drops an SSL object's key(s) from every answer, whatever they hold; so do secrets here. */
+    @Test
+    void noAnswer_carriesKeysOrTokens_evenWhenTheyAreReferences() {
+        String ssl = "{\"sni\":\"a.test\",\"cert\":\"$secret://vault/v/a/crt\",\"key\":\"$secret://vault/v/a/key\","
+                + "\"certs\":[\"$env://CRT2\"],\"keys\":[\"$env://KEY2\"]}";
+        String secret = "{\"uri\":\"http://127.0.0.1:8200\",\"prefix\":\"kv\",\"token\":\"$env://VAULT_TOKEN\"}";
+        String approle = "{\"uri\":\"http://127.0.0.1:8200\",\"prefix\":\"kv\",\"auth\":{\"method\":\"approle\","
+                + "\"role_id\":\"r\",\"secret_id\":\"$env://SECRET_ID\"}}";
+        List<JsonNode> answers = new ArrayList<>(List.of(ok(201, "PUT", "ssls/1", ssl), ok(201, "PUT", "secrets/vault/v", secret),
+                ok(201, "PUT", "secrets/vault/a", approle), ok(200, "GET", "ssls/1", null),
+                ok(200, "GET", "secrets/vault/v", null), ok(200, "GET", "secrets/vault/a", null),
+                ok(200, "PATCH", "ssls/1", "{\"desc\":\"x\"}"), ok(200, "PATCH", "secrets/vault/v", "{\"namespace\":\"n\"}")));
+        answers.add(ok(200, "GET", "ssls", null).path("list").get(0));
+        answers.add(ok(200, "GET", "secrets", null).path("list").get(0));
+        answers.add(ok(200, "GET", "secrets", null).path("list").get(1));
+        for (JsonNode answer : answers) {
+            JsonNode value = answer.get("value");
+            for (String field : List.of("key", "keys", "token")) {
+                assertFalse(value.has(field), () -> field + " in " + answer);
+            }
+            assertFalse(value.path("auth").has("secret_id"), answer::toString);
+            for (String secretPart : List.of("KEY2", "VAULT_TOKEN", "SECRET_ID", "a/key")) {
+                assertFalse(answer.toString().contains(secretPart), answer::toString);
+            }
+        }
+        assertEquals("$secret://vault/v/a/crt", answers.get(3).get("value").get("cert").asText());
+    }
+
     @Test
     void put_createsWith201_replacesWith200_keepsCreateTime() {
         JsonNode created = ok(201, "PUT", "routes/1", ROUTE);

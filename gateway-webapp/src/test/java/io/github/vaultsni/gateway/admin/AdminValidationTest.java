@@ -109,6 +109,8 @@ class AdminValidationTest {
                 Arguments.of("routes/1", with(node(route), "methods", new String[]{"FETCH"}), "invalid configuration: property \"methods\" validation failed: failed to validate item 1: matches none of the enum values"),
                 Arguments.of("routes/1", with(node(route), "host", "bad host"), "invalid configuration: property \"host\" validation failed: failed to match pattern \"^\\\\*$|^\\\\*?[0-9a-zA-Z-._\\\\[\\\\]:]+$\" with \"bad host\""),
                 Arguments.of("routes/1", with(node(route), "priority", "high"), "invalid configuration: property \"priority\" validation failed: wrong type: expected integer, got string"),
+                Arguments.of("routes/1", with(node(route), "plugins", Map.of("key-auth", Map.of())), "invalid configuration: property \"plugins\" is not supported by this gateway"),
+                Arguments.of("routes/1", with(node(route), "vars", new Object[]{new String[]{"arg_a", "==", "1"}}), "invalid configuration: property \"vars\" is not supported by this gateway"),
                 Arguments.of("routes/1", "{\"uri\":\"/a\",\"upstream_id\":\"nope\"}", "failed to fetch upstream info by upstream id [nope], response code: 404"),
                 Arguments.of("upstreams/1", "{\"type\":\"roundrobin\"}", "invalid configuration: value should match only one schema, but matches none"),
                 Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":-1}}", "invalid configuration: property \"nodes\" validation failed: object matches none of the required"),
@@ -147,6 +149,12 @@ class AdminValidationTest {
         AdminResponse missing = api.handle("DELETE", "routes/none", Map.of(), null);
         assertEquals(404, missing.status());
         assertEquals("{\"message\":\"Key not found\"}", missing.body().toString());
+    }
+
+    @Test
+    void prometheusPlugin_isAccepted_forMetricsAreAlwaysOn() {
+        String route = "{\"uri\":\"/a\",\"plugins\":{\"prometheus\":{}},\"upstream\":{\"nodes\":{\"127.0.0.1:80\":1}}}";
+        assertEquals(201, api.handle("PUT", "routes/1", Map.of(), route).status());
     }
 
     @Test
