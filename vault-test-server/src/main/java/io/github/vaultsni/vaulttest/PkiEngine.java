@@ -1,6 +1,13 @@
 package io.github.vaultsni.vaulttest;
 
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.pkcs.Attribute;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -11,17 +18,22 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.bouncycastle.util.io.pem.PemObject;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
@@ -29,13 +41,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The parts of the PKI secrets engine that on-demand certificates need: {@code root/generate/internal},
- * {@code roles/<name>}, {@code issue/<role>} and {@code cert/ca}. Keys are RSA-2048 or EC P-256.
+ * The parts of the PKI secrets engine that issued certificates need: {@code root/generate/internal},
+ * {@code roles/<name>}, {@code issue/<role>} (Vault makes the key), {@code sign/<role>} (the caller's CSR) and
+ * {@code cert/ca}. Keys are RSA-2048 or EC P-256; a role's {@code key_type} may be {@code any} for signing only.
+ * As Vault: {@code notBefore} is backdated 30 s ({@code not_before_duration}), the chain answered is
+ * {@code ca_chain} (the issuing CA), and SANs come from the CSR as well as {@code alt_names}.
  */
 final class PkiEngine implements SecretsEngine {
     private record Role(List<String> allowedDomains, boolean allowSubdomains, boolean allowAnyName,
@@ -81,6 +97,9 @@ final class PkiEngine implements SecretsEngine {
         if (path.startsWith("issue/") && write) {
             return issue(path.substring(6), request);
         }
+        if (path.startsWith("sign/") && write) {
+            return sign(path.substring(5), request);
+        }
         if (path.equals("cert/ca") && request.operation() == Operation.READ) {
             return Reply.data(Json.fields("certificate", requireCa().pem()));
         }
@@ -113,7 +132,7 @@ final class PkiEngine implements SecretsEngine {
 
     private Reply writeRole(String name, VaultRequest request) {
         String keyType = request.param("key_type") == null ? "rsa" : request.param("key_type");
-        if (!keyType.equals("rsa") && !keyType.equals("ec")) {
+        if (!keyType.equals("rsa") && !keyType.equals("ec") && !keyType.equals("any")) {
             throw VaultError.badRequest("unknown key type " + keyType);
         }
         Role role = new Role(Json.stringList(request.body().get("allowed_domains")),
@@ -127,54 +146,139 @@ final class PkiEngine implements SecretsEngine {
     }
 
     private Reply issue(String roleName, VaultRequest request) {
-        Role role = roles.get(roleName);
-        if (role == null) {
-            throw VaultError.badRequest("unknown role: " + roleName);
+        Role role = role(roleName);
+        if (role.keyType().equals("any")) {
+            throw VaultError.badRequest("role key type \"any\" not allowed for issuing certificates, only signing");
         }
-        Ca authority = requireCa();
-        String cn = request.param("common_name");
+        List<String> dnsNames = names(role, request.param("common_name"), List.of(), request);
+        try {
+            KeyPair keys = keyPair(role.keyType());
+            Map<String, Object> data = certificate(role, dnsNames, keys.getPublic(), request);
+            data.put("private_key", privateKeyPem(keys, "pkcs8".equals(request.param("private_key_format"))));
+            data.put("private_key_type", role.keyType());
+            return Reply.data(data);
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new VaultError(500, "failed to issue certificate: " + e.getMessage());
+        }
+    }
+
+    /** {@code sign/<role>}: a certificate for the CSR's key; the CSR's CN and DNS SANs are used (Vault's defaults). */
+    private Reply sign(String roleName, VaultRequest request) {
+        Role role = role(roleName);
+        String csrPem = request.param("csr");
+        if (csrPem == null || csrPem.isEmpty()) {
+            throw VaultError.badRequest("\"csr\" is empty");
+        }
+        JcaPKCS10CertificationRequest csr = csr(csrPem);
+        try {
+            PublicKey key = csr.getPublicKey();
+            String keyType = key.getAlgorithm().equals("EC") ? "ec" : key.getAlgorithm().equals("RSA") ? "rsa" : key.getAlgorithm();
+            if (!role.keyType().equals("any") && !role.keyType().equals(keyType)) {
+                throw VaultError.badRequest("role requires keys of type " + role.keyType());
+            }
+            String cn = request.param("common_name") != null && !request.param("common_name").isEmpty()
+                    ? request.param("common_name") : commonName(csr);
+            return Reply.data(certificate(role, names(role, cn, csrDnsNames(csr), request), key, request));
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new VaultError(500, "failed to sign certificate: " + e.getMessage());
+        }
+    }
+
+    private Role role(String name) {
+        Role role = roles.get(name);
+        if (role == null) {
+            throw VaultError.badRequest("unknown role: " + name);
+        }
+        return role;
+    }
+
+    /** The certificate's DNS names: the common name, then the CSR's, then {@code alt_names}, each allowed by the role. */
+    private static List<String> names(Role role, String cn, List<String> fromCsr, VaultRequest request) {
         if (cn == null || cn.isEmpty()) {
             throw VaultError.badRequest("the common_name field is required, or must be provided in a CSR with "
                     + "\"use_csr_common_name\" set to true, unless \"require_cn\" is set to false");
         }
         List<String> dnsNames = new ArrayList<>(List.of(cn));
-        dnsNames.addAll(Json.stringList(request.body().get("alt_names")));
+        for (String name : concat(fromCsr, Json.stringList(request.body().get("alt_names")))) {
+            if (!dnsNames.contains(name)) {
+                dnsNames.add(name);
+            }
+        }
         for (String name : dnsNames) {
             if (!allowed(role, name)) {
                 throw VaultError.badRequest("common name " + name + " not allowed by this role");
             }
         }
-        try {
-            KeyPair keys = keyPair(role.keyType());
-            Instant now = clock.instant();
-            long ttl = Durations.seconds(request.param("ttl"), role.ttl() > 0 ? role.ttl() : TokenStore.SYSTEM_MAX_TTL);
-            if (role.maxTtl() > 0) {
-                ttl = Math.min(ttl, role.maxTtl());
-            }
-            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(authority.certificate().getSubject(),
-                    serial(), Date.from(now.minusSeconds(30)), Date.from(now.plusSeconds(ttl)),
-                    new X500Name("CN=" + cn), keys.getPublic());
-            List<GeneralName> sans = new ArrayList<>();
-            dnsNames.forEach(n -> sans.add(new GeneralName(GeneralName.dNSName, n)));
-            Json.stringList(request.body().get("ip_sans")).forEach(ip -> sans.add(new GeneralName(GeneralName.iPAddress, ip)));
-            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-            builder.addExtension(Extension.extendedKeyUsage, false,
-                    new ExtendedKeyUsage(new KeyPurposeId[]{KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            X509CertificateHolder cert = builder.build(signer(authority.keys()));
-            boolean pkcs8 = "pkcs8".equals(request.param("private_key_format"));
-            return Reply.data(Json.fields(
-                    "certificate", pem(cert),
-                    "issuing_ca", authority.pem(),
-                    "ca_chain", List.of(authority.pem()),
-                    "private_key", privateKeyPem(keys, pkcs8),
-                    "private_key_type", role.keyType(),
-                    "serial_number", serialText(cert.getSerialNumber()),
-                    "expiration", cert.getNotAfter().toInstant().getEpochSecond()));
-        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
-            throw new VaultError(500, "failed to issue certificate: " + e.getMessage());
+        return dnsNames;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** Issues a certificate for {@code key}: {@code data} as Vault answers it, without a private key. */
+    private Map<String, Object> certificate(Role role, List<String> dnsNames, PublicKey key, VaultRequest request)
+            throws IOException, OperatorCreationException {
+        Ca authority = requireCa();
+        Instant now = clock.instant();
+        long ttl = Durations.seconds(request.param("ttl"), role.ttl() > 0 ? role.ttl() : TokenStore.SYSTEM_MAX_TTL);
+        if (role.maxTtl() > 0) {
+            ttl = Math.min(ttl, role.maxTtl());
         }
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(authority.certificate().getSubject(),
+                serial(), Date.from(now.minusSeconds(30)), Date.from(now.plusSeconds(ttl)),
+                new X500Name("CN=" + dnsNames.get(0)), key);
+        List<GeneralName> sans = new ArrayList<>();
+        dnsNames.forEach(n -> sans.add(new GeneralName(GeneralName.dNSName, n)));
+        Json.stringList(request.body().get("ip_sans")).forEach(ip -> sans.add(new GeneralName(GeneralName.iPAddress, ip)));
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+        builder.addExtension(Extension.extendedKeyUsage, false,
+                new ExtendedKeyUsage(new KeyPurposeId[]{KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+        X509CertificateHolder cert = builder.build(signer(authority.keys()));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("certificate", pem(cert));
+        data.put("issuing_ca", authority.pem());
+        data.put("ca_chain", List.of(authority.pem()));
+        data.put("serial_number", serialText(cert.getSerialNumber()));
+        data.put("expiration", cert.getNotAfter().toInstant().getEpochSecond());
+        return data;
+    }
+
+    private static JcaPKCS10CertificationRequest csr(String pem) {
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            if (parser.readObject() instanceof PKCS10CertificationRequest request) {
+                return new JcaPKCS10CertificationRequest(request);
+            }
+        } catch (IOException | RuntimeException e) {
+            // answered below
+        }
+        throw VaultError.badRequest("certificate request could not be parsed: no CERTIFICATE REQUEST block");
+    }
+
+    private static String commonName(PKCS10CertificationRequest csr) {
+        RDN[] cns = csr.getSubject().getRDNs(BCStyle.CN);
+        return cns.length == 0 ? null : IETFUtils.valueToString(cns[0].getFirst().getValue());
+    }
+
+    private static List<String> csrDnsNames(PKCS10CertificationRequest csr) {
+        List<String> names = new ArrayList<>();
+        for (Attribute attribute : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
+            for (ASN1Encodable value : attribute.getAttributeValues()) {
+                GeneralNames sans = GeneralNames.fromExtensions(Extensions.getInstance(value), Extension.subjectAlternativeName);
+                if (sans != null) {
+                    for (GeneralName name : sans.getNames()) {
+                        if (name.getTagNo() == GeneralName.dNSName) {
+                            names.add(name.getName().toString());
+                        }
+                    }
+                }
+            }
+        }
+        return names;
     }
 
     private static boolean allowed(Role role, String name) {

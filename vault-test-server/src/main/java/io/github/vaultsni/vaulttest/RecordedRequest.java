@@ -13,7 +13,8 @@ import java.time.Instant;
  * @param hadToken  whether {@code X-Vault-Token} (or a bearer token) was present
  * @param status    the status answered
  * @param at        when it arrived, by the server's clock
+ * @param body      the request body as sent (UTF-8; empty for none), for tests that check what a client sent
  */
 public record RecordedRequest(String method, String path, String query, String namespace, boolean hadToken,
-                              int status, Instant at) {
+                              int status, Instant at, String body) {
 }

@@ -200,7 +200,7 @@ public final class VaultTestServer implements AutoCloseable {
             // Logged before answering: a client that has its answer can count on finding its request here.
             requestLog.add(new RecordedRequest(exchange.getRequestMethod(), uri.getRawPath(), uri.getRawQuery(),
                     exchange.getRequestHeaders().getFirst("X-Vault-Namespace"), token(exchange) != null,
-                    reply.status(), clock.instant()));
+                    reply.status(), clock.instant(), new String(body, java.nio.charset.StandardCharsets.UTF_8)));
             send(exchange, reply);
         }
     }

@@ -2,11 +2,30 @@ package io.github.vaultsni.vaulttest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.vaultsni.vaulttest.VaultHttp.Answer;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.ExtensionsGenerator;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -449,6 +468,79 @@ public abstract class AbstractVaultContractTest {
         assertTrue(a.data().get("ca_chain").isArray());
         assertErrors(call("POST", pki + "/issue/nope", root, Map.of("common_name", "www.example.com")),
                 400, "unknown role: nope");
+    }
+
+    @Test
+    void pki_signCertifiesTheCsrsKey_withoutAnsweringAPrivateKey() throws Exception {
+        String pki = pkiWithRoot();
+        vault.expect(200, "POST", pki + "/roles/gw", root, Map.of("allowed_domains", List.of("example.com"),
+                "allow_subdomains", true, "key_type", "ec", "max_ttl", "72h"));
+        KeyPair keys = KeyPairGenerator.getInstance("EC").generateKeyPair();
+        Answer a = call("POST", pki + "/sign/gw", root, Map.of("csr", csr(keys, "www.example.com", "api.example.com"),
+                "common_name", "www.example.com", "alt_names", "api.example.com", "ttl", "1h"));
+        assertEquals(200, a.status(), a::body);
+        assertFalse(a.data().has("private_key"), a::body);
+        X509Certificate leaf = certificate(a.data().get("certificate").asText());
+        assertEquals(keys.getPublic(), leaf.getPublicKey(), "the CSR's key is certified");
+        assertEquals(List.of("www.example.com", "api.example.com"), dnsNames(leaf));
+        assertTrue(a.data().get("ca_chain").isArray() && a.data().get("ca_chain").size() >= 1, a::body);
+        X509Certificate issuer = certificate(a.data().get("ca_chain").get(0).asText());
+        leaf.verify(issuer.getPublicKey());
+        assertTrue(a.data().get("serial_number").asText().matches("[0-9a-f]{2}(:[0-9a-f]{2})+"), a::body);
+        assertEquals(leaf.getNotAfter().toInstant().getEpochSecond(), a.data().get("expiration").asLong());
+        assertTrue(leaf.getNotBefore().toInstant().isBefore(Instant.now().minusSeconds(20)),
+                "notBefore is backdated (not_before_duration, 30 s)");
+    }
+
+    @Test
+    void pki_signRefusesAKeyTheRoleDoesNotAllow_andAMissingCsr() throws Exception {
+        String pki = pkiWithRoot();
+        vault.expect(200, "POST", pki + "/roles/rsaonly", root, Map.of("allowed_domains", List.of("example.com"),
+                "allow_subdomains", true));
+        KeyPair ec = KeyPairGenerator.getInstance("EC").generateKeyPair();
+        assertErrorMentions(call("POST", pki + "/sign/rsaonly", root, Map.of("csr", csr(ec, "www.example.com"),
+                "common_name", "www.example.com")), 400, "requires keys of type rsa");
+        assertErrorMentions(call("POST", pki + "/sign/rsaonly", root, Map.of("common_name", "www.example.com")),
+                400, "csr");
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        assertErrorMentions(call("POST", pki + "/sign/rsaonly", root, Map.of("csr", csr(rsa.generateKeyPair(), "www.other.org"),
+                "common_name", "www.other.org")), 400, "not allowed");
+        assertErrors(call("POST", pki + "/sign/nope", root, Map.of("csr", csr(ec, "www.example.com"))),
+                400, "unknown role: nope");
+    }
+
+    private String pkiWithRoot() {
+        String pki = "pki" + mount;
+        vault.expect(204, "POST", "sys/mounts/" + pki, root, Map.of("type", "pki"));
+        vault.expect(200, "POST", pki + "/root/generate/internal", root, Map.of("common_name", "Test Root", "ttl", "87600h"));
+        return pki;
+    }
+
+    /** A PKCS#10 request for {@code names} (the first as CN, all as DNS SANs), PEM. */
+    private static String csr(KeyPair keys, String... names) throws Exception {
+        GeneralName[] sans = Arrays.stream(names).map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new);
+        ExtensionsGenerator extensions = new ExtensionsGenerator();
+        extensions.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans));
+        PKCS10CertificationRequest request = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + names[0]), keys.getPublic())
+                .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
+                .build(new JcaContentSignerBuilder(keys.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA")
+                        .build(keys.getPrivate()));
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(request);
+        }
+        return out.toString();
+    }
+
+    private static X509Certificate certificate(String pem) throws Exception {
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static List<String> dnsNames(X509Certificate cert) throws Exception {
+        return cert.getSubjectAlternativeNames().stream().filter(n -> (Integer) n.get(0) == 2)
+                .map(n -> (String) n.get(1)).toList();
     }
 
     // --- namespace ---
