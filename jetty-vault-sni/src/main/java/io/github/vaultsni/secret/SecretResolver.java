@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,6 +66,11 @@ public final class SecretResolver implements AutoCloseable {
             old.close();
         }
         refetch(manager, id);
+    }
+
+    /** The manager registered for {@code $secret://<manager>/<id>/...}, if any. */
+    public Optional<SecretManager> manager(String manager, String id) {
+        return Optional.ofNullable(managers.get(key(manager, id)));
     }
 
     /** Removes a manager: references through it fail from now on, and listeners hear that their values are gone. */

@@ -29,7 +29,7 @@ import java.util.Set;
  */
 public final class SniCertificateIndex {
     private static final SniCertificateIndex EMPTY = new SniCertificateIndex(Map.of(), Map.of(), null, null,
-            Map.of(), List.of());
+            Map.of(), List.of(), Map.of());
 
     private final Map<String, SniEntry> exact;
     private final Map<String, SniEntry> wildcard;
@@ -38,9 +38,13 @@ public final class SniCertificateIndex {
     private final Map<String, CertifiedKey> keysByAlias;
     private final List<SniEntry> entries;
     private final X509Certificate[] clientIssuers;
+    /** Wildcard parents whose names get certificates issued on their first handshake. */
+    private final Map<String, OnDemandIssuance> onDemand;
 
     private SniCertificateIndex(Map<String, SniEntry> exact, Map<String, SniEntry> wildcard, SniEntry any,
-                                SniEntry fallback, Map<String, CertifiedKey> keysByAlias, List<SniEntry> entries) {
+                                SniEntry fallback, Map<String, CertifiedKey> keysByAlias, List<SniEntry> entries,
+                                Map<String, OnDemandIssuance> onDemand) {
+        this.onDemand = onDemand;
         this.exact = exact;
         this.wildcard = wildcard;
         this.any = any;
@@ -86,7 +90,7 @@ public final class SniCertificateIndex {
                 fallback = entry;
             }
         }
-        return new SniCertificateIndex(exact, wildcard, any, fallback, aliases, served);
+        return new SniCertificateIndex(exact, wildcard, any, fallback, aliases, served, Map.of());
     }
 
     /**
@@ -98,7 +102,23 @@ public final class SniCertificateIndex {
             return this;
         }
         SniEntry entry = lookup(SniNames.normalize(name));
-        return entry == null ? this : new SniCertificateIndex(exact, wildcard, any, entry, keysByAlias, entries);
+        return entry == null ? this : new SniCertificateIndex(exact, wildcard, any, entry, keysByAlias, entries, onDemand);
+    }
+
+    /**
+     * This index, with names under the wildcard parents of {@code issuance} (e.g. {@code svc.test} for
+     * {@code *.svc.test}) issued on demand when no served entry covers them exactly or by a wildcard (before a
+     * bare {@code *}).
+     */
+    SniCertificateIndex withOnDemand(Map<String, OnDemandIssuance> issuance) {
+        return issuance.isEmpty() ? this
+                : new SniCertificateIndex(exact, wildcard, any, fallback, keysByAlias, entries, Map.copyOf(issuance));
+    }
+
+    /** Who issues {@code name} (normalised) on demand, or null. */
+    OnDemandIssuance onDemand(String name) {
+        int dot = name.indexOf('.');
+        return dot > 0 && !onDemand.isEmpty() ? onDemand.get(name.substring(dot + 1)) : null;
     }
 
     /** A hash map capacity that holds {@code size} mappings without resizing. */
@@ -121,9 +141,13 @@ public final class SniCertificateIndex {
         }
         int dot = name.indexOf('.');
         if (dot > 0) {
-            entry = wildcard.get(name.substring(dot + 1));
+            String parent = name.substring(dot + 1);
+            entry = wildcard.get(parent);
             if (entry != null) {
                 return entry;
+            }
+            if (!onDemand.isEmpty() && onDemand.containsKey(parent)) {
+                return null; // to be issued: not the catch-all's
             }
         }
         return any;

@@ -1,11 +1,14 @@
 package io.github.vaultsni.sni;
 
+import io.github.vaultsni.issuer.IssuedCertificateStore;
+import io.github.vaultsni.issuer.VaultPkiAuthority;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.secret.SecretChangeListener;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretReference;
 import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.vault.VaultSecretManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +78,9 @@ public final class SniCertificateRegistry implements AutoCloseable {
     private final SecretChangeListener onSecretChange = this::secretChanged;
     private volatile String defaultEntryId;
     private volatile String fallbackSni;
+    private final ExecutorService issuers;
+    private final ScheduledExecutorService renewals;
+    private final IssuedEntries issued;
 
     public SniCertificateRegistry(SecretResolver resolver, SniCertificates certificates, Clock clock,
                                   SniEntryPreference preference) {
@@ -87,6 +93,61 @@ public final class SniCertificateRegistry implements AutoCloseable {
         this.lastPublicationNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS);
         resolver.addListener(onSecretChange);
         builders.execute(Pem::warmUp);
+        this.issuers = Executors.newFixedThreadPool(2, daemon("sni-issue"));
+        this.renewals = Executors.newSingleThreadScheduledExecutor(daemon("sni-renew"));
+        this.issued = new IssuedEntries(new VaultPkiAuthority(this::vaultConnection, clock),
+                IssuedCertificateStore.inMemory(), clock, issuers, new IssuedServed(), tokens);
+        renewals.scheduleWithFixedDelay(this::renewQuietly, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Where certificates issued for entries with an {@linkplain SniEntrySpec#issuer() issuer} are kept (default:
+     * memory). Set before the first such entry is put; the gateway keeps them in its configuration store, so a
+     * restart serves them at once and a cluster's nodes share one per name.
+     */
+    public void setIssuedCertificateStore(IssuedCertificateStore store) {
+        issued.setStore(Objects.requireNonNull(store, "store"));
+    }
+
+    /**
+     * Renews the issued certificates that are due, retries failed issuances whose backoff has passed, and stops
+     * serving expired ones, by this registry's clock (a background task does it every second); the future
+     * completes when the renewals started are served or have failed.
+     */
+    public CompletableFuture<Void> renewDue() {
+        return issued.renewDue();
+    }
+
+    private void renewQuietly() {
+        try {
+            issued.renewDue();
+        } catch (RuntimeException e) {
+            LOG.warn("issued certificate renewal tick failed: {}", e.toString());
+        }
+    }
+
+    /** The Vault connection of secret object {@code vault/<id>}, for issuers. */
+    private Optional<VaultSecretManager> vaultConnection(String id) {
+        return resolver.manager("vault", id).filter(VaultSecretManager.class::isInstance).map(VaultSecretManager.class::cast);
+    }
+
+    /** What issued entries serve goes where stored ones go. */
+    private final class IssuedServed implements IssuedEntries.Served {
+        @Override
+        public CompletableFuture<Void> serve(SniEntry entry) {
+            synchronized (servedLock) {
+                served.put(entry.id(), entry);
+            }
+            return publish();
+        }
+
+        @Override
+        public CompletableFuture<Void> unserve(String servedId) {
+            synchronized (servedLock) {
+                served.remove(servedId);
+            }
+            return publish();
+        }
     }
 
     /**
@@ -95,6 +156,12 @@ public final class SniCertificateRegistry implements AutoCloseable {
      */
     public CompletableFuture<SniEntryStatus> put(SniEntrySpec spec) {
         Objects.requireNonNull(spec, "spec");
+        if (spec.issuer() != null) {
+            return putIssued(spec);
+        }
+        if (issued.holds(spec.id())) {
+            issued.remove(spec.id());
+        }
         long token = tokens.incrementAndGet();
         List<String> references = spec.values().stream().filter(SecretReference::isReference).distinct().toList();
         Slot slot = new Slot(spec, token, status(spec.id(),
@@ -116,8 +183,24 @@ public final class SniCertificateRegistry implements AutoCloseable {
         return build(spec, token, references);
     }
 
+    /** An entry whose certificates are issued: its slot holds the spec; what is served is the issued entries'. */
+    private CompletableFuture<SniEntryStatus> putIssued(SniEntrySpec spec) {
+        Slot slot = new Slot(spec, tokens.incrementAndGet(), status(spec.id(), SniEntryStatus.State.PENDING, null, List.of()));
+        Slot previous = slots.put(spec.id(), slot);
+        if (previous != null && previous.spec().issuer() == null) {
+            forgetReaders(previous.spec());
+        }
+        return issued.put(spec).thenCompose(status -> publish().thenApply(published -> status));
+    }
+
     /** Stops serving an entry (from the next handshake once this returns); its references are no longer watched. */
     public void remove(String id) {
+        if (issued.holds(id)) {
+            slots.remove(id);
+            issued.remove(id);
+            awaitPublication(publish());
+            return;
+        }
         Slot slot;
         boolean wasServed;
         synchronized (servedLock) {
@@ -164,17 +247,21 @@ public final class SniCertificateRegistry implements AutoCloseable {
     }
 
     public List<SniEntryStatus> status() {
-        return slots.values().stream().map(Slot::status).sorted(Comparator.comparing(SniEntryStatus::id)).toList();
+        return slots.keySet().stream().map(this::status).flatMap(Optional::stream)
+                .sorted(Comparator.comparing(SniEntryStatus::id)).toList();
     }
 
     public Optional<SniEntryStatus> status(String id) {
-        return Optional.ofNullable(slots.get(id)).map(Slot::status);
+        Optional<SniEntryStatus> issuedStatus = issued.status(id);
+        return issuedStatus.isPresent() ? issuedStatus : Optional.ofNullable(slots.get(id)).map(Slot::status);
     }
 
     @Override
     public void close() {
         resolver.removeListener(onSecretChange);
         builders.shutdownNow();
+        renewals.shutdownNow();
+        issuers.shutdownNow();
         publisher.shutdownNow();
     }
 
@@ -238,7 +325,7 @@ public final class SniCertificateRegistry implements AutoCloseable {
         boolean valid = entry.keys().stream().allMatch(k -> k.isValidAt(now));
         Instant notAfter = entry.keys().stream().map(CertifiedKey::notAfter).min(Comparator.naturalOrder()).orElseThrow();
         SniEntryStatus status = new SniEntryStatus(id, SniEntryStatus.State.ACTIVE, null, main.subject(),
-                main.dnsNames(), notAfter, valid, references, now);
+                main.dnsNames(), notAfter, valid, references, now, List.of());
         return settle(id, token, status, () -> {
             if (!valid) {
                 LOG.warn("certificate entry {} ({}) is served although a certificate is outside its validity period "
@@ -292,7 +379,7 @@ public final class SniCertificateRegistry implements AutoCloseable {
 
     /** A status without certificate details: pending, disabled or failed. */
     private SniEntryStatus status(String id, SniEntryStatus.State state, String error, List<String> references) {
-        return new SniEntryStatus(id, state, error, null, List.of(), null, false, references, clock.instant());
+        return new SniEntryStatus(id, state, error, null, List.of(), null, false, references, clock.instant(), List.of());
     }
 
     /** A referenced value changed: rebuild the entries that read it. */
@@ -373,7 +460,7 @@ public final class SniCertificateRegistry implements AutoCloseable {
         }
         try {
             certificates.publish(SniCertificateIndex.build(served.values(), defaultEntryId, preference, clock.instant())
-                    .withFallbackSni(fallbackSni));
+                    .withFallbackSni(fallbackSni).withOnDemand(issued.onDemand()));
             publication.complete(null);
         } catch (RuntimeException e) {
             LOG.error("cannot publish the certificate index: {}", e.toString());

@@ -49,6 +49,24 @@ public final class SniCertificates {
         }
     }
 
+    /**
+     * The entry serving {@code name} (normalised; null: no SNI), as {@link SniCertificateIndex#lookup}; for a name
+     * to be issued on demand, after waiting (with its object's deadline) for its certificate. On the handshake path.
+     */
+    SniEntry entryFor(String name) {
+        SniCertificateIndex index = current();
+        SniEntry entry = index.lookup(name);
+        if (entry != null || name == null) {
+            return entry;
+        }
+        OnDemandIssuance issuance = index.onDemand(name);
+        if (issuance == null) {
+            return null;
+        }
+        issuance.await(name);
+        return current().lookup(name);
+    }
+
     /** A served private key in the form handshakes get (see {@link #useKeysOf}). */
     PrivateKey privateKey(CertifiedKey key) {
         Provider provider = keyProvider;

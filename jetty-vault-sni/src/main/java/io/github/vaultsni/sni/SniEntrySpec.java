@@ -1,5 +1,7 @@
 package io.github.vaultsni.sni;
 
+import io.github.vaultsni.issuer.IssuerSpec;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -23,15 +25,23 @@ import java.util.Set;
  * @param clientDepth the longest client chain accepted, counting the client certificate (APISIX default 1)
  * @param clientCertificateOptional with {@code clientCa}: connections without a client certificate are let
  *                    through, for the HTTP layer to decide per request
+ * @param issuer      instead of {@code cert} and {@code key} (then null, and no {@code certs}/{@code keys} nor
+ *                    {@code clientCa}): certificates issued for the names by Vault's PKI engine; else null
  */
 public record SniEntrySpec(String id, List<String> snis, String cert, String key, List<String> certs,
                            List<String> keys, boolean enabled, Set<String> protocols, String clientCa,
-                           int clientDepth, boolean clientCertificateOptional) {
+                           int clientDepth, boolean clientCertificateOptional, IssuerSpec issuer) {
 
     public SniEntrySpec {
         Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(cert, "cert");
-        Objects.requireNonNull(key, "key");
+        if (issuer == null) {
+            Objects.requireNonNull(cert, "cert");
+            Objects.requireNonNull(key, "key");
+        } else if (cert != null || key != null || certs != null && !certs.isEmpty() || clientCa != null) {
+            throw new IllegalArgumentException("entry " + id + ": an issuer excludes cert, key, certs, keys and client");
+        } else if (snis == null || snis.isEmpty()) {
+            throw new IllegalArgumentException("entry " + id + ": an issuer needs sni or snis to issue for");
+        }
         // No names is allowed: such an entry is never chosen by SNI (e.g. a client certificate for upstream mTLS).
         snis = snis == null ? List.of() : snis.stream().map(SniNames::normalize).distinct().toList();
         certs = certs == null ? List.of() : List.copyOf(certs);
@@ -71,6 +81,7 @@ public record SniEntrySpec(String id, List<String> snis, String cert, String key
         private String clientCa;
         private int clientDepth = 1;
         private boolean clientCertificateOptional;
+        private IssuerSpec issuer;
 
         private Builder(String id) {
             this.id = id;
@@ -116,14 +127,23 @@ public record SniEntrySpec(String id, List<String> snis, String cert, String key
             return this;
         }
 
+        /** Certificates issued for the names by {@code issuer} instead of a stored {@link #certificate}. */
+        public Builder issuer(IssuerSpec issuer) {
+            this.issuer = issuer;
+            return this;
+        }
+
         public SniEntrySpec build() {
             return new SniEntrySpec(id, snis, cert, key, certs, keys, enabled, protocols, clientCa, clientDepth,
-                    clientCertificateOptional);
+                    clientCertificateOptional, issuer);
         }
     }
 
-    /** Every value that is or may be a reference: cert, key, certs, keys, clientCa. */
+    /** Every value that is or may be a reference: cert, key, certs, keys, clientCa (none for an issued entry). */
     List<String> values() {
+        if (issuer != null) {
+            return List.of();
+        }
         List<String> values = new ArrayList<>(List.of(cert, key));
         values.addAll(certs);
         values.addAll(keys);
@@ -135,6 +155,6 @@ public record SniEntrySpec(String id, List<String> snis, String cert, String key
 
     @Override
     public String toString() {
-        return "SniEntrySpec{" + id + " " + snis + (enabled ? "" : ", disabled") + "}";
+        return "SniEntrySpec{" + id + " " + snis + (enabled ? "" : ", disabled") + (issuer == null ? "" : ", issued") + "}";
     }
 }

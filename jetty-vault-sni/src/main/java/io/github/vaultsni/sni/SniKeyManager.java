@@ -19,7 +19,8 @@ import java.security.cert.X509Certificate;
  * not allow the negotiated protocol answers nothing, which fails the handshake. The chosen name goes into the
  * session as {@link SslContextFactory.Server#SNI_HOST} for {@code SecureRequestCustomizer}.
  *
- * <p>Only map reads: no I/O, no parsing, no locks.
+ * <p>Only map reads: no I/O, no parsing, no locks; a name under a wildcard whose certificates are issued on
+ * demand waits (with its object's deadline) on the issuance, which runs elsewhere.
  */
 final class SniKeyManager extends X509ExtendedKeyManager {
     private final SniCertificates certificates;
@@ -43,7 +44,7 @@ final class SniKeyManager extends X509ExtendedKeyManager {
             return null;
         }
         String name = SniHandshakes.requestedName(session);
-        SniEntry entry = certificates.current().lookup(name);
+        SniEntry entry = certificates.entryFor(name);
         if (entry == null || !entry.allows(session.getProtocol())) {
             return null;
         }

@@ -19,6 +19,6 @@ final class SniMatcher extends javax.net.ssl.SNIMatcher {
     @Override
     public boolean matches(SNIServerName serverName) {
         return serverName instanceof SNIHostName host
-                && certificates.current().lookup(SniNames.normalizeClientName(host.getAsciiName())) != null;
+                && certificates.entryFor(SniNames.normalizeClientName(host.getAsciiName())) != null;
     }
 }

@@ -1,6 +1,7 @@
 package io.github.vaultsni.sni;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.vaultsni.issuer.IssuerSpec;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -11,7 +12,7 @@ import java.util.regex.PatternSyntaxException;
 /**
  * An APISIX SSL object read once: the one place its JSON ({@code sni}/{@code snis}, {@code cert}, {@code key},
  * {@code certs}, {@code keys}, {@code status}, {@code ssl_protocols}, {@code type}, {@code client {ca, depth,
- * skip_mtls_uri_regex}}) becomes values, for the gateway's admin API and store alike and for the {@code vault-sni}
+ * skip_mtls_uri_regex}}, or ours, {@code issuer {vault_pki {...}}} instead of the certificates) becomes values, for the gateway's admin API and store alike and for the {@code vault-sni}
  * module's bindings file.
  *
  * @param type         server (served by SNI) or client (presented to upstreams)
@@ -38,6 +39,9 @@ public record SslObject(String id, Type type, SniEntrySpec spec, List<Pattern> s
      * @throws IllegalArgumentException when a required field is missing or a value cannot be used, saying which
      */
     public static SslObject fromJson(String id, JsonNode ssl) {
+        if (ssl.has("issuer")) {
+            return issued(id, ssl);
+        }
         if (!ssl.hasNonNull("cert") || !ssl.hasNonNull("key")) {
             throw new IllegalArgumentException("entry " + id + ": cert and key are required");
         }
@@ -57,6 +61,20 @@ public record SslObject(String id, Type type, SniEntrySpec spec, List<Pattern> s
                         Math.max(1, client.path("depth").asInt(1)), !skip.isEmpty())
                 .build();
         return new SslObject(id, type, spec, skip);
+    }
+
+    /** An object whose certificates are issued ({@code issuer.vault_pki}): always a server object. */
+    private static SslObject issued(String id, JsonNode ssl) {
+        if (!ssl.path("issuer").has("vault_pki")) {
+            throw new IllegalArgumentException("entry " + id + ": issuer needs vault_pki");
+        }
+        SniEntrySpec spec = SniEntrySpec.builder(id)
+                .snis(snis(ssl))
+                .issuer(IssuerSpec.fromJson(ssl.path("issuer").path("vault_pki")))
+                .enabled(ssl.path("status").asInt(1) != 0)
+                .protocols(new LinkedHashSet<>(texts(ssl.path("ssl_protocols"))))
+                .build();
+        return new SslObject(id, Type.SERVER, spec, List.of());
     }
 
     /** {@code sni} then {@code snis}. */

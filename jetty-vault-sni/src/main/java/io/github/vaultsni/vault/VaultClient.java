@@ -118,18 +118,34 @@ final class VaultClient {
     /** A GET the driver has no method for (e.g. {@code sys/internal/ui/mounts/...}): status and JSON body. */
     Answer get(String path, String token) {
         try {
-            RestResponse response = new Rest(http)
-                    .url(settings.uri() + "/v1/" + path)
-                    .header("X-Vault-Token", token)
-                    .header("X-Vault-Namespace", settings.namespace().orElse(null))
-                    .header("X-Vault-Request", "true")
-                    .readTimeoutSeconds(timeoutSeconds)
-                    .get();
-            JsonNode json = response.getBody().length == 0 ? null : MAPPER.readTree(response.getBody());
-            return new Answer(response.getStatus(), response.getBody(), json);
+            return answer(rest(path, token).get());
         } catch (RestException | IOException e) {
             throw VaultErrors.fromIo(e, "reading " + path, settings.uri());
         }
+    }
+
+    /** A POST with a JSON body the driver has no method for (e.g. {@code pki/sign/<role>}): status and JSON body. */
+    Answer post(String path, String token, Map<String, ?> body) {
+        try {
+            return answer(rest(path, token).header("Content-Type", "application/json")
+                    .body(MAPPER.writeValueAsBytes(body)).post());
+        } catch (RestException | IOException e) {
+            throw VaultErrors.fromIo(e, "writing " + path, settings.uri());
+        }
+    }
+
+    private Rest rest(String path, String token) {
+        return new Rest(http)
+                .url(settings.uri() + "/v1/" + path)
+                .header("X-Vault-Token", token)
+                .header("X-Vault-Namespace", settings.namespace().orElse(null))
+                .header("X-Vault-Request", "true")
+                .readTimeoutSeconds(timeoutSeconds);
+    }
+
+    private static Answer answer(RestResponse response) throws IOException {
+        JsonNode json = response.getBody().length == 0 ? null : MAPPER.readTree(response.getBody());
+        return new Answer(response.getStatus(), response.getBody(), json);
     }
 
     /** A raw answer. */

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -48,13 +49,34 @@ public final class VaultSecretManager implements SecretManager {
     @Override
     public Optional<Map<String, String>> read(String path) {
         String fullPath = settings.fullPath(path);
+        return withToken(token -> readWith(token, fullPath));
+    }
+
+    /**
+     * Writes to a path of Vault's API as it stands (not below the object's prefix), e.g. {@code pki/sign/gateway},
+     * and answers the reply's {@code data}.
+     *
+     * @throws SecretException when Vault refuses or cannot be reached, naming the path and Vault's errors
+     */
+    public JsonNode write(String path, Map<String, ?> body) {
+        return withToken(token -> {
+            VaultClient.Answer answer = client.post(path, token, body);
+            if (answer.status() == 200 && answer.json() != null && answer.json().hasNonNull("data")) {
+                return answer.json().get("data");
+            }
+            throw VaultErrors.fromStatus(answer.status(), answer.body(), "writing " + path);
+        });
+    }
+
+    /** Runs {@code call} with the session's token; an AppRole token Vault calls invalid is replaced once. */
+    private <T> T withToken(Function<String, T> call) {
         String token = session.token();
         try {
-            return readWith(token, fullPath);
+            return call.apply(token);
         } catch (SecretException e) {
             if (session.isAppRole() && e.kind() == Kind.INVALID_TOKEN) {
                 session.invalidate(token);
-                return readWith(session.token(), fullPath);
+                return call.apply(session.token());
             }
             throw e;
         }

@@ -125,7 +125,9 @@ final class TlsServerFixture implements AutoCloseable {
             }
             socket.setSSLParameters(parameters);
             socket.startHandshake();
-            X509Certificate leaf = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            List<X509Certificate> chain = java.util.Arrays.stream(socket.getSession().getPeerCertificates())
+                    .map(X509Certificate.class::cast).toList();
+            X509Certificate leaf = chain.get(0);
             OutputStream out = socket.getOutputStream();
             out.write(("GET / HTTP/1.1\r\nHost: " + (sni == null ? "localhost" : sni) + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -138,11 +140,11 @@ final class TlsServerFixture implements AutoCloseable {
                 throw new java.io.EOFException("connection closed without an answer");
             }
             return new Result(leaf, socket.getSession().getProtocol(), response.substring(response.indexOf("\r\n\r\n") + 4),
-                    response.substring(0, response.indexOf("\r\n")));
+                    response.substring(0, response.indexOf("\r\n")), chain);
         }
     }
 
-    record Result(X509Certificate leaf, String protocol, String body, String statusLine) {
+    record Result(X509Certificate leaf, String protocol, String body, String statusLine, List<X509Certificate> chain) {
         String subject() {
             return leaf.getSubjectX500Principal().getName();
         }

@@ -8,6 +8,7 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -80,9 +81,19 @@ final class PkiEngine implements SecretsEngine {
         return null;
     }
 
+    /** As Vault: the CA certificate is public. */
+    @Override
+    public boolean unauthenticatedRead(String relativePath) {
+        return relativePath.equals("cert/ca");
+    }
+
+    /**
+     * Only roles have an existence check in Vault's PKI engine; a write elsewhere ({@code sign}, {@code issue},
+     * {@code root/generate}) is an update, so a policy needs {@code update} for it, not {@code create}.
+     */
     @Override
     public boolean exists(String relativePath) {
-        return relativePath.startsWith("roles/") && roles.containsKey(relativePath.substring(6));
+        return !relativePath.startsWith("roles/") || roles.containsKey(relativePath.substring(6));
     }
 
     @Override
@@ -330,14 +341,23 @@ final class PkiEngine implements SecretsEngine {
         return writePem(new PemObject("CERTIFICATE", cert.getEncoded()));
     }
 
-    /** PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}) as Vault returns by default, or PKCS#8. */
+    /**
+     * PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}, with its curve's OID and the public key,
+     * as Go's {@code x509.MarshalECPrivateKey}) as Vault returns by default, or PKCS#8.
+     */
     private static String privateKeyPem(KeyPair keys, boolean pkcs8) throws IOException {
-        PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
         if (pkcs8) {
-            return writePem(new PemObject("PRIVATE KEY", info.getEncoded()));
+            return writePem(new PemObject("PRIVATE KEY", PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded()).getEncoded()));
         }
-        String type = keys.getPrivate().getAlgorithm().equals("EC") ? "EC PRIVATE KEY" : "RSA PRIVATE KEY";
-        return writePem(new PemObject(type, info.parsePrivateKey().toASN1Primitive().getEncoded()));
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
+        if (keys.getPrivate().getAlgorithm().equals("RSA")) {
+            return writePem(new PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
+        }
+        org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, inner.getKey(),
+                SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()).getPublicKeyData(),
+                info.getPrivateKeyAlgorithm().getParameters());
+        return writePem(new PemObject("EC PRIVATE KEY", sec1.getEncoded()));
     }
 
     private static String writePem(PemObject object) throws IOException {

@@ -15,4 +15,9 @@ interface SecretsEngine {
     boolean exists(String relativePath);
 
     Reply handle(VaultRequest request, String relativePath);
+
+    /** Whether a read of {@code relativePath} needs no token (Vault's unauthenticated paths, e.g. PKI's {@code cert/ca}). */
+    default boolean unauthenticatedRead(String relativePath) {
+        return false;
+    }
 }

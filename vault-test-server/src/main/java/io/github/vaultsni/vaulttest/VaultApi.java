@@ -74,6 +74,11 @@ final class VaultApi {
             requireWrite(request);
             return appRole.login(request);
         }
+        Map.Entry<String, SecretsEngine> publicMount = mountFor(path);
+        if (publicMount != null && request.operation() == Operation.READ
+                && publicMount.getValue().unauthenticatedRead(relative(path, publicMount.getKey()))) {
+            return publicMount.getValue().handle(request, relative(path, publicMount.getKey()));
+        }
         Token token = authenticate(request);
         Acl acl = aclFor(token);
         if (path.startsWith("sys/internal/ui/mounts/")) {

@@ -8,6 +8,9 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -488,8 +492,27 @@ public abstract class AbstractVaultContractTest {
         leaf.verify(issuer.getPublicKey());
         assertTrue(a.data().get("serial_number").asText().matches("[0-9a-f]{2}(:[0-9a-f]{2})+"), a::body);
         assertEquals(leaf.getNotAfter().toInstant().getEpochSecond(), a.data().get("expiration").asLong());
+        Answer ca = call("GET", pki + "/cert/ca", null, null);
+        assertEquals(200, ca.status(), "the CA certificate needs no token: " + ca.body());
+        assertEquals(issuer, certificate(ca.data().get("certificate").asText()));
         assertTrue(leaf.getNotBefore().toInstant().isBefore(Instant.now().minusSeconds(20)),
                 "notBefore is backdated (not_before_duration, 30 s)");
+    }
+
+    @Test
+    void pki_issueWithAnEcRole_answersASec1KeyCarryingItsCurveAndPublicKey() throws Exception {
+        String pki = pkiWithRoot();
+        vault.expect(200, "POST", pki + "/roles/ec", root, Map.of("allowed_domains", List.of("example.com"),
+                "allow_subdomains", true, "key_type", "ec"));
+        Answer a = call("POST", pki + "/issue/ec", root, Map.of("common_name", "www.example.com"));
+        assertEquals(200, a.status(), a::body);
+        String key = a.data().get("private_key").asText();
+        assertTrue(key.startsWith("-----BEGIN EC PRIVATE KEY-----"), key.substring(0, 40));
+        assertEquals("ec", a.data().get("private_key_type").asText());
+        try (PEMParser parser = new PEMParser(new StringReader(key))) {
+            KeyPair pair = new JcaPEMKeyConverter().getKeyPair((PEMKeyPair) parser.readObject());
+            assertEquals(certificate(a.data().get("certificate").asText()).getPublicKey(), pair.getPublic());
+        }
     }
 
     @Test
