@@ -4,6 +4,7 @@ import io.github.vaultsni.gateway.admin.AdminAccess;
 import io.github.vaultsni.gateway.admin.AdminApi;
 import io.github.vaultsni.gateway.admin.AdminServlet;
 import io.github.vaultsni.gateway.certificates.CertificateConfigApplier;
+import io.github.vaultsni.gateway.certificates.StoredIssuedCertificates;
 import io.github.vaultsni.gateway.proxy.MtlsPolicy;
 import io.github.vaultsni.gateway.proxy.ProxyConfiguration;
 import io.github.vaultsni.gateway.route.RouteConfigApplier;
@@ -77,6 +78,7 @@ public final class GatewayCore implements AutoCloseable {
         this.registry = shared != null ? shared
                 : new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
         config.fallbackSni().ifPresent(registry::setFallbackSni);
+        registry.setIssuedCertificateStore(new StoredIssuedCertificates(store, cipher));
         // Client certificates (upstream mTLS) are built the same way, into an index nothing serves.
         this.clientCertificates = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
                 SniEntryPreference.newestValid());

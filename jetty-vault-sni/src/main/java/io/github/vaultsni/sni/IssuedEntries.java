@@ -100,7 +100,8 @@ final class IssuedEntries implements OnDemandIssuance {
         IssuedObject object = objects.remove(id);
         if (object != null) {
             object.units.values().forEach(u -> served.unserve(u.servedId));
-            store.removeAll(id);
+            // Not on the caller's thread, which may be the store's own (a change being delivered).
+            executor.execute(() -> store.removeAll(id));
         }
     }
 

@@ -68,6 +68,9 @@ public record SslObject(String id, Type type, SniEntrySpec spec, List<Pattern> s
         if (!ssl.path("issuer").has("vault_pki")) {
             throw new IllegalArgumentException("entry " + id + ": issuer needs vault_pki");
         }
+        if (ssl.has("client")) {
+            throw new IllegalArgumentException("entry " + id + ": client certificates are not asked for on issued objects");
+        }
         SniEntrySpec spec = SniEntrySpec.builder(id)
                 .snis(snis(ssl))
                 .issuer(IssuerSpec.fromJson(ssl.path("issuer").path("vault_pki")))

@@ -130,6 +130,12 @@ public final class AdminApi {
             out.put("not_after", s.notAfter().getEpochSecond()).put("valid_now", s.validNow());
         }
         s.references().forEach(out.withArray("references")::add);
+        for (SniEntryStatus.IssuedName issued : s.issued()) {
+            ObjectNode one = out.withArray("issued").addObject();
+            issued.names().forEach(one.putArray("names")::add);
+            one.put("serial", issued.serial()).put("not_after", issued.notAfter().getEpochSecond())
+                    .put("renew_at", issued.renewAt().getEpochSecond());
+        }
         return new AdminResponse(200, out.put("updated", s.updated().getEpochSecond()));
     }
 

@@ -12,17 +12,17 @@ import io.github.vaultsni.sni.SslObject;
  * An SSL object: APISIX's schema ({@code schema/ssl.json}), then what APISIX checks in code
  * ({@code apisix/ssl.lua check_ssl_conf}): inline PEM parsed ("failed to parse cert: ..."), as many {@code certs}
  * as {@code keys}, each pair parsed ("failed to handle cert-key pair[1]: ..."), {@code client.ca} parsed; and ours:
- * a key that does not match its certificate is refused, a {@code $secret://} reference must be well formed, and
- * each {@code skip_mtls_uri_regex} must compile.
+ * a key that does not match its certificate is refused, a {@code $secret://} reference must be well formed,
+ * each {@code skip_mtls_uri_regex} must compile, and an {@code issuer} comes without certificates or keys.
  */
 final class SslValidator implements Validator {
 
     @Override
     public void validate(ObjectNode ssl, Lookup lookup) {
-        JsonSchemas.apisix().check("ssl.json", ssl);
-        if (ssl.has("issuer")) { // in the schema already, for the Vault PKI issuer to come
-            throw AdminException.invalid("property \"issuer\" is not supported by this gateway yet");
+        if (ssl.has("issuer") && (ssl.has("cert") || ssl.has("key") || ssl.has("certs") || ssl.has("keys"))) {
+            throw AdminException.invalid("issuer excludes cert, key, certs and keys: the certificates are issued");
         }
+        JsonSchemas.apisix().check("ssl.json", ssl);
         references(ssl);
         if (ssl.path("certs").size() != ssl.path("keys").size() && !"client".equals(ssl.path("type").asText())) {
             throw AdminException.badRequest("mismatched number of certs and keys");

@@ -12,15 +12,18 @@ import java.util.function.UnaryOperator;
 
 /**
  * The kinds of objects the store keeps, and its key layout, APISIX's: {@code /apisix/ssls/<id>},
- * {@code /apisix/routes/<id>}, {@code /apisix/upstreams/<id>}, {@code /apisix/secrets/vault/<id>}; and which of
- * their fields are secret (encrypted at rest, never returned by the admin API). Listed in the order changes of
- * one transaction apply, what a kind refers to first: secrets, SSL objects, upstreams, routes.
+ * {@code /apisix/routes/<id>}, {@code /apisix/upstreams/<id>}, {@code /apisix/secrets/vault/<id>}, and ours,
+ * {@code /apisix/issued/<ssl id>/<unit>} (certificates issued for SSL objects with an issuer, kept by the
+ * gateway, never by the admin API); and which of their fields are secret (encrypted at rest, never returned by the
+ * admin API). Listed in the order changes of one transaction apply, what a kind refers to first: secrets, SSL
+ * objects, upstreams, routes, issued certificates.
  */
 public enum StoredKind {
     SECRETS("/apisix/secrets/vault/", List.of("token", "auth.token", "auth.secret_id")),
     SSLS("/apisix/ssls/", List.of("key", "keys")),
     UPSTREAMS("/apisix/upstreams/", List.of()),
-    ROUTES("/apisix/routes/", List.of());
+    ROUTES("/apisix/routes/", List.of()),
+    ISSUED("/apisix/issued/", List.of("key"));
 
     /** The prefix every stored object's key starts with. */
     public static final String ROOT = "/apisix/";
