@@ -136,6 +136,10 @@ class IssuedCertificatesGatewayTest {
         assertEquals(serial, serial(leaf(restarted, "api.internal.test")), "served from the store at once");
         assertEquals(List.of("a.svc.internal.test"), dnsNames(leaf(restarted, "a.svc.internal.test")));
         assertEquals(before, signs(), "no Vault call after a restart");
+
+        String log = Files.readString(Path.of("target", "test-log.txt"));
+        assertTrue(log.contains("issued certificate " + serial), "the log is where the test looks");
+        assertFalse(log.contains("PRIVATE KEY") || log.contains(token), "no key nor token in the log");
     }
 
     @Test
