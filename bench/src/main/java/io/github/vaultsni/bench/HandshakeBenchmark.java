@@ -8,7 +8,7 @@ import io.github.vaultsni.sni.SniConnectors;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniEntryPreference;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
-import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.testsupport.TestPki;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;

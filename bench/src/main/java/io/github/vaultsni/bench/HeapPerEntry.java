@@ -5,7 +5,7 @@ import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.sni.SniCertificateIndex;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniEntryPreference;
-import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.testsupport.TestPki;
 
 import java.lang.management.ManagementFactory;
 import java.time.Instant;

@@ -6,7 +6,7 @@ import io.github.vaultsni.sni.SniCertificateIndex;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniEntryPreference;
 import io.github.vaultsni.sni.SniNames;
-import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.testsupport.TestPki;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,6 +1,6 @@
 package com.example.sni;
 
-import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.eclipse.jetty.server.Server;

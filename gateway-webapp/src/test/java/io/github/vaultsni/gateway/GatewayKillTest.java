@@ -1,7 +1,7 @@
 package io.github.vaultsni.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.testsupport.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package io.github.vaultsni.gateway;
 
 import com.sun.net.httpserver.HttpServer;
-import io.github.vaultsni.vaulttest.HttpbinIp;
+import io.github.vaultsni.testsupport.HttpbinIp;
 import org.eclipse.jetty.ee11.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;

@@ -1,6 +1,6 @@
 package io.github.vaultsni.gateway;
 
-import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.testsupport.TestPki;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;

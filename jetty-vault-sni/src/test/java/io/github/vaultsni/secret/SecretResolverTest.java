@@ -1,6 +1,6 @@
 package io.github.vaultsni.secret;
 
-import io.github.vaultsni.vaulttest.TestClock;
+import io.github.vaultsni.testsupport.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

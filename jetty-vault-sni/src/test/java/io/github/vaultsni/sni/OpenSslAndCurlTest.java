@@ -1,8 +1,8 @@
 package io.github.vaultsni.sni;
 
 import io.github.vaultsni.pem.Pem;
-import io.github.vaultsni.vaulttest.TestPki;
-import io.github.vaultsni.vaulttest.TestPki.Issued;
+import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TestPki.Issued;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,8 +1,8 @@
 package io.github.vaultsni.sni;
 
 import io.github.vaultsni.pem.CertifiedKey;
-import io.github.vaultsni.vaulttest.TestPki;
-import io.github.vaultsni.vaulttest.TestPki.Issued;
+import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TestPki.Issued;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

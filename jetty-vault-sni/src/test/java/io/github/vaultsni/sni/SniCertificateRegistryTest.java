@@ -1,12 +1,12 @@
 package io.github.vaultsni.sni;
 
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.vaulttest.TestClock;
+import io.github.vaultsni.testsupport.TestClock;
+import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TestPki.Issued;
 import io.github.vaultsni.vault.VaultAuth;
 import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
-import io.github.vaultsni.vaulttest.TestPki;
-import io.github.vaultsni.vaulttest.TestPki.Issued;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.AfterEach;

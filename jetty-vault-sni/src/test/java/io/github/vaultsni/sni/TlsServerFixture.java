@@ -2,8 +2,8 @@ package io.github.vaultsni.sni;
 
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
+import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.tls.TlsProvider;
-import io.github.vaultsni.vaulttest.TestPki;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;

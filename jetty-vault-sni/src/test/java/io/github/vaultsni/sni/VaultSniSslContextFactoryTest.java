@@ -1,8 +1,8 @@
 package io.github.vaultsni.sni;
 
+import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TestPki.Issued;
 import io.github.vaultsni.tls.TlsProvider;
-import io.github.vaultsni.vaulttest.TestPki;
-import io.github.vaultsni.vaulttest.TestPki.Issued;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;

@@ -3,7 +3,7 @@ package io.github.vaultsni.vault;
 import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.vaulttest.TestClock;
+import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretException.Kind;
 import io.github.vaultsni.secret.SecretReference;
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.vaulttest.TestClock;
+import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.vaulttest.RecordedRequest;
 import io.github.vaultsni.vaulttest.SelfSignedTls;
 import io.github.vaultsni.vaulttest.VaultHttp;

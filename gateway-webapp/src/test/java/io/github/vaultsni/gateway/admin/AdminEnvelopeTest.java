@@ -3,7 +3,7 @@ package io.github.vaultsni.gateway.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.vaultsni.gateway.store.FileConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
-import io.github.vaultsni.vaulttest.TestClock;
+import io.github.vaultsni.testsupport.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

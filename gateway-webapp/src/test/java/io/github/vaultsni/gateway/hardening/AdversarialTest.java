@@ -5,7 +5,7 @@ import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.gateway.proxy.TestUpstream;
-import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.testsupport.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.LoopbackHttpsClient;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
-import io.github.vaultsni.vaulttest.TestPki;
+import io.github.vaultsni.testsupport.TestPki;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;

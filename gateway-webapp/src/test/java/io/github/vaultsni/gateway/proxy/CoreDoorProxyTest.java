@@ -1,8 +1,8 @@
 package io.github.vaultsni.gateway.proxy;
 
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.tls.TlsProvider;
-import io.github.vaultsni.vaulttest.TestPki;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SNIHostName;

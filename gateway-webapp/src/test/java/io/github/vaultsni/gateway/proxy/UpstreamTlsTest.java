@@ -2,8 +2,8 @@ package io.github.vaultsni.gateway.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
-import io.github.vaultsni.vaulttest.TestPki;
-import io.github.vaultsni.vaulttest.TestPki.Issued;
+import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TestPki.Issued;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.eclipse.jetty.client.ContentResponse;

@@ -1,7 +1,7 @@
 package io.github.vaultsni.gateway.store;
 
-import io.github.vaultsni.vaulttest.TestPki;
-import io.github.vaultsni.vaulttest.TestPki.Issued;
+import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TestPki.Issued;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

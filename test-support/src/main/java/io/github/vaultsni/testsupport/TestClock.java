@@ -1,4 +1,4 @@
-package io.github.vaultsni.vaulttest;
+package io.github.vaultsni.testsupport;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.github.vaultsni.vaulttest;
+package io.github.vaultsni.testsupport;
 
 import org.bouncycastle.asn1.ASN1BitString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
