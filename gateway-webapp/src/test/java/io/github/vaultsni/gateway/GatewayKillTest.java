@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,13 +67,11 @@ class GatewayKillTest {
             HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + again.adminPort()
                     + "/apisix/admin/routes")).header("X-API-KEY", key).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(20, new ObjectMapper().readTree(list.body()).get("total").asInt(), list.body());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (again.registry().status("kill").map(s -> s.state().name()).orElse("").equals("PENDING")
-                    || again.registry().status("kill").isEmpty()) {
-                assertTrue(System.nanoTime() < deadline, "kill entry rebuilt after restart");
-                Thread.sleep(10);
-            }
-            assertEquals("ACTIVE", again.registry().status("kill").orElseThrow().state().name());
+            String state = await("kill entry rebuilt after restart").atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> again.registry().status("kill").map(s -> s.state().name()).orElse(""),
+                            name -> !name.isEmpty() && !name.equals("PENDING"));
+            assertEquals("ACTIVE", state);
         }
     }
 }

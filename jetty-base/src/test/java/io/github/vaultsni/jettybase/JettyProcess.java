@@ -1,9 +1,17 @@
 package io.github.vaultsni.jettybase;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionEvaluationListener;
+import org.awaitility.core.ConditionFactory;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.EvaluatedCondition;
+import org.awaitility.core.TimeoutEvent;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,15 +47,43 @@ final class JettyProcess implements AutoCloseable {
         Process process = new ProcessBuilder(command(base, properties)).directory(base.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         JettyProcess jetty = new JettyProcess(base, process, log);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!jetty.log().contains("Started oejs.Server")) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                jetty.close();
-                throw new AssertionError("Jetty did not start:\n" + jetty.log());
-            }
-            Thread.sleep(100);
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> jetty.started() || !process.isAlive());
+        } catch (ConditionTimeoutException notInTime) {
+            // said below, with Jetty's log
+        }
+        if (!jetty.started()) {
+            jetty.close();
+            throw new AssertionError("Jetty did not start:\n" + jetty.log());
         }
         return jetty;
+    }
+
+    private boolean started() throws IOException {
+        return log().contains("Started oejs.Server");
+    }
+
+    /**
+     * Awaitility's wait for a change to reach this Jetty: at most 15 s, and when that passes, Jetty's log goes to the
+     * test's output (the base is a temporary directory, gone after the test).
+     */
+    ConditionFactory await() {
+        return Awaitility.await().atMost(Duration.ofSeconds(15)).conditionEvaluationListener(new LogOnTimeout());
+    }
+
+    private final class LogOnTimeout implements ConditionEvaluationListener<Object> {
+        @Override
+        public void conditionEvaluated(EvaluatedCondition<Object> condition) {
+        }
+
+        @Override
+        public void onTimeout(TimeoutEvent timeout) {
+            try {
+                System.err.println(timeout.getDescription() + "; Jetty's log:\n" + log());
+            } catch (IOException e) {
+                System.err.println(timeout.getDescription() + "; Jetty's log is unreadable: " + e);
+            }
+        }
     }
 
     private static List<String> command(Path base, String... args) {

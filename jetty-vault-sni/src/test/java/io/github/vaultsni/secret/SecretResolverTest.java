@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -102,7 +103,7 @@ class SecretResolverTest {
         clock.advance(Duration.ofSeconds(301));
         assertEquals("OLD", resolver.resolve(CRT), "stale value answered without waiting");
         vault.gate.countDown();
-        assertEquals("NEW", awaitValue(CRT, "NEW"));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> resolver.resolve(CRT), "NEW"::equals);
         assertEquals(2, vault.reads.get());
     }
 
@@ -223,15 +224,18 @@ class SecretResolverTest {
         vault.gate = new CountDownLatch(1);
         resolver();
         List<CompletableFuture<String>> calls = new ArrayList<>();
-        CountDownLatch started = new CountDownLatch(100);
+        List<Thread> callers = new CopyOnWriteArrayList<>();
         for (int i = 0; i < 100; i++) {
-            calls.add(CompletableFuture.supplyAsync(() -> {
-                started.countDown();
-                return resolver.resolve(CRT);
-            }, runnable -> new Thread(runnable).start()));
+            calls.add(CompletableFuture.supplyAsync(() -> resolver.resolve(CRT), runnable -> {
+                Thread caller = new Thread(runnable);
+                callers.add(caller);
+                caller.start();
+            }));
         }
-        assertTrue(started.await(10, TimeUnit.SECONDS));
-        Thread.sleep(100);
+        // Every caller parked: one in the read held at the gate, the others waiting for that one read.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> callers.stream()
+                .allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING));
+        assertEquals(1, vault.reads.get());
         vault.gate.countDown();
         for (CompletableFuture<String> call : calls) {
             assertEquals("CRT", call.get(10, TimeUnit.SECONDS));
@@ -256,7 +260,7 @@ class SecretResolverTest {
         assertEquals(List.of(CRT), heard);
         heard.clear();
         resolver.unregister("vault", "s1");
-        awaitCondition(() -> heard.size() == 2);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> heard.size() == 2);
         assertTrue(heard.containsAll(List.of(CRT, KEY)));
     }
 
@@ -284,7 +288,7 @@ class SecretResolverTest {
         ScriptedManager other = new ScriptedManager();
         other.secrets.put("ssl", Map.of("test.com.crt", "FROM-NEW"));
         resolver.register("vault", "s1", other);
-        assertEquals("FROM-NEW", awaitValue(CRT, "FROM-NEW"));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> resolver.resolve(CRT), "FROM-NEW"::equals);
     }
 
     @Test
@@ -306,18 +310,4 @@ class SecretResolverTest {
                 () -> SecretCacheSettings.builder().maxEntries(0)).getMessage());
     }
 
-    private String awaitValue(SecretReference ref, String expected) {
-        awaitCondition(() -> expected.equals(resolver.resolve(ref)));
-        return resolver.resolve(ref);
-    }
-
-    private static void awaitCondition(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.onSpinWait();
-        }
-    }
 }

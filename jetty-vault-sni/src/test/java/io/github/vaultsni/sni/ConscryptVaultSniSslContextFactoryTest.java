@@ -14,10 +14,12 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,9 +77,10 @@ class ConscryptVaultSniSslContextFactoryTest extends VaultSniSslContextFactoryTe
                 plain.setSoLinger(true, 0); // the TCP socket closed under TLS: a reset, no close_notify
             }
         }
-        Thread.sleep(500);
-        long added = openFileDescriptors() - before;
-        assertTrue(added <= 20, added + " more descriptors");
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            long added = openFileDescriptors() - before;
+            assertTrue(added <= 20, added + " more descriptors");
+        });
     }
 
     private static long openFileDescriptors() throws IOException {

@@ -118,7 +118,7 @@ class OpenSslAndCurlTest {
                 "-CAfile", rootPem.toString()));
         command.addAll(List.of(options));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Thread.sleep(500);
+        Thread.sleep(500); // not a wait: an observation window, since "no ticket came" has no moment to wait for
         process.getOutputStream().close();
         return finish(process, command);
     }

@@ -26,8 +26,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -110,7 +110,7 @@ class SniCertificateRegistryTest {
         storeInVault(renewed);
         clock.advance(Duration.ofSeconds(301));
         resolver.refreshDue().join();
-        await(() -> renewed.certificate().equals(servedQuietly("test.com")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> renewed.certificate().equals(servedQuietly("test.com")));
         assertTrue(!before.equals(served("test.com")));
     }
 
@@ -152,7 +152,7 @@ class SniCertificateRegistryTest {
         storeInVault(renewed);
         clock.advance(Duration.ofSeconds(61));
         resolver.refreshDue().join();
-        await(() -> renewed.certificate().equals(servedQuietly("test.com")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> renewed.certificate().equals(servedQuietly("test.com")));
     }
 
     @Test
@@ -161,7 +161,7 @@ class SniCertificateRegistryTest {
         http.expect(204, "DELETE", "kv/apisix/ssl", ROOT_TOKEN, null);
         clock.advance(Duration.ofSeconds(301));
         resolver.refreshDue().join();
-        await(() -> registry.status("ssl").orElseThrow().state() == SniEntryStatus.State.FAILED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.status("ssl").orElseThrow().state() == SniEntryStatus.State.FAILED);
         assertThrows(SSLHandshakeException.class, () -> served("test.com"));
     }
 
@@ -223,7 +223,7 @@ class SniCertificateRegistryTest {
             Issued next = i % 2 == 0 ? b : a;
             registry.put(SniEntrySpec.of("busy", List.of("busy.test.com"), next.certificatePem(), next.privateKeyPem()))
                     .get(10, TimeUnit.SECONDS);
-            Thread.sleep(50);
+            Thread.sleep(50); // not a wait: spreads the 40 rotations over the clients' handshakes
         }
         running.set(false);
         assertTrue(done.await(30, TimeUnit.SECONDS));
@@ -237,16 +237,6 @@ class SniCertificateRegistryTest {
             return served(sni);
         } catch (Exception e) {
             return null;
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 10 s");
-            }
-            Thread.sleep(20);
         }
     }
 

@@ -167,6 +167,7 @@ class AdversarialTest {
             out.write("GET /slow HTTP/1.1\r\nHost: a\r\n".getBytes(StandardCharsets.US_ASCII));
             long start = System.nanoTime();
             boolean closed = false;
+            // Not a wait: the attack itself, a header byte every 100 ms until the gateway cuts the connection.
             while (!closed && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10)) {
                 stillServed();
                 try {
@@ -188,7 +189,7 @@ class AdversarialTest {
             patient.setSoTimeout(5000);
             for (String part : List.of("GET /patient HTTP/1.1\r\n", "Host: a\r\n", "Connection: close\r\n", "\r\n")) {
                 patient.getOutputStream().write(part.getBytes(StandardCharsets.US_ASCII));
-                Thread.sleep(150);
+                Thread.sleep(150); // not a wait: the headers arrive slowly, within the timeout
             }
             assertEquals(200, RawHttp.status(RawHttp.readUntilQuiet(patient.getInputStream())));
         }

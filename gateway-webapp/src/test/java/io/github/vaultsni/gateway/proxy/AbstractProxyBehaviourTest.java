@@ -452,7 +452,7 @@ abstract class AbstractProxyBehaviourTest {
         }
         for (int i = 0; i < 30; i++) {
             route("live", "/live", i % 2 == 0 ? b : a);
-            Thread.sleep(30);
+            Thread.sleep(30); // not a wait: spreads the 30 route changes over the clients' requests
         }
         running.set(false);
         for (Thread client : clients) {

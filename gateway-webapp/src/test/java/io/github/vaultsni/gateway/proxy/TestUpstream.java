@@ -56,7 +56,7 @@ public final class TestUpstream implements AutoCloseable {
     private void answer(Request request, Response response, Callback callback) throws Exception {
         Fields query = Request.extractQueryParameters(request);
         if (query.getValue("sleep") != null) {
-            Thread.sleep(Long.parseLong(query.getValue("sleep")));
+            Thread.sleep(Long.parseLong(query.getValue("sleep"))); // not a wait: a slow upstream, as asked
         }
         ObjectNode echo = echo(request);
         served.incrementAndGet();

@@ -3,6 +3,7 @@ package io.github.vaultsni.gateway.store;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,10 +87,7 @@ public abstract class AbstractConfigStoreTest {
             store.update("/apisix/routes/b", c -> "2");
             store.delete("/apisix/routes/a");
             store.update("/apisix/routes/c", c -> "3");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (seen.size() < 3 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> seen.size() >= 3);
         }
         assertEquals(List.of("PUT /apisix/routes/b", "DELETE /apisix/routes/a", "PUT /apisix/routes/c"), seen);
     }

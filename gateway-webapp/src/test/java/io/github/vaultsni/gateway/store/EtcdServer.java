@@ -1,5 +1,6 @@
 package io.github.vaultsni.gateway.store;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -7,9 +8,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real etcd (Debian's etcd-server, installed by .ci/run) on 127.0.0.1 for tests: started on free ports with
@@ -102,15 +106,15 @@ public final class EtcdServer implements AutoCloseable {
                 .start();
     }
 
-    private boolean awaitReachable() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
-        while (!reachable()) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                return false;
-            }
-            Thread.sleep(50);
+    /** Whether the client port answers before etcd exits or the start timeout passes. */
+    private boolean awaitReachable() {
+        try {
+            await().atMost(Duration.ofSeconds(START_TIMEOUT_SECONDS)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> reachable() || !process.isAlive());
+            return reachable();
+        } catch (ConditionTimeoutException e) {
+            return false;
         }
-        return true;
     }
 
     private Path log() {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -63,7 +64,7 @@ class SecuredEtcdConfigStoreTest {
             store.update("/apisix/ssls/tls", c -> "{\"v\":1}");
             assertTrue(etcd.etcdctl("get", "/apisix/ssls/tls").contains("{\"v\":1}"));
             etcd.etcdctl("put", "/apisix/routes/tls", "{\"uri\":\"/t\"}");
-            EtcdConfigStoreTest.await(() -> store.get("/apisix/routes/tls").isPresent());
+            await().atMost(EtcdConfigStoreTest.ETCD_CHANGE).until(() -> store.get("/apisix/routes/tls").isPresent());
         }
     }
 
