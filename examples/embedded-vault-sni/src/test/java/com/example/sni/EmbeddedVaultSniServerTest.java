@@ -6,6 +6,7 @@ import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs the example against the Vault test server and checks it serves the certificate stored in Vault. */
+@Timeout(120)
 class EmbeddedVaultSniServerTest {
 
     @Test

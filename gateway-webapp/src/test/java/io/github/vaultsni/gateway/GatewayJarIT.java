@@ -2,6 +2,7 @@ package io.github.vaultsni.gateway;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The packaged {@code gateway.jar} as users run it: its listener lines and a clean stop on SIGTERM; and
  * {@code examples/quickstart.sh}, the walk-through end to end against the jar as a separate process.
  */
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class GatewayJarIT {
     private static final Path PROJECT = Path.of("").toAbsolutePath().getParent();
     @TempDir

@@ -3,6 +3,7 @@ package io.github.vaultsni.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.testsupport.TestPki;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Writes acknowledged by a gateway survive kill -9 of its process. */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class GatewayKillTest {
     @TempDir
     Path dir;

@@ -6,6 +6,7 @@ import org.eclipse.jetty.ee11.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code target/gateway.war} deployed into a Jetty 12 ee11 server (a {@link WebAppContext}, with Jetty's default
  * class hiding): the admin API stores a route and the proxy serves it.
  */
+@Timeout(120)
 class GatewayWarIT {
     @TempDir
     Path dir;

@@ -12,6 +12,7 @@ import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SNIHostName;
@@ -40,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ready jetty-base and the vault-sni module on a stock jetty-home 12.1.5, run as a separate process. */
+@Timeout(300)
 class JettyBaseIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path TEMPLATE = Path.of(System.getProperty("jetty.base.template"));

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The factory against the clients operators use: {@code openssl s_client} and {@code curl --http2}. CI
  * installs both (.ci/run); run by hand without them, these tests are skipped with a message.
  */
+@Timeout(120)
 class OpenSslAndCurlTest {
     @TempDir
     Path dir;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Entries from secret references, served over real TLS, with the Vault test server behind them. */
+@Timeout(120)
 class SniCertificateRegistryTest {
     private static final String ROOT_TOKEN = "registry-root";
     private static final String CRT = "$secret://vault/quickstart-secret-id/ssl/test.com.crt";

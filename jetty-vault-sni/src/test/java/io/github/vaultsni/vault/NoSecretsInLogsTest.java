@@ -7,6 +7,7 @@ import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (slf4j-simple writes it to {@code target/test-log.txt}, at debug level): no token, secret_id or secret value
  * may appear in it, nor in any exception message.
  */
+@Timeout(120)
 class NoSecretsInLogsTest {
     private static final String MARK = "LEAKCHECK";
 

@@ -12,6 +12,7 @@ import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * APISIX walk-through does: KV v1 at {@code kv/}, a policy with only {@code read} on {@code kv/apisix/*},
  * fields {@code test.com.crt}/{@code test.com.key} under {@code kv/apisix/ssl}, a non-root token.
  */
+@Timeout(120)
 class VaultSecretManagerTest {
     static final String ROOT = "root-token-never-printed";
     static final String CRT_VALUE = "-----BEGIN CERTIFICATE-----\nMIIB-test-cert\n-----END CERTIFICATE-----";

@@ -18,6 +18,7 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
@@ -46,6 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mounts and policies, so one Vault can serve the whole suite. Every answer's {@code Content-Type} must be
  * exactly {@code application/json}.
  */
+@Timeout(120)
 public abstract class AbstractVaultContractTest {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 

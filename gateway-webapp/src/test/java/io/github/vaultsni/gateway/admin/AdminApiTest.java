@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SNIHostName;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin API over HTTP on a running gateway, and its effect on what the HTTPS listener serves. */
+@Timeout(120)
 class AdminApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMIN = "edd1c9f034335f136f87ad84b625c8f1";

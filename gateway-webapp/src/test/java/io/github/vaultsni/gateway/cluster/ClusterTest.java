@@ -12,6 +12,7 @@ import io.github.vaultsni.testsupport.TestPki.Issued;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SNIHostName;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two gateway nodes sharing one real etcd: what one node is told, the other serves; etcd outages cost nothing. */
+@Timeout(120)
 class ClusterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "cluster-admin-key";

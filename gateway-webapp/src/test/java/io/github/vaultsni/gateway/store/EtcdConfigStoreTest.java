@@ -3,6 +3,7 @@ package io.github.vaultsni.gateway.store;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The store contract on a real etcd, and what etcd adds: other writers, outages, compaction. */
+@Timeout(120)
 class EtcdConfigStoreTest extends AbstractConfigStoreTest {
     /** How long a change written to etcd may take to reach the store's mirror: ample room on a loaded machine. */
     static final Duration ETCD_CHANGE = Duration.ofSeconds(20);

@@ -5,6 +5,7 @@ import io.github.vaultsni.testsupport.TestPki.Issued;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A production-like etcd: TLS with client certificates and etcd's auth on, the gateway a user allowed only
  * {@code /apisix/}. The store connects with the cluster's options, and each wrong option is a clear refusal.
  */
+@Timeout(120)
 class SecuredEtcdConfigStoreTest {
     @TempDir
     static Path dir;
