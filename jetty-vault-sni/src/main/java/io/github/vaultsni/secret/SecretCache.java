@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -228,15 +229,20 @@ final class SecretCache {
         Instant retryAt = now.plus(settings.negativeTtl().compareTo(settings.ttl()) < 0
                 ? settings.negativeTtl() : settings.ttl());
         if (error.kind().isTransient() && before != null && before.hasValue() && !beyondMaxStale(before, now)) {
-            return new Entry(before.fields(), error, before.fetchedAt(), retryAt);
+            // Kept no longer than maxStale allows, even when the next retry comes later.
+            Instant keptUntil = staleLimit(before).filter(retryAt::isAfter).orElse(retryAt);
+            return new Entry(before.fields(), error, before.fetchedAt(), keptUntil);
         }
         return new Entry(null, error, now, now.plus(settings.negativeTtl()));
     }
 
+    /** The last instant the entry's value may be served through failed refreshes; empty: no limit. */
+    private Optional<Instant> staleLimit(Entry entry) {
+        return settings.maxStale().map(max -> entry.fetchedAt().plus(settings.ttl()).plus(max));
+    }
+
     private boolean beyondMaxStale(Entry entry, Instant now) {
-        return settings.maxStale()
-                .map(max -> now.isAfter(entry.fetchedAt().plus(settings.ttl()).plus(max)))
-                .orElse(false);
+        return staleLimit(entry).map(now::isAfter).orElse(false);
     }
 
     private static String reason(Entry entry) {

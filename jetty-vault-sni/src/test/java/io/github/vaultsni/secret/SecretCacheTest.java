@@ -189,6 +189,19 @@ class SecretCacheTest {
     }
 
     @Test
+    void maxStale_holdsEvenWhenTheRetryAfterAFailedRefreshFallsPastIt() {
+        stored.put("ssl", Map.of("crt", "GOOD"));
+        SecretCache cache = cache(SecretCacheSettings.builder().maxStale(Duration.ofSeconds(60)).build());
+        get(cache, "crt");
+        failure = new SecretException(SecretException.Kind.UNREACHABLE, "Vault is unreachable");
+        clock.advance(Duration.ofSeconds(350));
+        cache.refreshDue();
+        runFetches(); // fails 50 s past the TTL; the next retry is 60 s later, 110 s past the TTL
+        clock.advance(Duration.ofSeconds(20));
+        assertEquals("(no value: UNREACHABLE)", value(get(cache, "crt"), "crt"), "70 s past the TTL: dropped");
+    }
+
+    @Test
     void listeners_hearOfChangedFieldsTheyAskedFor_andOfAValueGone() {
         stored.put("ssl", Map.of("crt", "C1", "key", "K1", "unasked", "U1"));
         SecretCache cache = cache();
