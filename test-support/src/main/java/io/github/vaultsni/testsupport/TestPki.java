@@ -90,6 +90,25 @@ public final class TestPki {
         }
     }
 
+    /**
+     * A private key as PKCS#1 {@code RSA PRIVATE KEY} or SEC1 {@code EC PRIVATE KEY}, as OpenSSL, Go and Vault
+     * write them (SEC1 with its curve and public key inside).
+     */
+    public static String traditionalPrivateKeyPem(KeyPair keys) {
+        try {
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
+            if (keys.getPrivate().getAlgorithm().equals("RSA")) {
+                return pem("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded());
+            }
+            ECPrivateKey inner = ECPrivateKey.getInstance(info.parsePrivateKey());
+            ASN1BitString publicKey = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()).getPublicKeyData();
+            ECPrivateKey sec1 = new ECPrivateKey(256, inner.getKey(), publicKey, info.getPrivateKeyAlgorithm().getParameters());
+            return pem("EC PRIVATE KEY", sec1.getEncoded());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A JDK client TLS context trusting {@code root}, and presenting {@code client}'s chain when it is not null. */
     public static SSLContext clientContext(Issued root, Issued client) {
         try {
@@ -176,19 +195,7 @@ public final class TestPki {
          * (SEC1 with its curve and public key inside).
          */
         public String traditionalPrivateKeyPem() {
-            try {
-                PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
-                if (keys.getPrivate().getAlgorithm().equals("RSA")) {
-                    return pem("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded());
-                }
-                ECPrivateKey inner = ECPrivateKey.getInstance(info.parsePrivateKey());
-                ASN1BitString publicKey = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()).getPublicKeyData();
-                ECPrivateKey sec1 = new ECPrivateKey(256, inner.getKey(), publicKey,
-                        info.getPrivateKeyAlgorithm().getParameters());
-                return pem("EC PRIVATE KEY", sec1.getEncoded());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return TestPki.traditionalPrivateKeyPem(keys);
         }
 
         /** The private key as encrypted PKCS#8 {@code ENCRYPTED PRIVATE KEY} (AES-256-CBC). */

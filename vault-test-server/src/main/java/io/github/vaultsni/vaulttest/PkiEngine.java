@@ -1,5 +1,7 @@
 package io.github.vaultsni.vaulttest;
 
+import io.github.vaultsni.testsupport.TestPki;
+
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -8,7 +10,6 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.Extensions;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -341,23 +342,12 @@ final class PkiEngine implements SecretsEngine {
         return writePem(new PemObject("CERTIFICATE", cert.getEncoded()));
     }
 
-    /**
-     * PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}, with its curve's OID and the public key,
-     * as Go's {@code x509.MarshalECPrivateKey}) as Vault returns by default, or PKCS#8.
-     */
+    /** PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}) as Vault returns by default, or PKCS#8. */
     private static String privateKeyPem(KeyPair keys, boolean pkcs8) throws IOException {
         if (pkcs8) {
             return writePem(new PemObject("PRIVATE KEY", PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded()).getEncoded()));
         }
-        PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
-        if (keys.getPrivate().getAlgorithm().equals("RSA")) {
-            return writePem(new PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
-        }
-        org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
-        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, inner.getKey(),
-                SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()).getPublicKeyData(),
-                info.getPrivateKeyAlgorithm().getParameters());
-        return writePem(new PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+        return TestPki.traditionalPrivateKeyPem(keys).trim();
     }
 
     private static String writePem(PemObject object) throws IOException {

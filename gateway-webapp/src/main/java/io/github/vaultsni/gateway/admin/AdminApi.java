@@ -21,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * APISIX's admin API for secrets, SSL objects, routes and upstreams, without the transport: one call per
@@ -43,12 +42,12 @@ public final class AdminApi {
     private final ConfigStore store;
     private final SecretCipher cipher;
     private final Clock clock;
-    private final Function<String, Optional<SniEntryStatus>> sslStatus;
+    private final SslStatuses sslStatus;
 
     /**
      * @param sslStatus what the certificate registry says of an SSL object, by id
      */
-    public AdminApi(ConfigStore store, SecretCipher cipher, Clock clock, Function<String, Optional<SniEntryStatus>> sslStatus) {
+    public AdminApi(ConfigStore store, SecretCipher cipher, Clock clock, SslStatuses sslStatus) {
         this.store = store;
         this.cipher = cipher;
         this.clock = clock;
@@ -119,7 +118,7 @@ public final class AdminApi {
     private AdminResponse status(String id) {
         store.get(Resource.SSLS.key(id)).orElseThrow(AdminException::notFound);
         ObjectNode out = JSON.createObjectNode().put("id", id);
-        Optional<SniEntryStatus> status = sslStatus.apply(id);
+        Optional<SniEntryStatus> status = sslStatus.status(id);
         if (status.isEmpty()) {
             return new AdminResponse(200, out.put("state", "PENDING"));
         }
