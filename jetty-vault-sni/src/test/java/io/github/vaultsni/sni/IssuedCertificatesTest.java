@@ -7,6 +7,7 @@ import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.vault.VaultAuth;
 import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
+import io.github.vaultsni.testsupport.TlsClients;
 import io.github.vaultsni.vaulttest.RecordedRequest;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
@@ -17,11 +18,6 @@ import org.junit.jupiter.api.Timeout;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,7 +78,7 @@ class IssuedCertificatesTest {
                 .auth(VaultAuth.token(token)).timeout(Duration.ofSeconds(2)).build(), clock, resolver::resolveValue));
         server = new TlsServerFixture();
         registry = registry(clock, server.certificates);
-        client = trusting(http.expect(200, "GET", "pki/cert/ca", null, null).data().get("certificate").asText());
+        client = TlsClients.trusting(http.expect(200, "GET", "pki/cert/ca", null, null).data().get("certificate").asText());
     }
 
     private SniCertificateRegistry registry(Clock clock, SniCertificates certificates) {
@@ -343,17 +339,5 @@ class IssuedCertificatesTest {
     /** Vault's spelling of a serial: hex pairs joined by colons. */
     private static String serial(X509Certificate certificate) {
         return HexFormat.ofDelimiter(":").formatHex(certificate.getSerialNumber().toByteArray());
-    }
-
-    private static SSLContext trusting(String caPem) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII))));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
     }
 }

@@ -5,6 +5,7 @@ import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.LoopbackHttpsClient;
 import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TlsClients;
 import io.github.vaultsni.testsupport.TestPki.Issued;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
@@ -16,10 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -287,21 +284,7 @@ class AdminApiTest {
 
     /** The certificate the HTTPS listener serves for this SNI, or null when the handshake is refused. */
     private X509Certificate served(String sni) {
-        try {
-            SSLContext context = TestPki.clientContext(root, null);
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", gateway.httpsPort())) {
-                socket.setSoTimeout(5000);
-                SSLParameters parameters = socket.getSSLParameters();
-                parameters.setServerNames(List.of(new SNIHostName(sni)));
-                socket.setSSLParameters(parameters);
-                socket.startHandshake();
-                return (X509Certificate) socket.getSession().getPeerCertificates()[0];
-            }
-        } catch (javax.net.ssl.SSLException e) {
-            return null;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TlsClients.servedLeaf(TestPki.clientContext(root, null), gateway.httpsPort(), sni);
     }
 
 }

@@ -7,6 +7,7 @@ import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.gateway.store.EtcdConnection;
 import io.github.vaultsni.gateway.store.EtcdServer;
+import io.github.vaultsni.testsupport.TlsClients;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.AfterEach;
@@ -16,17 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -166,30 +159,7 @@ class IssuedCertificatesGatewayTest {
 
     /** The leaf served for {@code sni} by the JDK's TLS, trusting only Vault's CA; null when refused. */
     private X509Certificate leaf(Gateway gateway, String sni) {
-        try (SSLSocket socket = (SSLSocket) trustingVault().getSocketFactory().createSocket("127.0.0.1", gateway.httpsPort())) {
-            socket.setSoTimeout(10_000);
-            SSLParameters parameters = socket.getSSLParameters();
-            parameters.setServerNames(List.of(new SNIHostName(sni)));
-            socket.setSSLParameters(parameters);
-            socket.startHandshake();
-            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
-        } catch (javax.net.ssl.SSLException e) {
-            return null;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private SSLContext trustingVault() throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("vault", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII))));
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), null);
-        return context;
+        return TlsClients.servedLeaf(TlsClients.trusting(caPem), gateway.httpsPort(), sni);
     }
 
     private String openssl(Gateway gateway, String sni) throws Exception {

@@ -1,0 +1,63 @@
+package io.github.vaultsni.testsupport;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/** The JDK's TLS client as the tests use it: trusting a CA given as PEM, and asking a listener for a name. */
+public final class TlsClients {
+    private TlsClients() {
+    }
+
+    /** A client context trusting only the certificates in {@code caPem} (e.g. Vault's PKI root). */
+    public static SSLContext trusting(String caPem) {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            for (Certificate ca : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)))) {
+                trust.setCertificateEntry("ca-" + i++, ca);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot trust " + caPem.lines().findFirst().orElse(""), e);
+        }
+    }
+
+    /**
+     * The leaf certificate a TLS listener on 127.0.0.1 serves a client sending {@code sni}, after a full
+     * handshake; null when the handshake is refused.
+     */
+    public static X509Certificate servedLeaf(SSLContext context, int port, String sni) {
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(sni)));
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        } catch (SSLException refused) {
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
