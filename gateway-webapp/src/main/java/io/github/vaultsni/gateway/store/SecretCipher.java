@@ -88,10 +88,13 @@ public final class SecretCipher {
         }
         try {
             byte[] in = Base64.getDecoder().decode(value.substring(PREFIX.length()));
+            if (in.length < NONCE + TAG_BITS / 8) {
+                throw new IllegalArgumentException("shorter than a nonce and a tag"); // Java 17's GCM would throw ProviderException
+            }
             Cipher cipher = Cipher.getInstance(TRANSFORMATION, PROVIDER);
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, in, 0, NONCE));
             return new String(cipher.doFinal(in, NONCE, in.length - NONCE), StandardCharsets.UTF_8);
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
+        } catch (GeneralSecurityException | IllegalArgumentException | java.security.ProviderException e) {
             throw new IllegalStateException("a stored secret cannot be decrypted: wrong encryption key or damaged data");
         }
     }
