@@ -80,4 +80,11 @@ etc/jetty-vault-sni.xml
 ## The bindings file (relative to $JETTY_BASE), and how often it is checked for changes, in milliseconds.
 # jetty.vaultSni.bindingsFile=etc/vault-sni.json
 # jetty.vaultSni.bindingsScanInterval=1000
+
+## Prometheus metrics of the certificates (expiry, state), TLS handshakes and Vault reads, at /metrics on a port
+## of the module's own (text format 0.0.4 or OpenMetrics, as the scraper asks); 0: off (the default). The names
+## are listed in the project's README ("Observability").
+# jetty.vaultSni.metricsPort=0
+## The address that port listens on.
+# jetty.vaultSni.metricsHost=127.0.0.1
 # end::documentation[]

@@ -1,5 +1,6 @@
 package io.github.vaultsni.module;
 
+import io.github.vaultsni.metrics.VaultSniMetrics;
 import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateRegistry;
@@ -11,6 +12,8 @@ import io.github.vaultsni.vault.KvVersion;
 import io.github.vaultsni.vault.VaultAuth;
 import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.SslConnectionFactory;
@@ -33,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  * Vault connection its properties describe), the certificate registry behind the module's
  * {@link VaultSniSslContextFactory}, and the bindings file, applied at start and re-applied when it changes.
  * The resolver and registry are also server attributes ({@link #RESOLVER_ATTRIBUTE}, {@link #REGISTRY_ATTRIBUTE})
- * so that a deployed gateway WAR serves its SSL objects through the same registry.
+ * so that a deployed gateway WAR serves its SSL objects through the same registry. With a metrics port set, the
+ * certificate, handshake and Vault meters ({@link VaultSniMetrics}) are served at {@value #METRICS_PATH} on a port of
+ * the module's own (the JDK's HTTP server: nothing is added to the server's connectors or handlers).
  *
  * <p>Every setter is a module property {@code jetty.vaultSni.<name>}; see {@code vault-sni.mod} for units and
  * defaults. The Vault token and AppRole secret_id come from a file or an environment variable, never from a
@@ -42,6 +47,8 @@ import java.util.concurrent.TimeUnit;
 public class VaultSniModule extends ContainerLifeCycle {
     public static final String RESOLVER_ATTRIBUTE = SecretResolver.class.getName();
     public static final String REGISTRY_ATTRIBUTE = SniCertificateRegistry.class.getName();
+    /** Where the metrics port answers (Prometheus text format 0.0.4 or OpenMetrics, by the scraper's Accept). */
+    public static final String METRICS_PATH = "/metrics";
     private static final Logger LOG = LoggerFactory.getLogger(VaultSniModule.class);
 
     private final Server server;
@@ -67,10 +74,14 @@ public class VaultSniModule extends ContainerLifeCycle {
     private String bindingsFile = "etc/vault-sni.json";
     private long bindingsScanMillis = 1000;
     private String base = ".";
+    private int metricsPort;
+    private String metricsHost = "127.0.0.1";
 
     private SecretResolver resolver;
     private SniCertificateRegistry registry;
     private ScheduledExecutorService scanner;
+    private VaultSniMetrics metrics;
+    private HTTPServer metricsServer;
 
     public VaultSniModule(Server server, SniCertificates certificates) {
         this.server = server;
@@ -105,12 +116,31 @@ public class VaultSniModule extends ContainerLifeCycle {
             return t;
         });
         scanner.scheduleWithFixedDelay(bindings::reload, bindingsScanMillis, bindingsScanMillis, TimeUnit.MILLISECONDS);
+        if (metricsPort > 0) {
+            startMetrics();
+        }
         super.doStart();
+    }
+
+    private void startMetrics() throws IOException {
+        PrometheusRegistry prometheus = new PrometheusRegistry();
+        metrics = VaultSniMetrics.register(prometheus, registry);
+        metricsServer = HTTPServer.builder().hostname(metricsHost).port(metricsPort).registry(prometheus)
+                .metricsHandlerPath(METRICS_PATH).buildAndStart();
+        LOG.info("vault-sni: metrics on http://{}:{}{}", metricsHost, metricsServer.getPort(), METRICS_PATH);
     }
 
     @Override
     protected void doStop() throws Exception {
         super.doStop();
+        if (metricsServer != null) {
+            metricsServer.close();
+            metricsServer = null;
+        }
+        if (metrics != null) {
+            metrics.close();
+            metrics = null;
+        }
         if (scanner != null) {
             scanner.shutdownNow();
         }
@@ -174,6 +204,24 @@ public class VaultSniModule extends ContainerLifeCycle {
 
     public SniCertificateRegistry getRegistry() {
         return registry;
+    }
+
+    /** The port of the module's metrics endpoint; 0 (the default): none. */
+    public void setMetricsPort(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("jetty.vaultSni.metricsPort (" + port + ") must be between 0 and 65535");
+        }
+        this.metricsPort = port;
+    }
+
+    /** The address the metrics endpoint listens on. Default: 127.0.0.1 (loopback only). */
+    public void setMetricsHost(String host) {
+        this.metricsHost = host == null || host.isBlank() ? "127.0.0.1" : host;
+    }
+
+    /** The port the metrics endpoint listens on, once started; -1 when it is off. */
+    public int getMetricsLocalPort() {
+        return metricsServer == null ? -1 : metricsServer.getPort();
     }
 
     /** {@code jetty.base}, against which relative paths resolve. */

@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,8 @@ import java.util.function.Predicate;
  * At most one fetch per location is in flight; everyone asking meanwhile shares it. A fetch that fails with a
  * transient error (unreachable, sealed, denied...) keeps the last good value (stale-if-error, up to
  * {@code maxStale}) and retries after the negative TTL; a definite answer (not found, no such secret object)
- * drops it. Listeners hear of every field whose value changed.
+ * drops it. Listeners hear of every field whose value changed; the {@link SecretObserver} hears of hits, stale
+ * answers and failed refreshes.
  */
 final class SecretCache {
     private static final Logger LOG = LoggerFactory.getLogger(SecretCache.class);
@@ -61,17 +63,20 @@ final class SecretCache {
     private final SecretCacheSettings settings;
     private final Clock clock;
     private final Executor executor;
+    private final SecretObserver observer;
 
     /**
      * @param loader   fetches a location's fields; throws {@link SecretException} (including NOT_FOUND)
      * @param executor runs fetches; a fetch blocks on network I/O
+     * @param observer hears of hits, stale answers and failed refreshes
      */
     SecretCache(Function<SecretLocation, Map<String, String>> loader, SecretCacheSettings settings, Clock clock,
-                Executor executor) {
+                Executor executor, SecretObserver observer) {
         this.loader = loader;
         this.settings = settings;
         this.clock = clock;
         this.executor = executor;
+        this.observer = observer;
     }
 
     void addListener(SecretChangeListener listener) {
@@ -105,13 +110,40 @@ final class SecretCache {
             return null;
         }
         if (now.isBefore(entry.freshUntil())) {
+            if (entry.hasValue()) {
+                if (entry.error() == null) {
+                    observer.cacheHit(slot.location);
+                } else {
+                    observer.staleServed(slot.location);
+                }
+            }
             return entry;
         }
         if (entry.hasValue() && !beyondMaxStale(entry, now)) {
             load(slot, entry);
+            observer.staleServed(slot.location);
             return entry;
         }
         return null;
+    }
+
+    /**
+     * How long the stalest value held has been past its TTL (refreshing, or kept through failed refreshes): zero
+     * when every value is fresh. Walks every location: for scrapes, not for the request path.
+     */
+    Duration oldestStaleAge() {
+        Instant now = clock.instant();
+        Duration oldest = Duration.ZERO;
+        for (Slot slot : slots.values()) {
+            Entry entry = slot.entry;
+            if (entry != null && entry.hasValue() && (entry.error() != null || !now.isBefore(entry.freshUntil()))) {
+                Duration age = Duration.between(entry.fetchedAt().plus(settings.ttl()), now);
+                if (age.compareTo(oldest) > 0) {
+                    oldest = age;
+                }
+            }
+        }
+        return oldest;
     }
 
     /** Starts a fetch of every location whose entry is past its fresh time; completes when all are done. */
@@ -217,15 +249,18 @@ final class SecretCache {
             Map<String, String> fields = Map.copyOf(loader.apply(location));
             return new Entry(fields, null, now, now.plus(settings.ttl()));
         } catch (SecretException e) {
-            return failed(e, before, now);
+            return failed(location, e, before, now);
         } catch (RuntimeException e) {
             // A bug or an unexpected library failure: reported by type only, as its message may quote data.
-            return failed(new SecretException(SecretException.Kind.BAD_RESPONSE,
+            return failed(location, new SecretException(SecretException.Kind.BAD_RESPONSE,
                     "unexpected " + e.getClass().getSimpleName() + " reading " + location), before, now);
         }
     }
 
-    private Entry failed(SecretException error, Entry before, Instant now) {
+    private Entry failed(SecretLocation location, SecretException error, Entry before, Instant now) {
+        if (before != null && before.hasValue()) {
+            observer.refreshFailed(location, error.kind());
+        }
         Instant retryAt = now.plus(settings.negativeTtl().compareTo(settings.ttl()) < 0
                 ? settings.negativeTtl() : settings.ttl());
         if (error.kind().isTransient() && before != null && before.hasValue() && !beyondMaxStale(before, now)) {

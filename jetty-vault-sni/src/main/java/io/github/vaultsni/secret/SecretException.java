@@ -36,6 +36,11 @@ public class SecretException extends RuntimeException {
         /** Any other unexpected answer. */
         BAD_RESPONSE;
 
+        /** Whether the source could not be reached or could not answer at all: unreachable, timed out or sealed. */
+        public boolean isOutage() {
+            return this == UNREACHABLE || this == TIMEOUT || this == SEALED;
+        }
+
         /** Whether this is an outage, after which the last good value should keep being served. */
         public boolean isTransient() {
             return this == UNREACHABLE || this == TIMEOUT || this == SEALED || this == BAD_RESPONSE

@@ -4,6 +4,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,6 +35,10 @@ public final class SecretResolver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SecretResolver.class);
 
     private final Map<String, SecretManager> managers = new ConcurrentHashMap<>();
+    /** The last read of each registered secret object (by {@link #key}), for {@link #secretObjects()}. */
+    private final Map<String, SecretObjectStatus> lastReads = new ConcurrentHashMap<>();
+    private final SecretObservers observers = new SecretObservers();
+    private final Clock clock;
     private final SecretCache cache;
     private final EnvSecrets env;
     private final ExecutorService fetchers;
@@ -40,8 +46,9 @@ public final class SecretResolver implements AutoCloseable {
 
     private SecretResolver(Builder b) {
         this.env = new EnvSecrets(b.environment);
+        this.clock = b.clock;
         this.fetchers = Executors.newFixedThreadPool(b.fetchThreads, daemonThreads("secret-fetch"));
-        this.cache = new SecretCache(this::load, b.settings, b.clock, fetchers);
+        this.cache = new SecretCache(this::load, b.settings, b.clock, fetchers, observers);
         if (b.backgroundRefresh) {
             long tick = b.settings.refreshTick().toMillis();
             this.refresher = Executors.newSingleThreadScheduledExecutor(daemonThreads("secret-refresh"));
@@ -76,6 +83,7 @@ public final class SecretResolver implements AutoCloseable {
     /** Removes a manager: references through it fail from now on, and listeners hear that their values are gone. */
     public void unregister(String manager, String id) {
         SecretManager old = managers.remove(key(manager, id));
+        lastReads.remove(key(manager, id));
         if (old != null) {
             old.close();
             refetch(manager, id);
@@ -156,6 +164,29 @@ public final class SecretResolver implements AutoCloseable {
         return cache.size();
     }
 
+    /** From now on {@code observer} hears of cache hits, stale answers, reads and failed refreshes. */
+    public void addObserver(SecretObserver observer) {
+        observers.add(observer);
+    }
+
+    public void removeObserver(SecretObserver observer) {
+        observers.remove(observer);
+    }
+
+    /** Every registered secret object and how its last read went (whether its Vault is reachable), by id. */
+    public List<SecretObjectStatus> secretObjects() {
+        return managers.keySet().stream().sorted()
+                .map(key -> lastReads.getOrDefault(key, new SecretObjectStatus(key, null, null))).toList();
+    }
+
+    /**
+     * How long the stalest cached value has been past its TTL, being refreshed or kept through an outage; zero when
+     * all are fresh. Walks the cache: for scrapes and status pages.
+     */
+    public Duration oldestStaleAge() {
+        return cache.oldestStaleAge();
+    }
+
     @Override
     public void close() {
         if (refresher != null) {
@@ -184,8 +215,28 @@ public final class SecretResolver implements AutoCloseable {
                     : new SecretException(SecretException.Kind.NO_SUCH_MANAGER,
                             "no secret manager " + location.manager());
         }
-        return manager.read(location.path()).orElseThrow(() -> new SecretException(SecretException.Kind.NOT_FOUND,
-                "no secret at " + location.path() + " in " + location.secretObject()));
+        String object = key(location.manager(), location.id());
+        long start = System.nanoTime();
+        SecretException.Kind failure = SecretException.Kind.BAD_RESPONSE; // unless the manager answers or says why
+        try {
+            Optional<Map<String, String>> fields = manager.read(location.path());
+            failure = null;
+            return fields.orElseThrow(() -> new SecretException(SecretException.Kind.NOT_FOUND,
+                    "no secret at " + location.path() + " in " + location.secretObject()));
+        } catch (SecretException e) {
+            failure = e.kind();
+            throw e;
+        } finally {
+            readEnded(object, manager, failure, System.nanoTime() - start);
+        }
+    }
+
+    /** Records how a read through {@code manager} went, unless the manager was replaced or removed meanwhile. */
+    private void readEnded(String object, SecretManager manager, SecretException.Kind failure, long nanos) {
+        if (managers.get(object) == manager) {
+            lastReads.put(object, new SecretObjectStatus(object, clock.instant(), failure));
+        }
+        observers.read(object, failure, nanos);
     }
 
     private void refetch(String manager, String id) {

@@ -246,6 +246,11 @@ public final class SniCertificateRegistry implements AutoCloseable {
         return Optional.ofNullable(served.get(id));
     }
 
+    /** The entry as configured (its names and references), whatever its state. */
+    public Optional<SniEntrySpec> spec(String id) {
+        return Optional.ofNullable(slots.get(id)).map(Slot::spec);
+    }
+
     public List<SniEntryStatus> status() {
         return slots.keySet().stream().map(this::status).flatMap(Optional::stream)
                 .sorted(Comparator.comparing(SniEntryStatus::id)).toList();

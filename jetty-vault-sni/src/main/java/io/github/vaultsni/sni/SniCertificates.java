@@ -4,12 +4,14 @@ import io.github.vaultsni.pem.CertifiedKey;
 
 import java.security.PrivateKey;
 import java.security.Provider;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * What is served now: the current {@link SniCertificateIndex}, swapped whole by {@link #publish}. The index it
  * replaced is kept one generation longer, so a handshake that chose a key just before a swap still finds it.
- * The registry publishes here; the key manager, trust manager and SNI matcher read from here.
+ * The registry publishes here; the key manager, trust manager and SNI matcher read from here, and tell the
+ * {@link SniHandshakeListener}s added here how each handshake ended.
  */
 public final class SniCertificates {
     private record Generations(SniCertificateIndex current, SniCertificateIndex previous) {
@@ -19,6 +21,8 @@ public final class SniCertificates {
             new Generations(SniCertificateIndex.empty(), SniCertificateIndex.empty());
     /** The TLS provider whose own key objects handshakes get; null: the keys as they were decoded. */
     private volatile Provider keyProvider;
+    /** Replaced whole on every change, so a handshake reads one array without a lock. */
+    private volatile SniHandshakeListener[] handshakeListeners = new SniHandshakeListener[0];
 
     public SniCertificateIndex current() {
         return generations.current();
@@ -78,5 +82,25 @@ public final class SniCertificates {
         Generations g = generations;
         CertifiedKey key = g.current().key(alias);
         return key != null ? key : g.previous().key(alias);
+    }
+
+    /** From the next handshake on, {@code listener} hears how each full handshake ended. */
+    public synchronized void addHandshakeListener(SniHandshakeListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        SniHandshakeListener[] more = Arrays.copyOf(handshakeListeners, handshakeListeners.length + 1);
+        more[more.length - 1] = listener;
+        handshakeListeners = more;
+    }
+
+    public synchronized void removeHandshakeListener(SniHandshakeListener listener) {
+        handshakeListeners = Arrays.stream(handshakeListeners).filter(l -> l != listener)
+                .toArray(SniHandshakeListener[]::new);
+    }
+
+    /** Tells every listener how a handshake ended (see {@link SniHandshakes} for when each outcome is told). */
+    void handshake(String sni, SniHandshakeListener.Outcome outcome) {
+        for (SniHandshakeListener listener : handshakeListeners) {
+            listener.handshake(sni, outcome);
+        }
     }
 }

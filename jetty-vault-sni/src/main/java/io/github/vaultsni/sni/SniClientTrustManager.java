@@ -46,6 +46,15 @@ final class SniClientTrustManager extends X509ExtendedTrustManager {
 
     private void verify(X509Certificate[] chain, SSLSession session) throws CertificateException {
         String name = session == null ? null : SniHandshakes.requestedName(session);
+        try {
+            check(chain, name);
+        } catch (CertificateException refused) {
+            SniHandshakes.refused(certificates, session, name, SniHandshakeListener.Outcome.CLIENT_CERTIFICATE_REFUSED);
+            throw refused;
+        }
+    }
+
+    private void check(X509Certificate[] chain, String name) throws CertificateException {
         SniEntry entry = certificates.current().lookup(name);
         if (entry == null || !entry.verifiesClients()) {
             throw new CertificateException("no client certificate is accepted for " + (name == null ? "this connection" : name));

@@ -20,7 +20,8 @@ import java.security.cert.X509Certificate;
  * session as {@link SslContextFactory.Server#SNI_HOST} for {@code SecureRequestCustomizer}.
  *
  * <p>Only map reads: no I/O, no parsing, no locks; a name under a wildcard whose certificates are issued on
- * demand waits (with its object's deadline) on the issuance, which runs elsewhere.
+ * demand waits (with its object's deadline) on the issuance, which runs elsewhere. A refusal, or the choice made,
+ * is noted for the {@link SniHandshakeListener}s ({@link SniHandshakes}).
  */
 final class SniKeyManager extends X509ExtendedKeyManager {
     private final SniCertificates certificates;
@@ -45,12 +46,20 @@ final class SniKeyManager extends X509ExtendedKeyManager {
         }
         String name = SniHandshakes.requestedName(session);
         SniEntry entry = certificates.entryFor(name);
-        if (entry == null || !entry.allows(session.getProtocol())) {
+        if (entry == null) {
+            SniHandshakes.refused(certificates, session, name, SniHandshakeListener.Outcome.UNKNOWN_NAME);
+            return null;
+        }
+        if (!entry.allows(session.getProtocol())) {
+            SniHandshakes.refused(certificates, session, name, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
             return null;
         }
         String alias = SniCertificateIndex.alias(entry, keyType);
-        if (alias != null && name != null) {
-            session.putValue(SslContextFactory.Server.SNI_HOST, name);
+        if (alias != null) {
+            if (name != null) {
+                session.putValue(SslContextFactory.Server.SNI_HOST, name);
+            }
+            SniHandshakes.chosen(session, name);
         }
         return alias;
     }

@@ -18,7 +18,15 @@ final class SniMatcher extends javax.net.ssl.SNIMatcher {
 
     @Override
     public boolean matches(SNIServerName serverName) {
-        return serverName instanceof SNIHostName host
-                && certificates.entryFor(SniNames.normalizeClientName(host.getAsciiName())) != null;
+        if (!(serverName instanceof SNIHostName host)) {
+            return false;
+        }
+        String name = SniNames.normalizeClientName(host.getAsciiName());
+        if (certificates.entryFor(name) != null) {
+            return true;
+        }
+        // JSSE asks once per ClientHello and refuses the handshake at once: told here, without a session.
+        SniHandshakes.refused(certificates, null, name, SniHandshakeListener.Outcome.UNKNOWN_NAME);
+        return false;
     }
 }

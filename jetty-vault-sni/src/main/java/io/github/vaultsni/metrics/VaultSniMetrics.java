@@ -1,0 +1,146 @@
+package io.github.vaultsni.metrics;
+
+import io.github.vaultsni.pem.CertifiedKey;
+import io.github.vaultsni.secret.SecretObjectStatus;
+import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.sni.SniEntry;
+import io.github.vaultsni.sni.SniEntryStatus;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.Collector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The library's meters, registered in a {@link PrometheusRegistry} the caller owns (the gateway's, or the
+ * {@code vault-sni} module's own port), for one certificate registry and its secret resolver. What is served and
+ * stored is read when scraped; what happens (handshakes, Vault reads, cache answers) is counted where it happens,
+ * through {@link io.github.vaultsni.sni.SniHandshakeListener} and {@link io.github.vaultsni.secret.SecretObserver}.
+ *
+ * <ul>
+ *   <li>{@code vault_sni_certificate_not_after_seconds{ssl, sni}}: the served leaf's notAfter, seconds since the
+ *       epoch (the earliest, for an entry with several key pairs);</li>
+ *   <li>{@code vault_sni_certificate_state{ssl, state}}: 1 for the state the SSL object is in ({@code pending},
+ *       {@code active}, {@code failed}, {@code disabled}), 0 for the others;</li>
+ *   <li>{@code vault_sni_handshakes_total{sni, result}}: full handshakes by the client's SNI and
+ *       {@code served|unknown_name|protocol_refused|client_certificate_refused}; at most {@code maxSniLabels} names
+ *       per result, the rest as {@code other}, none sent as {@code ""};</li>
+ *   <li>{@code vault_sni_vault_reads_total{secret_object, outcome}} and
+ *       {@code vault_sni_vault_read_duration_seconds{secret_object}}: reads from Vault by outcome ({@code ok},
+ *       {@code not_found}, {@code unreachable}, {@code timeout}, {@code sealed}, {@code permission_denied}, ...);</li>
+ *   <li>{@code vault_sni_vault_reachable{secret_object}}: 1 when the secret object's last read reached a Vault that
+ *       answered, 0 after an unreachable, timed-out or sealed one (absent before its first read);</li>
+ *   <li>{@code vault_sni_secret_cache_hits_total}, {@code vault_sni_secret_cache_stale_served_total},
+ *       {@code vault_sni_secret_cache_refresh_failures_total{kind}}, and
+ *       {@code vault_sni_secret_cache_oldest_stale_seconds}: how long the stalest value held has been past its
+ *       TTL.</li>
+ * </ul>
+ */
+public final class VaultSniMetrics implements AutoCloseable {
+    /** Distinct SNI label values kept per handshake result before the rest count as {@code other}. */
+    public static final int DEFAULT_MAX_SNI_LABELS = 100;
+    private static final List<SniEntryStatus.State> STATES = List.of(SniEntryStatus.State.values());
+
+    private final PrometheusRegistry prometheus;
+    private final SniCertificateRegistry registry;
+    private final HandshakeMeter handshakes;
+    private final SecretMeter secrets;
+    private final List<Collector> collectors;
+
+    private VaultSniMetrics(PrometheusRegistry prometheus, SniCertificateRegistry registry, int maxSniLabels) {
+        this.prometheus = prometheus;
+        this.registry = registry;
+        SecretResolver resolver = registry.resolver();
+        Counter handshakeCounter = Counter.builder().name("vault_sni_handshakes")
+                .help("Full TLS handshakes by the SNI the client sent and how they ended").labelNames("sni", "result")
+                .withoutExemplars().build();
+        Counter reads = Counter.builder().name("vault_sni_vault_reads")
+                .help("Reads from Vault by secret object and outcome").labelNames("secret_object", "outcome")
+                .withoutExemplars().build();
+        Histogram readDuration = Histogram.builder().name("vault_sni_vault_read_duration_seconds")
+                .help("How long reads from Vault took, by secret object").labelNames("secret_object")
+                .classicOnly().withoutExemplars().build();
+        Counter hits = Counter.builder().name("vault_sni_secret_cache_hits")
+                .help("Secret values answered from the cache while fresh").withoutExemplars().build();
+        Counter stale = Counter.builder().name("vault_sni_secret_cache_stale_served")
+                .help("Secret values answered past their TTL or kept through a failed refresh").withoutExemplars().build();
+        Counter refreshFailures = Counter.builder().name("vault_sni_secret_cache_refresh_failures")
+                .help("Failed refreshes of cached secret values, by kind").labelNames("kind").withoutExemplars().build();
+        this.handshakes = new HandshakeMeter(handshakeCounter, maxSniLabels);
+        this.secrets = new SecretMeter(reads, readDuration, hits, stale, refreshFailures);
+        this.collectors = List.of(handshakeCounter, reads, readDuration, hits, stale, refreshFailures,
+                GaugeWithCallback.builder().name("vault_sni_certificate_not_after_seconds")
+                        .help("The served leaf certificate's notAfter, seconds since the epoch, by SSL object and SNI")
+                        .labelNames("ssl", "sni").callback(this::notAfter).build(),
+                GaugeWithCallback.builder().name("vault_sni_certificate_state")
+                        .help("1 for the state each SSL object is in (pending, active, failed, disabled), else 0")
+                        .labelNames("ssl", "state").callback(this::states).build(),
+                GaugeWithCallback.builder().name("vault_sni_vault_reachable")
+                        .help("1 when the secret object's last read reached a Vault that answered, else 0")
+                        .labelNames("secret_object").callback(this::reachable).build(),
+                GaugeWithCallback.builder().name("vault_sni_secret_cache_oldest_stale_seconds")
+                        .help("How long the stalest cached secret value has been past its TTL (0: all fresh)")
+                        .callback(callback -> callback.call(resolver.oldestStaleAge().toMillis() / 1000.0)).build());
+    }
+
+    /**
+     * Registers the meters in {@code prometheus} and starts counting the handshakes served from
+     * {@code registry}'s certificates and the reads of its resolver.
+     */
+    public static VaultSniMetrics register(PrometheusRegistry prometheus, SniCertificateRegistry registry) {
+        return register(prometheus, registry, DEFAULT_MAX_SNI_LABELS);
+    }
+
+    /** As {@link #register(PrometheusRegistry, SniCertificateRegistry)}, keeping {@code maxSniLabels} names per result. */
+    public static VaultSniMetrics register(PrometheusRegistry prometheus, SniCertificateRegistry registry, int maxSniLabels) {
+        Objects.requireNonNull(prometheus, "prometheus");
+        Objects.requireNonNull(registry, "registry");
+        if (maxSniLabels < 1) {
+            throw new IllegalArgumentException("maxSniLabels (" + maxSniLabels + ") must be at least 1");
+        }
+        VaultSniMetrics metrics = new VaultSniMetrics(prometheus, registry, maxSniLabels);
+        metrics.collectors.forEach(prometheus::register);
+        registry.certificates().addHandshakeListener(metrics.handshakes);
+        registry.resolver().addObserver(metrics.secrets);
+        return metrics;
+    }
+
+    private void notAfter(GaugeWithCallback.Callback callback) {
+        for (SniEntry entry : registry.certificates().current().entries()) {
+            long seconds = entry.keys().stream().map(CertifiedKey::notAfter).min(Instant::compareTo).orElseThrow().getEpochSecond();
+            for (String sni : entry.snis()) {
+                callback.call(seconds, entry.id(), sni);
+            }
+        }
+    }
+
+    private void states(GaugeWithCallback.Callback callback) {
+        for (SniEntryStatus status : registry.status()) {
+            for (SniEntryStatus.State state : STATES) {
+                callback.call(status.state() == state ? 1 : 0, status.id(), state.name().toLowerCase(Locale.ROOT));
+            }
+        }
+    }
+
+    private void reachable(GaugeWithCallback.Callback callback) {
+        for (SecretObjectStatus object : registry.resolver().secretObjects()) {
+            if (object.lastRead() != null) {
+                callback.call(object.reachable() ? 1 : 0, object.secretObject());
+            }
+        }
+    }
+
+    /** Stops counting and takes the meters out of the registry. */
+    @Override
+    public void close() {
+        registry.certificates().removeHandshakeListener(handshakes);
+        registry.resolver().removeObserver(secrets);
+        collectors.forEach(prometheus::unregister);
+    }
+}
