@@ -1,30 +1,40 @@
 package io.github.vaultsni.gateway;
 
+import io.github.vaultsni.gateway.accesslog.ApisixAccessLog;
 import io.github.vaultsni.gateway.listener.JsonErrorHandler;
 import io.github.vaultsni.gateway.listener.JsonServletErrorHandler;
 import io.github.vaultsni.gateway.listener.ProxyThreadPool;
 import io.github.vaultsni.gateway.listener.ServerHeader;
+import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 import io.github.vaultsni.gateway.proxy.GatewayProxyHandler;
+import io.github.vaultsni.gateway.ui.CertificatesPage;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.tls.TlsProvider;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee11.servlet.FilterHolder;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
 
 /**
- * The gateway with embedded Jetty: a {@link GatewayCore}, the admin API on its own listener (127.0.0.1:9180 by
- * default), and the proxy on HTTP (9080, HTTP/1.1 and h2c) and HTTPS (9443, ALPN h2 and http/1.1, certificates
- * by SNI).
+ * The gateway with embedded Jetty: a {@link GatewayCore}, the admin API and the certificates page
+ * ({@value CertificatesPage#PATH}) on their own listener (127.0.0.1:9180 by default), the Prometheus endpoint on
+ * another (127.0.0.1:9091, {@value GatewayMetrics#PATH}, as APISIX's), and the proxy on HTTP (9080, HTTP/1.1 and
+ * h2c) and HTTPS (9443, ALPN h2 and http/1.1, certificates by SNI), with APISIX's access log.
  *
  * <p>Two Jetty servers in one process: the proxy's, a jetty-core {@link GatewayProxyHandler} whose requests never
- * block and so are handled on the thread that read them by a small pool, and the admin API's, a servlet whose
- * requests wait for the configuration store.
+ * block and so are handled on the thread that read them by a small pool, and the admin API's (with the metrics
+ * listener beside it), servlets whose requests wait for the configuration store or a scrape.
  */
 public final class Gateway implements AutoCloseable {
     /** How long a start waits for stored SSL objects before opening the listeners anyway. */
@@ -32,12 +42,15 @@ public final class Gateway implements AutoCloseable {
     /** Enough for non-blocking work on every core, plus the connectors' acceptor and selector threads. */
     private static final int PROXY_THREADS = Math.max(16, 8 * Runtime.getRuntime().availableProcessors());
     private static final int ADMIN_THREADS = 16;
+    private static final String ADMIN = "admin";
+    private static final String METRICS = "metrics";
 
     private final GatewayConfig config;
     private final GatewayCore core;
     private final Server proxyServer = new Server(new ProxyThreadPool("gateway-proxy", PROXY_THREADS, 2));
     private final Server adminServer = new Server(threadPool("gateway-admin", ADMIN_THREADS));
     private final ServerConnector adminConnector;
+    private final ServerConnector metricsConnector;
     private final ServerConnector httpConnector;
     private final ServerConnector httpsConnector;
     private final TlsProvider tlsProvider;
@@ -47,22 +60,57 @@ public final class Gateway implements AutoCloseable {
         SniCertificates certificates = new SniCertificates();
         this.core = new GatewayCore(config, certificates);
 
-        adminConnector = new ServerConnector(adminServer, new HttpConnectionFactory(ServerHeader.configuration()));
-        adminConnector.setName("admin");
-        adminConnector.setHost(config.adminHost());
-        adminConnector.setPort(config.adminPort());
-        adminServer.addConnector(adminConnector);
-        ServletContextHandler admin = new ServletContextHandler("/");
-        admin.addServlet(new ServletHolder("admin", core.newAdminServlet()), "/apisix/admin/*");
-        admin.setErrorHandler(new JsonServletErrorHandler());
-        adminServer.setHandler(admin);
+        adminConnector = listener(ADMIN, config.adminHost(), config.adminPort());
+        metricsConnector = config.metrics() ? listener(METRICS, config.metricsHost(), config.metricsPort()) : null;
+        ContextHandlerCollection contexts = new ContextHandlerCollection(adminContext());
+        if (metricsConnector != null) {
+            contexts.addHandler(metricsContext());
+        }
+        adminServer.setHandler(contexts);
         adminServer.setErrorHandler(new JsonErrorHandler());
 
         ProxyListeners listeners = new ProxyListeners(proxyServer, config, certificates);
         this.httpConnector = listeners.http;
         this.httpsConnector = listeners.https;
         this.tlsProvider = listeners.tlsProvider;
+        core.metrics().countConnections(List.of(httpConnector, httpsConnector));
+        if (!config.accessLog().isOff()) {
+            proxyServer.setRequestLog(ApisixAccessLog.to(config.accessLog(), Clock.systemUTC()));
+        }
         proxyServer.setHandler(new GatewayProxyHandler(core.proxyConfiguration()));
+    }
+
+    /** A listener of the admin server, named so that only its own context answers on it. */
+    private ServerConnector listener(String name, String host, int port) {
+        ServerConnector connector = new ServerConnector(adminServer, new HttpConnectionFactory(ServerHeader.configuration()));
+        connector.setName(name);
+        connector.setHost(host);
+        connector.setPort(port);
+        adminServer.addConnector(connector);
+        return connector;
+    }
+
+    /** The admin API, and the certificates page with its data behind the admin key. */
+    private ServletContextHandler adminContext() {
+        ServletContextHandler admin = new ServletContextHandler("/");
+        admin.setVirtualHosts(List.of("@" + ADMIN));
+        admin.addServlet(new ServletHolder("admin", core.newAdminServlet()), "/apisix/admin/*");
+        CertificatesPage page = core.certificatesPage();
+        admin.addServlet(new ServletHolder("ui", page.pageServlet()), CertificatesPage.PATH + "*");
+        admin.addServlet(new ServletHolder("ui-data", page.dataServlet()), CertificatesPage.DATA_PATH);
+        admin.addFilter(new FilterHolder(core.newAdminKeyFilter()), CertificatesPage.DATA_PATH,
+                EnumSet.of(DispatcherType.REQUEST));
+        admin.setErrorHandler(new JsonServletErrorHandler());
+        return admin;
+    }
+
+    /** APISIX's export server: the metrics path, without a key (loopback by default, as APISIX's). */
+    private ServletContextHandler metricsContext() {
+        ServletContextHandler metrics = new ServletContextHandler("/");
+        metrics.setVirtualHosts(List.of("@" + METRICS));
+        metrics.addServlet(new ServletHolder("metrics", core.metrics().newServlet()), GatewayMetrics.PATH);
+        metrics.setErrorHandler(new JsonServletErrorHandler());
+        return metrics;
     }
 
     private static QueuedThreadPool threadPool(String name, int maxThreads) {
@@ -92,6 +140,11 @@ public final class Gateway implements AutoCloseable {
 
     public int adminPort() {
         return adminConnector.getLocalPort();
+    }
+
+    /** The metrics listener's port; -1 when it is off. */
+    public int metricsPort() {
+        return metricsConnector == null ? -1 : metricsConnector.getLocalPort();
     }
 
     public int httpPort() {

@@ -1,5 +1,6 @@
 package io.github.vaultsni.gateway;
 
+import io.github.vaultsni.gateway.accesslog.AccessLogDestination;
 import io.github.vaultsni.gateway.listener.TlsPolicy;
 import io.github.vaultsni.gateway.store.EtcdConnection;
 import io.github.vaultsni.sni.SniNames;
@@ -33,8 +34,16 @@ public final class GatewayConfig {
     private final TlsPolicy tlsPolicy;
     private final Duration requestHeaderTimeout;
     private final String fallbackSni;
+    private final String metricsHost;
+    private final int metricsPort;
+    private final boolean metrics;
+    private final AccessLogDestination accessLog;
 
     private GatewayConfig(Builder b) {
+        this.metricsHost = b.metricsHost;
+        this.metricsPort = b.metricsPort;
+        this.metrics = b.metrics;
+        this.accessLog = b.accessLog;
         this.fallbackSni = b.fallbackSni;
         this.tlsSessionTickets = b.tlsSessionTickets;
         this.tlsPolicy = b.tlsPolicy;
@@ -75,6 +84,23 @@ public final class GatewayConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Whether the Prometheus endpoint listens ({@link #metricsHost()}:{@link #metricsPort()}). */
+    public boolean metrics() {
+        return metrics;
+    }
+
+    public String metricsHost() {
+        return metricsHost;
+    }
+
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    public AccessLogDestination accessLog() {
+        return accessLog;
     }
 
     public Path dataDir() {
@@ -138,7 +164,8 @@ public final class GatewayConfig {
     public String toString() {
         return "GatewayConfig{dataDir=" + dataDir + ", store=" + (etcd == null ? "file" : etcd)
                 + ", admin=" + adminHost + ":" + adminPort + ", http=" + httpHost + ":" + httpPort
-                + ", https=" + httpsHost + ":" + httpsPort + ", tls=" + tlsProvider
+                + ", https=" + httpsHost + ":" + httpsPort + ", metrics=" + (metrics ? metricsHost + ":" + metricsPort : "off")
+                + ", accessLog=" + accessLog + ", tls=" + tlsProvider
                 + (fallbackSni == null ? "" : ", fallbackSni=" + fallbackSni) + ", adminLoopbackWithoutKey=" + adminLoopbackWithoutKey + "}";
     }
 
@@ -162,8 +189,42 @@ public final class GatewayConfig {
         private TlsPolicy tlsPolicy = TlsPolicy.apisix();
         private Duration requestHeaderTimeout = Duration.ofSeconds(60);
         private String fallbackSni;
+        private String metricsHost = "127.0.0.1";
+        private int metricsPort = 9091;
+        private boolean metrics = true;
+        private AccessLogDestination accessLog = AccessLogDestination.stdout();
 
         private Builder() {
+        }
+
+        /**
+         * The Prometheus endpoint's address ({@code /apisix/prometheus/metrics}). Default: 127.0.0.1, as APISIX's
+         * {@code plugin_attr.prometheus.export_addr}.
+         */
+        public Builder metricsHost(String host) {
+            this.metricsHost = Objects.requireNonNull(host, "metricsHost");
+            return this;
+        }
+
+        /** The Prometheus endpoint's port. Default: 9091, as APISIX's; 0 picks a free port. */
+        public Builder metricsPort(int port) {
+            this.metricsPort = port(port, "metricsPort");
+            return this;
+        }
+
+        /** Whether the Prometheus endpoint listens at all. Default: true (APISIX's export server is on). */
+        public Builder metrics(boolean on) {
+            this.metrics = on;
+            return this;
+        }
+
+        /**
+         * Where the proxy's access log goes (APISIX's default format, one line per request). Default: standard
+         * output, on as APISIX's.
+         */
+        public Builder accessLog(AccessLogDestination destination) {
+            this.accessLog = Objects.requireNonNull(destination, "accessLog");
+            return this;
         }
 
         /**

@@ -2,9 +2,11 @@ package io.github.vaultsni.gateway;
 
 import io.github.vaultsni.gateway.admin.AdminAccess;
 import io.github.vaultsni.gateway.admin.AdminApi;
+import io.github.vaultsni.gateway.admin.AdminKeyFilter;
 import io.github.vaultsni.gateway.admin.AdminServlet;
 import io.github.vaultsni.gateway.certificates.CertificateConfigApplier;
 import io.github.vaultsni.gateway.certificates.StoredIssuedCertificates;
+import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 import io.github.vaultsni.gateway.proxy.MtlsPolicy;
 import io.github.vaultsni.gateway.proxy.ProxyConfiguration;
 import io.github.vaultsni.gateway.route.RouteConfigApplier;
@@ -13,6 +15,7 @@ import io.github.vaultsni.gateway.store.EtcdConfigStore;
 import io.github.vaultsni.gateway.store.FileConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
 import io.github.vaultsni.gateway.store.SecretFiles;
+import io.github.vaultsni.gateway.ui.CertificatesPage;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
@@ -35,9 +38,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The gateway without its listeners: the configuration store; the secret resolver, the certificate registries
- * and the route table fed from the store's events; the admin API. The embedded {@link Gateway} and the WAR's
- * {@code GatewayWebappListener} both build one and give its admin servlet and proxy configuration to their
- * doors, so every deployment runs the same code.
+ * and the route table fed from the store's events; the admin API; the metrics ({@link GatewayMetrics}) and the
+ * certificates page. The embedded {@link Gateway} and the WAR's {@code GatewayWebappListener} both build one and
+ * give its servlets and proxy configuration to their doors, so every deployment runs the same code.
  */
 public final class GatewayCore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayCore.class);
@@ -53,6 +56,8 @@ public final class GatewayCore implements AutoCloseable {
     private final String adminKey;
     private final boolean ownsRegistry;
     private final ProxyConfiguration proxy;
+    private final GatewayMetrics metrics;
+    private final Clock clock;
 
     /** A gateway with its own resolver and registry, publishing served certificates to {@code certificates}. */
     public GatewayCore(GatewayConfig config, SniCertificates certificates) {
@@ -69,6 +74,7 @@ public final class GatewayCore implements AutoCloseable {
 
     private GatewayCore(GatewayConfig config, SniCertificateRegistry shared, SniCertificates certificates) {
         Clock clock = Clock.systemUTC();
+        this.clock = clock;
         this.certificates = certificates;
         this.ownsRegistry = shared == null;
         this.store = config.etcd().<ConfigStore>map(EtcdConfigStore::open).orElseGet(() -> FileConfigStore.open(config.dataDir()));
@@ -87,8 +93,24 @@ public final class GatewayCore implements AutoCloseable {
         this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
         this.adminApi = new AdminApi(store, cipher, clock, registry::status);
         this.adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
+        this.metrics = new GatewayMetrics(registry, store);
         this.proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates, applier::skipMtlsUris),
-                clientCertificates::entry, clock);
+                clientCertificates::entry, clock, metrics.exchanges());
+    }
+
+    /** The admin API's access rule (its key, as the API takes it) for other paths: metrics in the WAR, the page's data. */
+    public AdminKeyFilter newAdminKeyFilter() {
+        return new AdminKeyFilter(adminAccess);
+    }
+
+    /** The Prometheus registry and meters; its servlet answers scrapes. */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** The certificates page ({@code /ui/}) for this gateway's SSL objects and secret objects. */
+    public CertificatesPage certificatesPage() {
+        return new CertificatesPage(registry, clock);
     }
 
     /** The admin API's servlet, for {@code /apisix/admin/*}. */
@@ -156,6 +178,7 @@ public final class GatewayCore implements AutoCloseable {
 
     @Override
     public void close() {
+        metrics.close();
         routes.close();
         applier.close();
         clientCertificates.close();

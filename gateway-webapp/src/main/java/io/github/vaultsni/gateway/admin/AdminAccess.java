@@ -1,9 +1,13 @@
 package io.github.vaultsni.gateway.admin;
 
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Map;
 
 /**
  * Who may call the admin API, as APISIX decides it: the key comes from the {@code X-API-KEY} header, the
@@ -52,6 +56,22 @@ public final class AdminAccess {
             return;
         }
         throw AdminException.unauthorized("wrong apikey");
+    }
+
+    /** The key a request presents: its {@code X-API-KEY} header, else {@code api_key} in {@code query}, else the cookie. */
+    static String presentedKey(HttpServletRequest request, Map<String, String> query) {
+        String key = request.getHeader("X-API-KEY");
+        if (key == null) {
+            key = query.get("api_key");
+        }
+        if (key == null && request.getCookies() != null) {
+            for (Cookie cookie : request.getCookies()) {
+                if (cookie.getName().equalsIgnoreCase("X-API-KEY")) {
+                    key = cookie.getValue();
+                }
+            }
+        }
+        return key;
     }
 
     private static boolean isLoopback(String address) {

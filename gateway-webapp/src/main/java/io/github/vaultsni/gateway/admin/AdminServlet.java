@@ -1,7 +1,6 @@
 package io.github.vaultsni.gateway.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -47,38 +46,29 @@ public final class AdminServlet extends HttpServlet {
             AdminException internal = AdminException.of(500, "internal error");
             answer = new AdminResponse(internal.status, internal.body);
         }
-        response.setStatus(answer.status());
+        write(response, answer.status(), answer.body());
+    }
+
+    /** An admin answer: the status and its JSON body. */
+    static void write(HttpServletResponse response, int status, Object body) throws IOException {
+        response.setStatus(status);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
-        response.getOutputStream().write(JSON.writeValueAsBytes(answer.body()));
+        response.getOutputStream().write(JSON.writeValueAsBytes(body));
     }
 
     private AdminResponse answer(HttpServletRequest request) throws IOException {
         // The body is read first and the query parsed here: curl -d sends a form content type, and asking the
         // servlet API for parameters would consume the JSON body as a form.
         Map<String, String> query = query(request.getQueryString());
-        access.check(request.getMethod(), presentedKey(request, query), request.getRemoteAddr());
+        access.check(request.getMethod(), AdminAccess.presentedKey(request, query), request.getRemoteAddr());
         String body = readBody(request);
         String path = request.getPathInfo() == null ? "" : request.getPathInfo();
         return api.handle(request.getMethod(), path, query, body);
     }
 
-    private static String presentedKey(HttpServletRequest request, Map<String, String> query) {
-        String key = request.getHeader("X-API-KEY");
-        if (key == null) {
-            key = query.get("api_key");
-        }
-        if (key == null && request.getCookies() != null) {
-            for (Cookie cookie : request.getCookies()) {
-                if (cookie.getName().equalsIgnoreCase("X-API-KEY")) {
-                    key = cookie.getValue();
-                }
-            }
-        }
-        return key;
-    }
-
-    private static Map<String, String> query(String raw) {
+    /** The query's parameters, first value of each, decoded. */
+    static Map<String, String> query(String raw) {
         Map<String, String> query = new HashMap<>();
         if (raw != null) {
             try {

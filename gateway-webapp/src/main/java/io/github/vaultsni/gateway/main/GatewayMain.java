@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.accesslog.AccessLogDestination;
+import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 import io.github.vaultsni.gateway.listener.TlsPolicy;
 import io.github.vaultsni.gateway.store.EtcdConnection;
 import io.github.vaultsni.tls.TlsProvider;
@@ -62,6 +64,9 @@ public final class GatewayMain {
         OPTIONS.put("--request-header-timeout", new Option("GATEWAY_REQUEST_HEADER_TIMEOUT", "request_header_timeout", "seconds a request's headers may take to arrive (default 60, as nginx's client_header_timeout)"));
         OPTIONS.put("--fallback-sni", new Option("GATEWAY_FALLBACK_SNI", "fallback_sni", "HTTPS clients that send no SNI get this name's certificate, as APISIX's apisix.ssl.fallback_sni (default none: refused)"));
         OPTIONS.put("--tls-session-tickets", new Option("GATEWAY_TLS_SESSION_TICKETS", "tls_session_tickets", "true: HTTPS clients get session tickets (default false, as APISIX's ssl_session_tickets)"));
+        OPTIONS.put("--metrics-port", new Option("GATEWAY_METRICS_PORT", "metrics_port", "Prometheus endpoint port, " + GatewayMetrics.PATH + " (default 9091, as APISIX's; 0: off)"));
+        OPTIONS.put("--metrics-host", new Option("GATEWAY_METRICS_HOST", "metrics_host", "Prometheus endpoint address (default 127.0.0.1)"));
+        OPTIONS.put("--access-log", new Option("GATEWAY_ACCESS_LOG", "access_log", "access log in APISIX's format: a FILE, - for standard output (default), or off"));
         OPTIONS.put("--dev-admin-loopback-without-key", new Option("GATEWAY_DEV_ADMIN_LOOPBACK_WITHOUT_KEY", "dev_admin_loopback_without_key", "true: loopback callers need no admin key (development only)"));
     }
 
@@ -109,6 +114,11 @@ public final class GatewayMain {
         LOG.info("HTTP listening on {}:{} (HTTP/1.1, h2c)", config.httpHost(), gateway.httpPort());
         LOG.info("HTTPS listening on {}:{} (ALPN h2, http/1.1; certificates by SNI; TLS by {})", config.httpsHost(),
                 gateway.httpsPort(), gateway.tlsProvider() == TlsProvider.JDK ? "the JDK" : "Conscrypt");
+        if (config.metrics()) {
+            LOG.info("metrics on http://{}:{}{}", config.metricsHost(), gateway.metricsPort(), GatewayMetrics.PATH);
+        }
+        LOG.info("certificates page on http://{}:{}/ui/; access log: {}", config.adminHost(), gateway.adminPort(),
+                config.accessLog().isOff() ? "off" : config.accessLog().file().map(Path::toString).orElse("standard output"));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping");
@@ -197,6 +207,20 @@ public final class GatewayMain {
         }
         if ((v = value("--tls-session-tickets", flags, environment, file)) != null) {
             b.tlsSessionTickets(bool(v, "--tls-session-tickets"));
+        }
+        if ((v = value("--metrics-port", flags, environment, file)) != null) {
+            int port = port(v, "--metrics-port");
+            if (port == 0) {
+                b.metrics(false);
+            } else {
+                b.metricsPort(port);
+            }
+        }
+        if ((v = value("--metrics-host", flags, environment, file)) != null) {
+            b.metricsHost(v);
+        }
+        if ((v = value("--access-log", flags, environment, file)) != null) {
+            b.accessLog(AccessLogDestination.parse(v));
         }
         b.adminLoopbackWithoutKey(Boolean.parseBoolean(value("--dev-admin-loopback-without-key", flags, environment, file)));
         return b.build();

@@ -49,4 +49,7 @@ public interface ClientRequest {
 
     /** Whether the client presented a certificate that was verified during the TLS handshake. */
     boolean hasClientCertificate();
+
+    /** When the request began ({@link System#nanoTime()}), for its latency. */
+    long beginNanos();
 }

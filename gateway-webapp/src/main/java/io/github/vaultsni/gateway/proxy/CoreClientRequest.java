@@ -102,6 +102,12 @@ final class CoreClientRequest implements ClientRequest {
         return ssl != null && ssl.peerCertificates() != null && ssl.peerCertificates().length > 0;
     }
 
+    /** When Jetty began reading the request. */
+    @Override
+    public long beginNanos() {
+        return request.getBeginNanoTime();
+    }
+
     private EndPoint.SslSessionData sslSessionData() {
         return request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
     }

@@ -39,6 +39,7 @@ import java.util.concurrent.TimeoutException;
  *   <li>{@link #retry} after a failed attempt: the next node when nothing was sent (a connection failure, no body)
  *       and {@code retries} allows; else {@link #failed}: the client's 400 for a malformed body, 504 for a
  *       timeout, 502 otherwise, one log line.</li>
+ *   <li>{@link #completed} when the request ended, whatever its path: the {@link ExchangeMeter}.</li>
  * </ol>
  */
 public final class Forwarder implements AutoCloseable {
@@ -55,11 +56,13 @@ public final class Forwarder implements AutoCloseable {
     private final RouteTableSource routes;
     private final MtlsPolicy mtls;
     private final UpstreamClients clients;
+    private final ExchangeMeter meter;
     private final ProxyHeaders headers = new ProxyHeaders(localHostName());
 
     private Forwarder(ProxyConfiguration configuration, UpstreamClients clients) {
         this.routes = configuration.routes();
         this.mtls = configuration.mtls();
+        this.meter = configuration.meter();
         this.clients = clients;
     }
 
@@ -77,6 +80,7 @@ public final class Forwarder implements AutoCloseable {
 
     /** Decides what happens to a client's request: forwarded (to the exchange's first node) or answered here. */
     public ProxyExchange begin(ClientRequest request) {
+        meter.started();
         String method = request.method();
         if (method.equals("TRACE") || method.equals("CONNECT")) {
             return ProxyExchange.refuse(request, null, null, 405, null); // as nginx: never proxied
@@ -117,6 +121,7 @@ public final class Forwarder implements AutoCloseable {
         Upstream upstream = exchange.upstream();
         UpstreamNode node = exchange.node();
         String query = client.query();
+        exchange.upstreamSending();
         Request request = exchange.client().newRequest(node.origin()).method(client.method())
                 .path(query == null ? exchange.path().forwarded() : exchange.path().forwarded() + "?" + query);
         String host = upstream.passHost().hostFor(client.authority(), node);
@@ -174,6 +179,23 @@ public final class Forwarder implements AutoCloseable {
         return failure instanceof TimeoutException ? 504 : 502;
     }
 
+    /**
+     * The request ended: the client got {@code status} (or the connection failed while it streamed). Told once per
+     * {@link #begin}, by the door.
+     *
+     * @param requestBody        body bytes received from the client
+     * @param responseBody       body bytes sent to the client
+     * @param responseFieldBytes the size of the response's header fields ({@link MessageSize#fields})
+     */
+    public void completed(ProxyExchange exchange, int status, long requestBody, long responseBody,
+                          long responseFieldBytes) {
+        if (!exchange.complete()) {
+            return;
+        }
+        meter.completed(exchange, status, MessageSize.request(exchange.request(), requestBody),
+                MessageSize.response(responseFieldBytes, responseBody), System.nanoTime());
+    }
+
     /** The client's request failed to be read (a bad chunk size, say): Jetty's 4xx for it, else null. */
     private static HttpException clientError(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -217,7 +239,8 @@ public final class Forwarder implements AutoCloseable {
         return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 
-    private static String localHostName() {
+    /** The name this gateway goes by (in {@code Via}, and {@code apisix_node_info}): the local host's name. */
+    public static String localHostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {

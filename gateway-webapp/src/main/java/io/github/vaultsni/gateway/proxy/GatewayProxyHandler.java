@@ -23,12 +23,17 @@ import java.nio.ByteBuffer;
  *
  * <p>A small response whose length the upstream declared goes to the client in one write with the end of the
  * stream: one {@code HEADERS} + {@code DATA} flush on HTTP/2, one gathered write on HTTP/1.1.
+ *
+ * <p>Every request's end is told to {@link Forwarder#completed} (the meters); when the server has a request log
+ * (the access log), the exchange is also left in the request attribute {@link ProxyExchange#ATTRIBUTE} for it.
  */
 public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
     private static final HttpField JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, ProxyErrors.CONTENT_TYPE);
 
     private final ProxyConfiguration configuration;
     private Forwarder forwarder;
+    /** Whether a request log reads the exchange: only then is it set as an attribute (a map per request). */
+    private boolean exchangeAttribute;
 
     public GatewayProxyHandler(ProxyConfiguration configuration) {
         this.configuration = configuration;
@@ -38,6 +43,7 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
     protected void doStart() throws Exception {
         // The server's pool is started before its handlers: the upstream clients share it, never own it.
         forwarder = Forwarder.start(configuration, getServer().getThreadPool(), InvocationType.NON_BLOCKING);
+        exchangeAttribute = getServer().getRequestLog() != null;
         super.doStart();
     }
 
@@ -65,24 +71,35 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
             hasContent = first == null || !first.isLast() || first.hasRemaining();
         }
         ProxyExchange exchange = forwarder.begin(new CoreClientRequest(request, hasContent));
+        if (exchangeAttribute) {
+            request.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
+        }
         if (exchange.refused()) {
             if (first != null) {
                 first.release();
             }
-            writeError(response, callback, exchange.refusalStatus(), exchange.refusalMessage());
+            writeError(exchange, request, response, callback, exchange.refusalStatus(), exchange.refusalMessage());
             return true;
         }
         new Attempt(exchange, request, response, callback).send(hasContent ? first : null);
         return true;
     }
 
-    private static void writeError(Response response, Callback callback, int status, String message) {
+    /** The gateway's own answer, the request's last: metered as it is written. */
+    private void writeError(ProxyExchange exchange, Request request, Response response, Callback callback, int status,
+                            String message) {
         byte[] body = ProxyErrors.body(status, message);
         response.setStatus(status);
         HttpFields.Mutable headers = response.getHeaders();
         headers.put(JSON);
         headers.put(HttpHeader.CONTENT_LENGTH, body.length);
+        completed(exchange, request, response, status, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    private void completed(ProxyExchange exchange, Request request, Response response, int status, long responseBody) {
+        forwarder.completed(exchange, status, Request.getContentBytesRead(request), responseBody,
+                MessageSize.fields(response.getHeaders()));
     }
 
     /** One attempt to get the exchange's answer from its current node, streamed to the client as it comes. */
@@ -118,6 +135,7 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
 
         @Override
         public void onBegin(org.eclipse.jetty.client.Response serverToProxyResponse) {
+            exchange.upstreamResponded(serverToProxyResponse.getStatus());
             proxyToClientResponse.setStatus(serverToProxyResponse.getStatus());
         }
 
@@ -175,8 +193,11 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
 
         @Override
         public void onComplete(Result result) {
+            exchange.upstreamEnded();
             if (result.isSucceeded()) {
                 lastWrite.whenComplete((ignored, failure) -> {
+                    completed(exchange, clientToProxyRequest, proxyToClientResponse, proxyToClientResponse.getStatus(),
+                            written);
                     if (failure == null) {
                         proxyToClientCallback.succeeded();
                     } else {
@@ -188,6 +209,7 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
             Throwable failure = result.getFailure();
             if (proxyToClientResponse.isCommitted()) {
                 forwarder.failed(exchange, failure);
+                completed(exchange, clientToProxyRequest, proxyToClientResponse, proxyToClientResponse.getStatus(), written);
                 proxyToClientCallback.failed(failure);
             } else if (forwarder.retry(exchange, failure)) {
                 proxyToClientResponse.reset();
@@ -195,7 +217,7 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
             } else {
                 int status = forwarder.failed(exchange, failure);
                 proxyToClientResponse.reset();
-                writeError(proxyToClientResponse, proxyToClientCallback, status, null);
+                writeError(exchange, clientToProxyRequest, proxyToClientResponse, proxyToClientCallback, status, null);
             }
         }
     }

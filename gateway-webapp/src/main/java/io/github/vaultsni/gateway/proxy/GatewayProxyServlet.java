@@ -1,12 +1,15 @@
 package io.github.vaultsni.gateway.proxy;
 
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee11.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -19,11 +22,14 @@ import java.util.concurrent.Executor;
  * request sent to it, what crosses back, retries and errors. The servlet only adapts its request
  * ({@link ServletClientRequest}) and maps the parent's callbacks onto the forwarder's.
  *
+ * <p>Every request's end is told to {@link Forwarder#completed} (the meters), with the body bytes this door counts
+ * as they pass.
+ *
  * <p>No init-params: the forwarder sets the upstream client up. Its I/O runs on the container's executor (the
  * context attribute {@code org.eclipse.jetty.server.Executor}), or on a pool of its own where there is none.
  */
 public class GatewayProxyServlet extends AsyncProxyServlet {
-    private static final String EXCHANGE = ProxyExchange.class.getName();
+    private static final String EXCHANGE = ProxyExchange.ATTRIBUTE;
     private static final String CONTAINER_EXECUTOR = "org.eclipse.jetty.server.Executor";
 
     private final transient ProxyConfiguration configuration;
@@ -84,7 +90,8 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse) {
         ProxyExchange exchange = exchange(clientToProxyRequest);
-        writeError(proxyToClientResponse, exchange.refusalStatus(), exchange.refusalMessage());
+        completed(exchange, proxyToClientResponse,
+                writeError(proxyToClientResponse, exchange.refusalStatus(), exchange.refusalMessage()));
     }
 
     /** Proxy-to-server: the forwarder's request to the exchange's node, headers included. */
@@ -112,6 +119,46 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         super.sendProxyRequest(clientToProxyRequest, proxyToClientResponse, proxyToServerRequest);
     }
 
+    /** Counts the client's body bytes as they go upstream. */
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
+                                           Request proxyToServerRequest, AsyncRequestContent content) {
+        ProxyExchange exchange = exchange(clientToProxyRequest);
+        return new StreamReader(clientToProxyRequest, proxyToClientResponse, proxyToServerRequest, content) {
+            @Override
+            protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent body,
+                                            byte[] buffer, int offset, int length, Callback callback) {
+                exchange.requestBodyRead(length);
+                super.onRequestContent(request, proxyRequest, body, buffer, offset, length, callback);
+            }
+        };
+    }
+
+    @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
+                                           Response serverToProxyResponse) {
+        exchange(clientToProxyRequest).upstreamResponded(serverToProxyResponse.getStatus());
+        super.onServerResponseHeaders(clientToProxyRequest, proxyToClientResponse, serverToProxyResponse);
+    }
+
+    /** Counts the body bytes as they go to the client. */
+    @Override
+    protected void onResponseContent(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
+                                     Response serverToProxyResponse, byte[] buffer, int offset, int length, Callback callback) {
+        exchange(clientToProxyRequest).responseBodyWritten(length);
+        super.onResponseContent(clientToProxyRequest, proxyToClientResponse, serverToProxyResponse, buffer, offset, length,
+                callback);
+    }
+
+    @Override
+    protected void onProxyResponseSuccess(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
+                                          Response serverToProxyResponse) {
+        ProxyExchange exchange = exchange(clientToProxyRequest);
+        exchange.upstreamEnded();
+        completed(exchange, proxyToClientResponse, exchange.responseBodyBytes());
+        super.onProxyResponseSuccess(clientToProxyRequest, proxyToClientResponse, serverToProxyResponse);
+    }
+
     @Override
     protected String filterServerResponseHeader(HttpServletRequest clientToProxyRequest, Response serverToProxyResponse,
                                                 String headerName, String headerValue) {
@@ -123,6 +170,7 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onProxyResponseFailure(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
                                           Response serverToProxyResponse, Throwable failure) {
         ProxyExchange exchange = exchange(clientToProxyRequest);
+        exchange.upstreamEnded();
         if (!proxyToClientResponse.isCommitted() && forwarder.retry(exchange, failure)) {
             sendProxyRequest(clientToProxyRequest, proxyToClientResponse, newProxyRequest(clientToProxyRequest, null));
             return;
@@ -134,10 +182,13 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected void sendProxyResponseError(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
                                           int status) {
+        ProxyExchange exchange = exchange(clientToProxyRequest);
         try {
             if (!proxyToClientResponse.isCommitted()) {
                 proxyToClientResponse.resetBuffer();
-                writeError(proxyToClientResponse, status, null);
+                completed(exchange, proxyToClientResponse, writeError(proxyToClientResponse, status, null));
+            } else {
+                completed(exchange, proxyToClientResponse, exchange.responseBodyBytes());
             }
         } finally {
             if (clientToProxyRequest.isAsyncStarted()) {
@@ -146,16 +197,29 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
-    private static void writeError(HttpServletResponse response, int status, String message) {
+    /** Writes the gateway's own answer; its body's length. */
+    private static int writeError(HttpServletResponse response, int status, String message) {
         response.setStatus(status);
         response.setContentType(ProxyErrors.CONTENT_TYPE);
+        byte[] body = ProxyErrors.body(status, message);
         try {
             // No Content-Length: the small body waits in the response buffer, and the container sets the length
             // when the response completes.
-            response.getOutputStream().write(ProxyErrors.body(status, message));
+            response.getOutputStream().write(body);
         } catch (IOException e) {
             // The client went away; nothing left to tell it.
         }
+        return body.length;
+    }
+
+    private void completed(ProxyExchange exchange, HttpServletResponse proxyToClientResponse, long responseBody) {
+        long fields = 0;
+        for (String name : proxyToClientResponse.getHeaderNames()) {
+            for (String value : proxyToClientResponse.getHeaders(name)) {
+                fields += MessageSize.field(name, value);
+            }
+        }
+        forwarder.completed(exchange, proxyToClientResponse.getStatus(), exchange.requestBodyBytes(), responseBody, fields);
     }
 
     private static ProxyExchange exchange(HttpServletRequest request) {

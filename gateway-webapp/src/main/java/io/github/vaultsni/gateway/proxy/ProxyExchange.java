@@ -11,10 +11,13 @@ import java.util.Set;
 /**
  * One proxied request, from the {@link Forwarder}'s decision to the end of its response: the client's request,
  * the route it matched, the client for its upstream, the node of the current attempt, the nodes that failed and
- * how many attempts were made; or, for a request answered by the gateway itself, the status and message.
- * Confined to the request's callbacks, which Jetty never runs at once for one request.
+ * how many attempts were made, and when the upstream was asked and answered (for the meters and the access log);
+ * or, for a request answered by the gateway itself, the status and message. Confined to the request's callbacks,
+ * which Jetty never runs at once for one request.
  */
 public final class ProxyExchange {
+    /** The request attribute a door keeps the exchange in, for the access log (and the servlet door's callbacks). */
+    public static final String ATTRIBUTE = ProxyExchange.class.getName();
     private final ClientRequest request;
     private final RequestPath path;
     private final Route route;
@@ -25,6 +28,12 @@ public final class ProxyExchange {
     private Set<UpstreamNode> failed;
     private UpstreamNode node;
     private int attempts;
+    private boolean completed;
+    private long requestBodyBytes;
+    private long responseBodyBytes;
+    private long upstreamBeginNanos;
+    private long upstreamEndNanos;
+    private int upstreamStatus;
 
     private ProxyExchange(ClientRequest request, RequestPath path, Route route, HttpClient client, String hashKey,
                           int refusalStatus, String refusalMessage) {
@@ -103,5 +112,61 @@ public final class ProxyExchange {
     /** Whether another node may be tried: APISIX's {@code retries} counts attempts after the first. */
     boolean mayRetry() {
         return attempts <= upstream().retries();
+    }
+
+    /** Marks the exchange ended; false when it had been already (a door's end paths may cross). */
+    boolean complete() {
+        boolean first = !completed;
+        completed = true;
+        return first;
+    }
+
+    /** Body bytes read from the client, for a door that counts them itself (the servlet's). */
+    void requestBodyRead(int bytes) {
+        requestBodyBytes += bytes;
+    }
+
+    long requestBodyBytes() {
+        return requestBodyBytes;
+    }
+
+    /** Body bytes written to the client, for a door that counts them itself (the servlet's). */
+    void responseBodyWritten(int bytes) {
+        responseBodyBytes += bytes;
+    }
+
+    long responseBodyBytes() {
+        return responseBodyBytes;
+    }
+
+    /** An attempt is being sent: the first one starts the upstream's time. */
+    void upstreamSending() {
+        if (upstreamBeginNanos == 0) {
+            upstreamBeginNanos = System.nanoTime();
+        }
+        upstreamStatus = 0;
+    }
+
+    /** The current attempt's node answered with {@code status} (its response may still be streaming). */
+    void upstreamResponded(int status) {
+        upstreamStatus = status;
+    }
+
+    /** The current attempt ended, its response complete or failed: the end of the upstream's time. */
+    void upstreamEnded() {
+        upstreamEndNanos = System.nanoTime();
+    }
+
+    /**
+     * How long the upstream took, from the first attempt's send to the last attempt's end (nginx's
+     * {@code $upstream_response_time}), in nanoseconds; -1 when nothing was sent.
+     */
+    public long upstreamNanos() {
+        return upstreamBeginNanos == 0 || upstreamEndNanos == 0 ? -1 : upstreamEndNanos - upstreamBeginNanos;
+    }
+
+    /** The status the last attempt's node answered, or 0 when it answered none. */
+    public int upstreamStatus() {
+        return upstreamStatus;
     }
 }

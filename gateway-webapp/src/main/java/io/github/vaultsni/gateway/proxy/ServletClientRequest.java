@@ -34,6 +34,7 @@ final class ServletClientRequest implements ClientRequest {
 
     private final HttpServletRequest request;
     private final boolean hasContent;
+    private final long beginNanos = System.nanoTime();
     private HttpFields headers;
 
     ServletClientRequest(HttpServletRequest request, boolean hasContent) {
@@ -129,6 +130,12 @@ final class ServletClientRequest implements ClientRequest {
     @Override
     public boolean hasClientCertificate() {
         return request.getAttribute(PEER_CERTIFICATES) instanceof Object[] certificates && certificates.length > 0;
+    }
+
+    /** When the proxy servlet got the request (the container's own begin time is not visible to a webapp). */
+    @Override
+    public long beginNanos() {
+        return beginNanos;
     }
 
     private static SSLSession sslSession(Object sslSessionData) {

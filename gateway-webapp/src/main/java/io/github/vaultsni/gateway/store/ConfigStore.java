@@ -46,6 +46,14 @@ public interface ConfigStore extends AutoCloseable {
      */
     AutoCloseable watch(long fromRevision, Consumer<ConfigChange> listener);
 
+    /**
+     * Whether the store's backend answers now (APISIX's {@code apisix_etcd_reachable}): the embedded store always;
+     * etcd when it answers a read within a second. May do I/O: for scrapes, not for requests.
+     */
+    default boolean reachable() {
+        return true;
+    }
+
     /** Releases files and locks. */
     @Override
     void close();

@@ -51,6 +51,7 @@ import java.util.function.Function;
 public final class EtcdConfigStore extends MirroredConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdConfigStore.class);
     private static final long TIMEOUT_MS = 5_000;
+    private static final long REACHABLE_TIMEOUT_MS = 1_000;
     private static final String OBJECTS = StoredKind.ROOT;
     /**
      * Within one revision (one transaction), objects apply in dependency order: secret objects, then SSL objects,
@@ -250,6 +251,21 @@ public final class EtcdConfigStore extends MirroredConfigStore {
                 scheduleResync(Math.min(5_000, Math.max(500, delayMillis * 2)));
             }
         }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** One count-only read of the configuration's prefix, within a second. */
+    @Override
+    public boolean reachable() {
+        try {
+            kv.get(bytes(OBJECTS), GetOption.builder().isPrefix(true).withCountOnly(true).build())
+                    .get(REACHABLE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private StoredObject stored(KeyValue entry) {

@@ -2,15 +2,18 @@ package io.github.vaultsni.gateway.webapp;
 
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.GatewayCore;
+import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 
 import java.nio.file.Path;
+import java.util.EnumSet;
 
 /**
  * Boots the gateway inside a servlet container ({@code gateway.war}): a {@link GatewayCore}, the admin API at
@@ -24,7 +27,9 @@ import java.nio.file.Path;
  * <p>SSL objects go to the {@link SniCertificateRegistry} found in the context attribute named after that class
  * (the jetty-base's {@code webapps/gateway.xml} passes the {@code vault-sni} module's, so its HTTPS connector
  * serves them); without one they are built but served by nothing. In a WAR the admin API is on every connector
- * of the container, so its key is always required.
+ * of the container, so its key is always required; so it is for the Prometheus endpoint at
+ * {@value GatewayMetrics#PATH} on this context (a scraper passes it as the {@code api_key} query parameter, or the
+ * {@code X-API-KEY} header).
  */
 public final class GatewayWebappListener implements ServletContextListener {
     public static final String REGISTRY_ATTRIBUTE = SniCertificateRegistry.class.getName();
@@ -54,6 +59,9 @@ public final class GatewayWebappListener implements ServletContextListener {
                     + ": SSL objects are kept but not served by this container");
         }
         context.addServlet("admin", core.newAdminServlet()).addMapping("/apisix/admin/*");
+        context.addServlet("metrics", core.metrics().newServlet()).addMapping(GatewayMetrics.PATH);
+        context.addFilter("metrics-access", core.newAdminKeyFilter())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, GatewayMetrics.PATH);
         ServletRegistration.Dynamic proxy = context.addServlet("proxy", new GatewayProxyServlet(core.proxyConfiguration()));
         proxy.setAsyncSupported(true);
         proxy.setLoadOnStartup(0);

@@ -67,7 +67,7 @@ class AdminApiTest {
     }
 
     private Gateway startGateway() throws Exception {
-        return Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data")).adminPort(0).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1")
+        return Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data")).adminPort(0).metricsPort(0).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1")
                 .httpsPort(0).adminKey(ADMIN).viewerKey(VIEWER).build());
     }
 
@@ -238,7 +238,7 @@ class AdminApiTest {
 
     @Test
     void loopbackDevMode_letsLocalCallersInWithoutKey() throws Exception {
-        try (Gateway dev = Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("dev")).adminPort(0)
+        try (Gateway dev = Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("dev")).adminPort(0).metricsPort(0)
                 .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).adminKey(ADMIN).adminLoopbackWithoutKey(true).build())) {
             AdminTestClient noKey = new AdminTestClient(dev.adminPort(), null);
             assertEquals(200, noKey.call("GET", "routes", null, null, null).status());
@@ -253,7 +253,7 @@ class AdminApiTest {
         System.setOut(new java.io.PrintStream(printed, true));
         String generated;
         try {
-            GatewayConfig config = GatewayConfig.builder().dataDir(tmp.resolve("fresh")).adminPort(0)
+            GatewayConfig config = GatewayConfig.builder().dataDir(tmp.resolve("fresh")).adminPort(0).metricsPort(0)
                     .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).build();
             try (Gateway first = Gateway.start(config)) {
                 generated = first.adminKey();

@@ -71,7 +71,7 @@ class ClusterTest {
 
     private Gateway node(String name, String encryptionKey) throws Exception {
         return Gateway.start(GatewayConfig.builder().dataDir(dir.resolve(name)).etcd(EtcdConnection.of(etcd.endpoints(), ""))
-                .encryptionKey(encryptionKey).adminKey(KEY).adminPort(0).httpHost("127.0.0.1").httpPort(0)
+                .encryptionKey(encryptionKey).adminKey(KEY).adminPort(0).metricsPort(0).httpHost("127.0.0.1").httpPort(0)
                 .httpsHost("127.0.0.1").httpsPort(0).build());
     }
 

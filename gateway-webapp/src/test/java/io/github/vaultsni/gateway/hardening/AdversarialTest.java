@@ -59,7 +59,7 @@ class AdversarialTest {
 
     @BeforeEach
     void start() throws Exception {
-        gateway = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(KEY).adminPort(0)
+        gateway = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(KEY).adminPort(0).metricsPort(0)
                 .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0)
                 .requestHeaderTimeout(HEADER_TIMEOUT).build());
         admin = new AdminTestClient(gateway.adminPort(), KEY);

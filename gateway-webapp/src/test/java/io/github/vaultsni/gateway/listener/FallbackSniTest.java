@@ -46,7 +46,7 @@ class FallbackSniTest {
     }
 
     private Gateway start(String fallbackSni) throws Exception {
-        Gateway gateway = Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data-" + fallbackSni)).adminPort(0)
+        Gateway gateway = Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data-" + fallbackSni)).adminPort(0).metricsPort(0)
                 .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).adminKey(ADMIN)
                 .fallbackSni(fallbackSni).build());
         String ssl = JSON.createObjectNode().put("sni", "*.test.com").put("cert", wildcard.certificatePem())

@@ -12,7 +12,7 @@ final class CoreDoor implements ProxyDoor {
     private final AdminTestClient admin;
 
     CoreDoor(Path dataDir, String adminKey) throws Exception {
-        this(GatewayConfig.builder().dataDir(dataDir).adminKey(adminKey).adminPort(0).httpHost("127.0.0.1").httpPort(0)
+        this(GatewayConfig.builder().dataDir(dataDir).adminKey(adminKey).adminPort(0).metricsPort(0).httpHost("127.0.0.1").httpPort(0)
                 .httpsHost("127.0.0.1").httpsPort(0));
     }
 

@@ -30,7 +30,7 @@ class CoreDoorProxyTest extends AbstractProxyBehaviourTest {
         TestPki.Issued root = TestPki.rootCa("ROOTCA", "EC");
         assertFalse(resumes(root), "no ticket, no resumption");
         door.close();
-        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("tickets")).adminKey(KEY).adminPort(0)
+        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("tickets")).adminKey(KEY).adminPort(0).metricsPort(0)
                 .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).tlsSessionTickets(true));
         admin = door.admin();
         assertTrue(resumes(root), "--tls-session-tickets true");
@@ -64,7 +64,7 @@ class CoreDoorProxyTest extends AbstractProxyBehaviourTest {
     @Test
     void https_withConscryptServingTls_isProxiedAlike() throws Exception {
         door.close();
-        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("conscrypt")).adminKey(KEY).adminPort(0)
+        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("conscrypt")).adminKey(KEY).adminPort(0).metricsPort(0)
                 .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).tlsProvider(TlsProvider.CONSCRYPT));
         admin = door.admin();
         assertEquals(TlsProvider.CONSCRYPT, ((CoreDoor) door).gateway().tlsProvider());
