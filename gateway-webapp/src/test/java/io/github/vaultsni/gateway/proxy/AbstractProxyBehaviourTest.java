@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.LoopbackHttpsClient;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.vaulttest.PrometheusText.Format;
+import io.github.vaultsni.vaulttest.PrometheusText.Sample;
+import io.github.vaultsni.vaulttest.PrometheusText;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
@@ -24,6 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -461,5 +465,65 @@ abstract class AbstractProxyBehaviourTest {
         assertEquals(List.of(), failures);
         assertTrue(a.served.get() > 0 && b.served.get() > 0);
         assertTrue(ok.get() > 100, ok.get() + " requests");
+    }
+
+    @Test
+    void metrics_everyRequestCounted_withApisixNamesAndLabels() throws Exception {
+        PrometheusText.assumeParser();
+        TestUpstream up = upstream("metered");
+        route("m", "/metered/*", up);
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        put("routes/dead", "{\"uri\":\"/dead\",\"host\":\"dead.test\",\"upstream\":{\"nodes\":{\"127.0.0.1:" + dead
+                + "\":1}}}");
+        ContentResponse ok = get("/metered/a?x=1", null);
+        assertEquals(200, ok.getStatus());
+        assertEquals(404, get("/nowhere", null).getStatus());
+        assertEquals(502, get("/dead", "dead.test").getStatus());
+        String node = "127.0.0.1";
+        for (Format format : Format.values()) {
+            HttpResponse<String> scrape = door.scrape(format == Format.TEXT ? "text/plain; version=0.0.4"
+                    : "application/openmetrics-text; version=1.0.0; charset=utf-8");
+            assertEquals(200, scrape.statusCode(), scrape::body);
+            assertTrue(scrape.headers().firstValue("Content-Type").orElse("")
+                    .startsWith(format == Format.TEXT ? "text/plain" : "application/openmetrics-text"), scrape.headers()::toString);
+            List<Sample> samples = PrometheusText.parse(scrape.body(), format);
+            String f = format.name();
+            assertEquals(1, PrometheusText.value(samples, "apisix_http_status", Map.of("code", "200", "route", "m",
+                    "matched_uri", "/metered/*", "matched_host", "", "service", "", "consumer", "", "node", node)), f);
+            assertEquals(1, PrometheusText.value(samples, "apisix_http_status", Map.of("code", "404", "route", "",
+                    "matched_uri", "", "matched_host", "", "node", "")), f);
+            assertEquals(1, PrometheusText.value(samples, "apisix_http_status", Map.of("code", "502", "route", "dead",
+                    "matched_uri", "/dead", "matched_host", "dead.test", "node", node)), f);
+            for (String type : List.of("request", "upstream", "apisix")) {
+                Map<String, String> labels = Map.of("type", type, "route", "m", "service", "", "consumer", "", "node", node);
+                assertEquals(1, PrometheusText.value(samples, "apisix_http_latency_count", labels), type);
+                assertEquals(1, PrometheusText.value(samples, "apisix_http_latency_bucket", with(labels, "le", "60000.0")), type);
+            }
+            assertEquals(16, samples.stream().filter(s -> s.name().equals("apisix_http_latency_bucket")
+                    && s.labels().get("type").equals("request") && s.labels().get("route").equals("m")).count(),
+                    "APISIX's 15 buckets and +Inf");
+            assertEquals(0, PrometheusText.value(samples, "apisix_http_latency_count", Map.of("type", "upstream", "route", "")),
+                    "nothing was sent upstream for an unmatched request");
+            assertEquals(1, PrometheusText.value(samples, "apisix_http_latency_count", Map.of("type", "apisix", "route", "")));
+            assertTrue(PrometheusText.value(samples, "apisix_bandwidth", Map.of("type", "ingress", "route", "m", "node", node))
+                    >= "GET /metered/a?x=1 HTTP/1.1".length());
+            assertTrue(PrometheusText.value(samples, "apisix_bandwidth", Map.of("type", "egress", "route", "m", "node", node))
+                    >= ok.getContent().length);
+            assertTrue(PrometheusText.value(samples, "apisix_http_requests_total", Map.of()) >= 3);
+            assertEquals(1, PrometheusText.value(samples, "apisix_etcd_reachable", Map.of()));
+            assertEquals(1, samples.stream().filter(s -> s.name().equals("apisix_node_info")).mapToDouble(Sample::value).sum());
+            assertFalse(samples.stream().anyMatch(s -> s.name().startsWith("apisix_http_status_")
+                    || s.name().startsWith("apisix_bandwidth_")), "APISIX's counter names, without _total");
+            assertFalse(scrape.body().contains(KEY), "no key in the scrape");
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> labels, String name, String value) {
+        Map<String, String> more = new HashMap<>(labels);
+        more.put(name, value);
+        return more;
     }
 }

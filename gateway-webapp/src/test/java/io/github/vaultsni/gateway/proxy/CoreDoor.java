@@ -4,6 +4,7 @@ import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 
+import java.net.URI;
 import java.nio.file.Path;
 
 /** {@code gateway.jar}'s door: the embedded {@link Gateway} with its jetty-core {@link GatewayProxyHandler}. */
@@ -34,6 +35,12 @@ final class CoreDoor implements ProxyDoor {
     @Override
     public int httpsPort() {
         return gateway.httpsPort();
+    }
+
+    /** The metrics listener, APISIX's export server: no key. */
+    @Override
+    public URI metricsUri() {
+        return ProxyDoor.metricsUri(gateway.metricsPort(), null);
     }
 
     @Override

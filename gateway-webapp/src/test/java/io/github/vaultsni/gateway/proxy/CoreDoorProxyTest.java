@@ -2,6 +2,9 @@ package io.github.vaultsni.gateway.proxy;
 
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.vaulttest.PrometheusText.Format;
+import io.github.vaultsni.vaulttest.PrometheusText.Sample;
+import io.github.vaultsni.vaulttest.PrometheusText;
 import io.github.vaultsni.tls.TlsProvider;
 import org.junit.jupiter.api.Test;
 
@@ -9,9 +12,12 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,5 +76,34 @@ class CoreDoorProxyTest extends AbstractProxyBehaviourTest {
         assertEquals(TlsProvider.CONSCRYPT, ((CoreDoor) door).gateway().tlsProvider());
         requestHeaders_crossAsTheRulesSay(Protocol.H2);
         bodies_streamBothWays_byteForByte(Protocol.HTTPS_1_1);
+    }
+
+    @Test
+    void metricsListener_tellsConnectionStates_andIsOffWhenAskedSo() throws Exception {
+        PrometheusText.assumeParser();
+        try (Socket idle = new Socket("127.0.0.1", door.httpPort())) {
+            idle.setSoTimeout(10_000);
+            idle.getOutputStream().write("GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = idle.getInputStream();
+            byte[] answer = new byte[4096];
+            assertTrue(new String(answer, 0, in.read(answer), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 404"));
+            List<Sample> samples = PrometheusText.parse(door.scrape("text/plain").body(), Format.TEXT);
+            double accepted = state(samples, "accepted");
+            assertTrue(accepted >= 1, "the open connection was accepted");
+            assertEquals(accepted, state(samples, "handled"));
+            assertTrue(state(samples, "active") >= 1, "and is still open");
+            assertEquals(0, state(samples, "writing"), "no request is being handled");
+            assertEquals(state(samples, "active"), state(samples, "waiting"), "so every open connection waits");
+            assertEquals(0, state(samples, "reading"));
+        }
+        door.close();
+        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("no-metrics")).adminKey(KEY).adminPort(0)
+                .metrics(false).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0));
+        admin = door.admin();
+        assertEquals(-1, ((CoreDoor) door).gateway().metricsPort());
+    }
+
+    private static double state(List<Sample> samples, String state) {
+        return PrometheusText.value(samples, "apisix_nginx_http_current_connections", Map.of("state", state));
     }
 }

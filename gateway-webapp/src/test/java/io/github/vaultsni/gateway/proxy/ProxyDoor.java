@@ -1,7 +1,13 @@
 package io.github.vaultsni.gateway.proxy;
 
 import io.github.vaultsni.gateway.admin.AdminTestClient;
+import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import static org.awaitility.Awaitility.await;
@@ -17,6 +23,20 @@ interface ProxyDoor extends AutoCloseable {
     int httpsPort();
 
     AdminTestClient admin();
+
+    /** Where this door's Prometheus endpoint answers a scrape (with the key, where one is needed). */
+    URI metricsUri();
+
+    /** A scrape of the Prometheus endpoint, asking for {@code accept}. */
+    default HttpResponse<String> scrape(String accept) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(metricsUri()).header("Accept", accept)
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The metrics path on {@code port} of 127.0.0.1, with {@code query} (null for none). */
+    static URI metricsUri(int port, String query) {
+        return URI.create("http://127.0.0.1:" + port + GatewayMetrics.PATH + (query == null ? "" : "?" + query));
+    }
 
     /** Waits until the SSL object {@code id} is served (its status ACTIVE), at most 5 s. */
     default void awaitServed(String id) {
