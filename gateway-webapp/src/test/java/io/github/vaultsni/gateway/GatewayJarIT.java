@@ -9,6 +9,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The packaged {@code gateway.jar} as users run it: its listener lines and a clean stop on SIGTERM; and
+ * The packaged {@code gateway.jar} as users run it: its listener lines (timestamped, with the thread), its
+ * Prometheus endpoint, and a clean stop on SIGTERM; and
  * {@code examples/quickstart.sh}, the walk-through end to end against the jar as a separate process.
  */
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -35,18 +40,29 @@ class GatewayJarIT {
     @Test
     void jar_logsOneLinePerListener_andStopsCleanlyOnSigterm() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int metricsPort = freePort();
         Process gateway = new ProcessBuilder(java, "-jar", "target/gateway.jar", "--data-dir", dir.resolve("data").toString(),
                 "--admin-key", "it-key", "--http-port", String.valueOf(freePort()), "--https-port", String.valueOf(freePort()),
-                "--admin-port", String.valueOf(freePort())).redirectErrorStream(true).start();
+                "--admin-port", String.valueOf(freePort()), "--metrics-port", String.valueOf(metricsPort))
+                .redirectErrorStream(true).start();
         List<String> lines = new ArrayList<>();
         BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null) {
             lines.add(line);
-            if (line.contains("HTTPS listening")) {
+            if (line.contains("certificates page on")) {
                 break;
             }
         }
+        String https = lines.stream().filter(l -> l.contains("HTTPS listening")).findFirst().orElseThrow();
+        assertTrue(https.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) \\[main] INFO .*"),
+                "an ISO 8601 time with milliseconds, then the thread: " + https);
+        assertTrue(lines.contains(lines.stream().filter(l -> l.endsWith("metrics on http://127.0.0.1:" + metricsPort
+                + "/apisix/prometheus/metrics")).findFirst().orElse("no metrics line")), lines::toString);
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + metricsPort + "/apisix/prometheus/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scrape.statusCode());
+        assertTrue(scrape.body().contains("apisix_node_info{hostname="), scrape.body());
         assertTrue(lines.stream().anyMatch(l -> l.contains("admin API listening on http://127.0.0.1:")), lines::toString);
         assertTrue(lines.stream().anyMatch(l -> l.contains("HTTP listening on")), lines::toString);
         assertTrue(lines.stream().anyMatch(l -> l.contains("HTTPS listening on")), lines::toString);

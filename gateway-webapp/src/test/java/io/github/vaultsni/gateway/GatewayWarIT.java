@@ -17,11 +17,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code target/gateway.war} deployed into a Jetty 12 ee11 server (a {@link WebAppContext}, with Jetty's default
- * class hiding): the admin API stores a route and the proxy serves it.
+ * class hiding): the admin API stores a route and the proxy serves it, and the Prometheus endpoint on the
+ * context counts it, for the admin key only.
  */
 @Timeout(120)
 class GatewayWarIT {
@@ -62,6 +64,15 @@ class GatewayWarIT {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(404, missing.statusCode());
             assertEquals("{\"error_msg\":\"404 Route Not Found\"}", missing.body());
+            HttpResponse<String> metricsWithoutKey = http.send(HttpRequest.newBuilder(URI.create(base
+                    + "/apisix/prometheus/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, metricsWithoutKey.statusCode(), "the WAR's metrics share the public connector");
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base
+                    + "/apisix/prometheus/metrics?api_key=war-admin-key")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, metrics.statusCode(), metrics.body());
+            assertTrue(metrics.body().lines().anyMatch(l -> l.startsWith("apisix_http_status{") && l.contains("code=\"200\"")
+                    && l.contains("route=\"ip\"") && l.contains("matched_uri=\"/ip\"") && l.endsWith(" 1.0")), metrics.body());
+            assertFalse(metrics.body().contains("war-admin-key"));
         } finally {
             server.stop();
             upstream.stop(0);

@@ -1,13 +1,23 @@
 package io.github.vaultsni.vault;
 
+import io.github.vaultsni.metrics.VaultSniMetrics;
 import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.sni.SniCertificates;
+import io.github.vaultsni.sni.SniEntryPreference;
+import io.github.vaultsni.sni.SniEntrySpec;
 import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Drives success and every failure path with recognisable secrets, then reads the test JVM's whole log
  * (slf4j-simple writes it to {@code target/test-log.txt}, at debug level): no token, secret_id or secret value
- * may appear in it, nor in any exception message.
+ * may appear in it, nor in any exception message, nor in a scrape of the metrics ({@link VaultSniMetrics}) of a
+ * certificate registry reading those secrets.
  */
 @Timeout(120)
 class NoSecretsInLogsTest {
@@ -33,6 +44,7 @@ class NoSecretsInLogsTest {
         TestClock clock = new TestClock();
         String root = MARK + "-root-token";
         List<String> messages = new ArrayList<>();
+        String scrape;
         try (VaultTestServer server = VaultTestServer.builder().rootToken(root).clock(clock).start()) {
             VaultHttp http = new VaultHttp(server.address());
             http.enableKv(root, "kv", 1);
@@ -61,6 +73,17 @@ class NoSecretsInLogsTest {
                         }
                     }
                 }
+                PrometheusRegistry prometheus = new PrometheusRegistry();
+                try (SniCertificateRegistry registry = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
+                        SniEntryPreference.newestValid()); VaultSniMetrics metrics = VaultSniMetrics.register(prometheus, registry)) {
+                    for (String id : List.of("token", "approle", "bad-token", "bad-secret-id")) {
+                        registry.put(SniEntrySpec.of(id, List.of(id + ".test"), "$secret://vault/" + id + "/ssl/crt",
+                                "$secret://vault/" + id + "/ssl/key")).join();
+                    }
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    OpenMetricsTextFormatWriter.create().write(out, prometheus.scrape());
+                    scrape = out.toString(StandardCharsets.UTF_8);
+                }
                 for (int i = 0; i < 5; i++) {
                     clock.advance(Duration.ofSeconds(45));
                     server.setReachable(i % 2 == 1);
@@ -76,6 +99,8 @@ class NoSecretsInLogsTest {
         assertTrue(log.contains("permission denied (403, invalid token)"), "the log is where the test looks");
         assertTrue(log.contains("invalid role or secret ID"), "the log is where the test looks");
         assertFalse(messages.isEmpty());
+        assertTrue(scrape.contains("vault_sni_certificate_state{ssl=\"bad-token\",state=\"failed\"} 1"), scrape);
+        assertFalse(scrape.contains(MARK), () -> "secret in the metrics: " + scrape);
         for (String text : messages) {
             assertFalse(text.contains(MARK), text);
         }

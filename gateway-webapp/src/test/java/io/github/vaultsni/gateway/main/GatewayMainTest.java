@@ -79,4 +79,28 @@ class GatewayMainTest {
         String help = GatewayMain.help();
         assertTrue(help.contains("GATEWAY_ADMIN_KEY") && help.contains("a flag shows in the process list"), help);
     }
+
+    @Test
+    void metricsAndAccessLog_apisixDefaults_eachFromFlagEnvironmentOrFile() throws Exception {
+        GatewayConfig defaults = GatewayMain.config(Map.of(), name -> null);
+        assertTrue(defaults.metrics());
+        assertEquals("127.0.0.1:9091", defaults.metricsHost() + ":" + defaults.metricsPort());
+        assertEquals("-", defaults.accessLog().toString(), "on, to standard output");
+
+        Path file = Files.writeString(dir.resolve("config.json"),
+                "{\"metrics_port\": 9191, \"metrics_host\": \"0.0.0.0\", \"access_log\": \"" + dir.resolve("a.log") + "\"}");
+        GatewayConfig fromFile = GatewayMain.config(Map.of("--config", file.toString()), name -> null);
+        assertEquals("0.0.0.0:9191", fromFile.metricsHost() + ":" + fromFile.metricsPort());
+        assertEquals(dir.resolve("a.log"), fromFile.accessLog().file().orElseThrow());
+
+        GatewayConfig fromEnv = GatewayMain.config(Map.of(), Map.of("GATEWAY_METRICS_PORT", "0", "GATEWAY_ACCESS_LOG", "off")::get);
+        assertFalse(fromEnv.metrics(), "--metrics-port 0 turns the endpoint off");
+        assertTrue(fromEnv.accessLog().isOff());
+        assertEquals("-", GatewayMain.config(Map.of("--access-log", "-"), Map.of("GATEWAY_ACCESS_LOG", "off")::get)
+                .accessLog().toString(), "a flag beats the environment");
+        assertTrue(GatewayMain.help().contains("--metrics-port") && GatewayMain.help().contains("GATEWAY_ACCESS_LOG"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GatewayMain.config(Map.of("--metrics-port", "70000"), name -> null));
+        assertEquals("metricsPort (70000) must be between 0 and 65535", e.getMessage());
+    }
 }
