@@ -107,6 +107,13 @@ class JettyBaseIT {
         return props.toArray(String[]::new);
     }
 
+    private static String get(String url) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), url + ": " + response.body());
+        return response.body();
+    }
+
     private static ObjectNode binding(String sni, String cert, String key) {
         return JSON.createObjectNode().put("id", sni).put("sni", sni).put("cert", cert).put("key", key);
     }
@@ -131,9 +138,18 @@ class JettyBaseIT {
         ObjectNode fromVault = binding("test.com", "$secret://vault/quickstart-secret-id/ssl/test.com.crt",
                 "$secret://vault/quickstart-secret-id/ssl/test.com.key");
         writeBindings(base, fromVault, binding("other.test.com", inline.certificatePem(), inline.privateKeyPem()));
-        try (JettyProcess jetty = JettyProcess.start(base, properties("jetty.vaultSni.cacheTtl=1", "jetty.vaultSni.cacheNegativeTtl=1"))) {
+        int metricsPort = JettyProcess.freePort();
+        try (JettyProcess jetty = JettyProcess.start(base, properties("jetty.vaultSni.cacheTtl=1", "jetty.vaultSni.cacheNegativeTtl=1",
+                "jetty.vaultSni.metricsPort=" + metricsPort))) {
             jetty.await().until(() -> vaultCert.certificate().equals(served("test.com")));
             assertEquals(inline.certificate(), served("other.test.com"));
+
+            // The module's own metrics port: certificates, handshakes, Vault.
+            String metrics = get("http://127.0.0.1:" + metricsPort + "/metrics");
+            assertTrue(metrics.contains("vault_sni_certificate_not_after_seconds{sni=\"test.com\",ssl=\"test.com\"} "
+                    + (double) vaultCert.certificate().getNotAfter().toInstant().getEpochSecond()), metrics);
+            assertTrue(metrics.contains("vault_sni_handshakes_total{result=\"served\",sni=\"test.com\"}"), metrics);
+            assertTrue(metrics.contains("vault_sni_vault_reachable{secret_object=\"vault/quickstart-secret-id\"} 1.0"), metrics);
 
             // Rotation by editing the bindings file.
             Issued edited = root.leaf("EC", "other.test.com");
@@ -157,6 +173,9 @@ class JettyBaseIT {
             Thread.sleep(2_500); // not a wait: past the 1 s TTLs on Jetty's real clock, so refreshes fail meanwhile
             assertEquals(rotated.certificate(), served("test.com"));
             assertEquals(edited.certificate(), served("other.test.com"));
+            String outage = get("http://127.0.0.1:" + metricsPort + "/metrics");
+            assertTrue(outage.contains("vault_sni_vault_reachable{secret_object=\"vault/quickstart-secret-id\"} 0.0"), outage);
+            assertTrue(outage.contains("vault_sni_secret_cache_refresh_failures_total{kind=\"unreachable\"}"), outage);
 
             String log = jetty.log();
             assertEquals(1, count(log, "certificate entry bad.test.com is not served: failed to resolve secret reference "
@@ -191,6 +210,13 @@ class JettyBaseIT {
             String response = request("test.com", "/ip");
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
             assertTrue(response.endsWith("{\"origin\":\"127.0.0.1\"}"), response);
+            // The WAR's metrics, behind its admin key: its traffic, and the module's handshakes (one registry).
+            String metrics = get("http://127.0.0.1:" + httpPort + "/apisix/prometheus/metrics?api_key=" + key);
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("apisix_http_status{") && l.contains("code=\"200\"")
+                    && l.contains("route=\"quickstart-client-ip\"")), metrics);
+            assertTrue(metrics.contains("vault_sni_handshakes_total{result=\"served\",sni=\"test.com\"}"), metrics);
+            assertTrue(metrics.contains("vault_sni_certificate_state{ssl=\"quickstart-tls-client-ssl\",state=\"active\"} 1.0"),
+                    metrics);
         } finally {
             httpbin.stop(0);
         }
