@@ -1,0 +1,238 @@
+package io.github.vaultsni.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vaultsni.gateway.metrics.GatewayMetrics;
+import io.github.vaultsni.gateway.proxy.ClientRequest;
+import io.github.vaultsni.gateway.proxy.ExchangeMeter;
+import io.github.vaultsni.gateway.proxy.Forwarder;
+import io.github.vaultsni.gateway.proxy.MtlsPolicy;
+import io.github.vaultsni.gateway.proxy.ProxyConfiguration;
+import io.github.vaultsni.gateway.proxy.ProxyExchange;
+import io.github.vaultsni.gateway.route.Route;
+import io.github.vaultsni.gateway.route.RouteTable;
+import io.github.vaultsni.gateway.route.Upstream;
+import io.github.vaultsni.gateway.store.ConfigStore;
+import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.sni.SniCertificates;
+import io.github.vaultsni.sni.SniEntryPreference;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the meters cost a request: the forwarding core's {@code begin} (route match, node) and {@code completed}
+ * (sizes, then the {@link ExchangeMeter}) with APISIX's meters ({@code metered}) and without ({@code unmetered});
+ * the difference is the per-request metering cost, which must stay under 1 us. {@code meterOnly} is the meter alone
+ * on one exchange. Routes: {@code routes} of them in the table, requests spread over them, two nodes each.
+ *
+ * <p>Run: {@code java -jar bench/target/benchmarks.jar RequestMetering -f 2 -wi 3 -i 5} (and {@code -t 2} for two
+ * threads on one set of data points).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class RequestMeteringBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Param({"1", "1000"})
+    public int routes;
+
+    private QueuedThreadPool pool;
+    private SecretResolver resolver;
+    private SniCertificateRegistry certificates;
+    private GatewayMetrics metrics;
+    private Forwarder metered;
+    private Forwarder unmetered;
+    private ExchangeMeter meter;
+    private ProxyExchange exchange;
+    private final List<BenchRequest> requests = new ArrayList<>();
+
+    /** One thread's turn through the requests. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        int next;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        pool = new QueuedThreadPool();
+        pool.start();
+        resolver = SecretResolver.builder().backgroundRefresh(false).build();
+        certificates = new SniCertificateRegistry(resolver, new SniCertificates(), Clock.systemUTC(),
+                SniEntryPreference.newestValid());
+        metrics = new GatewayMetrics(certificates, noStore());
+        meter = metrics.exchanges();
+        List<Route> table = new ArrayList<>();
+        for (int i = 0; i < routes; i++) {
+            Upstream upstream = Upstream.of("u" + i, JSON.readTree("{\"nodes\":{\"10.0.0.1:8080\":1,\"10.0.0.2:8080\":1}}"));
+            table.add(Route.of("route-" + i, JSON.readTree("{\"uri\":\"/api/" + i + "/*\"}"), upstream));
+            requests.add(new BenchRequest("/api/" + i + "/items/42"));
+        }
+        RouteTable routeTable = RouteTable.of(table);
+        MtlsPolicy mtls = new MtlsPolicy(new SniCertificates(), id -> List.of());
+        metered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(),
+                Clock.systemUTC(), meter), pool, Invocable.InvocationType.NON_BLOCKING);
+        unmetered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(),
+                Clock.systemUTC(), ExchangeMeter.NONE), pool, Invocable.InvocationType.NON_BLOCKING);
+        exchange = metered.begin(requests.get(0));
+        if (exchange.refused()) {
+            throw new IllegalStateException("the benchmark's request did not match: " + exchange.refusalStatus());
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        metered.close();
+        unmetered.close();
+        metrics.close();
+        certificates.close();
+        resolver.close();
+        pool.stop();
+    }
+
+    /** A request's way through the core, with every meter. */
+    @Benchmark
+    public ProxyExchange metered(Cursor cursor) {
+        return request(metered, cursor);
+    }
+
+    /** The same way with {@link ExchangeMeter#NONE}: the baseline. */
+    @Benchmark
+    public ProxyExchange unmetered(Cursor cursor) {
+        return request(unmetered, cursor);
+    }
+
+    /** The meter alone, on one exchange: a request's status, latencies and bandwidth. */
+    @Benchmark
+    public void meterOnly() {
+        meter.started();
+        meter.completed(exchange, 200, 412, 1_380, System.nanoTime());
+    }
+
+    private ProxyExchange request(Forwarder forwarder, Cursor cursor) {
+        BenchRequest request = requests.get(cursor.next++ % requests.size());
+        request.beginNanos = System.nanoTime();
+        ProxyExchange e = forwarder.begin(request);
+        forwarder.completed(e, 200, 0, 968, 412);
+        return e;
+    }
+
+    /** The embedded store's answer to {@code apisix_etcd_reachable}; nothing else is asked of it here. */
+    private static ConfigStore noStore() {
+        return (ConfigStore) Proxy.newProxyInstance(ConfigStore.class.getClassLoader(), new Class<?>[]{ConfigStore.class},
+                (proxy, method, args) -> method.getName().equals("reachable") ? Boolean.TRUE : null);
+    }
+
+    /** A client's GET as a door hands it to the core: typical browser-ish headers, no body, plain HTTP/1.1. */
+    private static final class BenchRequest implements ClientRequest {
+        private static final HttpFields HEADERS = HttpFields.build().add("Host", "api.example.com")
+                .add("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) bench").add("Accept", "application/json")
+                .add("Accept-Encoding", "gzip, deflate, br").add("Accept-Language", "en-GB,en;q=0.9")
+                .add("Cookie", "session=0123456789abcdef").add("X-Request-Id", "c0ffee").asImmutable();
+        private final String path;
+        long beginNanos;
+
+        BenchRequest(String path) {
+            this.path = path;
+        }
+
+        @Override
+        public String method() {
+            return "GET";
+        }
+
+        @Override
+        public String path() {
+            return path;
+        }
+
+        @Override
+        public String query() {
+            return null;
+        }
+
+        @Override
+        public String authority() {
+            return "api.example.com";
+        }
+
+        @Override
+        public String host() {
+            return "api.example.com";
+        }
+
+        @Override
+        public HttpFields headers() {
+            return HEADERS;
+        }
+
+        @Override
+        public String protocol() {
+            return "HTTP/1.1";
+        }
+
+        @Override
+        public String scheme() {
+            return "http";
+        }
+
+        @Override
+        public String remoteAddress() {
+            return "192.0.2.10";
+        }
+
+        @Override
+        public String localAddress() {
+            return "192.0.2.1";
+        }
+
+        @Override
+        public int localPort() {
+            return 9080;
+        }
+
+        @Override
+        public boolean hasContent() {
+            return false;
+        }
+
+        @Override
+        public String sni() {
+            return null;
+        }
+
+        @Override
+        public boolean hasClientCertificate() {
+            return false;
+        }
+
+        @Override
+        public long beginNanos() {
+            return beginNanos;
+        }
+    }
+}
