@@ -26,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SecretCacheTest {
     private static final SecretLocation SSL = new SecretLocation("vault", "s1", "ssl");
     private static final SecretLocation OTHER = new SecretLocation("vault", "s1", "other");
+    private static final SecretObserver NO_OBSERVER = new SecretObserver() {
+    };
 
     private final TestClock clock = new TestClock();
     /** What the secret manager holds, by path; a path it lacks is NOT_FOUND. */
@@ -48,7 +50,7 @@ class SecretCacheTest {
     }
 
     private SecretCache cache(SecretCacheSettings settings) {
-        SecretCache cache = new SecretCache(this::load, settings, clock, queuedFetches::add);
+        SecretCache cache = new SecretCache(this::load, settings, clock, queuedFetches::add, NO_OBSERVER);
         cache.addListener(reference -> heard.add(reference.toString()));
         return cache;
     }
@@ -223,7 +225,7 @@ class SecretCacheTest {
 
     @Test
     void listeners_hearWhenTheReasonForNoValueChanges_andAFailingListenerStopsNoOther() {
-        SecretCache cache = new SecretCache(this::load, SecretCacheSettings.defaults(), clock, queuedFetches::add);
+        SecretCache cache = new SecretCache(this::load, SecretCacheSettings.defaults(), clock, queuedFetches::add, NO_OBSERVER);
         cache.addListener(reference -> {
             throw new IllegalStateException("listener bug");
         });
@@ -283,7 +285,7 @@ class SecretCacheTest {
     void aFetchTheExecutorRefuses_orAnUnexpectedError_isAFailureThatQuotesNoData() {
         SecretCache closed = new SecretCache(this::load, SecretCacheSettings.defaults(), clock, task -> {
             throw new RejectedExecutionException();
-        });
+        }, NO_OBSERVER);
         SecretCache.Entry refused = closed.get(SSL, "crt").join();
         assertEquals(SecretException.Kind.BAD_RESPONSE, refused.error().kind());
         assertEquals("secret resolver is closed", refused.error().getMessage());

@@ -2,9 +2,9 @@ package io.github.vaultsni.gateway.proxy;
 
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.testsupport.TestPki;
-import io.github.vaultsni.vaulttest.PrometheusText.Format;
-import io.github.vaultsni.vaulttest.PrometheusText.Sample;
-import io.github.vaultsni.vaulttest.PrometheusText;
+import io.github.vaultsni.testsupport.PrometheusText.Format;
+import io.github.vaultsni.testsupport.PrometheusText.Sample;
+import io.github.vaultsni.testsupport.PrometheusText;
 import io.github.vaultsni.tls.TlsProvider;
 import org.junit.jupiter.api.Test;
 

@@ -97,6 +97,11 @@ class MtlsPolicyTest {
         public boolean hasContent() {
             return false;
         }
+
+        @Override
+        public long beginNanos() {
+            return 0;
+        }
     }
 
     private static SniEntry entry(String id, String sni, boolean verifiesClients) {

@@ -1,4 +1,4 @@
-package io.github.vaultsni.vaulttest;
+package io.github.vaultsni.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
