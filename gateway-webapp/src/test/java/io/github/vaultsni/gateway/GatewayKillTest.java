@@ -63,8 +63,7 @@ class GatewayKillTest {
             child.destroyForcibly();
             assertTrue(child.waitFor(10, TimeUnit.SECONDS));
         }
-        try (Gateway again = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(key)
-                .adminPort(0).metricsPort(0).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).build())) {
+        try (Gateway again = Gateway.start(TestGatewayConfig.loopback(dir.resolve("data")).adminKey(key).build())) {
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + again.adminPort()
                     + "/apisix/admin/routes")).header("X-API-KEY", key).build(), HttpResponse.BodyHandlers.ofString());

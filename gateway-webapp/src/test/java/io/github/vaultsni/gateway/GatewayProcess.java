@@ -8,8 +8,7 @@ public final class GatewayProcess {
     }
 
     public static void main(String[] args) throws Exception {
-        Gateway gateway = Gateway.start(GatewayConfig.builder().dataDir(Path.of(args[0])).adminKey(args[1])
-                .adminPort(0).metricsPort(0).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).build());
+        Gateway gateway = Gateway.start(TestGatewayConfig.loopback(Path.of(args[0])).adminKey(args[1]).build());
         System.out.println("READY " + gateway.adminPort());
         System.out.flush();
         Thread.currentThread().join();

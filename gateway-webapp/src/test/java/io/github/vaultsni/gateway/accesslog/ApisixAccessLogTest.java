@@ -1,7 +1,7 @@
 package io.github.vaultsni.gateway.accesslog;
 
 import io.github.vaultsni.gateway.Gateway;
-import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.gateway.proxy.TestUpstream;
 import org.junit.jupiter.api.AfterEach;
@@ -53,8 +53,7 @@ class ApisixAccessLogTest {
     @BeforeEach
     void start() throws Exception {
         log = dir.resolve("access.log");
-        gateway = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(ADMIN_KEY).adminPort(0)
-                .metrics(false).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0)
+        gateway = Gateway.start(TestGatewayConfig.loopback(dir.resolve("data")).adminKey(ADMIN_KEY).metrics(false)
                 .accessLog(AccessLogDestination.file(log)).build());
         upstream = new TestUpstream("logged");
         AdminTestClient.Answer route = new AdminTestClient(gateway.adminPort(), ADMIN_KEY).call("PUT", "routes/logged",

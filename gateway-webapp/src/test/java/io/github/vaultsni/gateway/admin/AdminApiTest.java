@@ -3,6 +3,7 @@ package io.github.vaultsni.gateway.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.LoopbackHttpsClient;
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TlsClients;
@@ -67,8 +68,7 @@ class AdminApiTest {
     }
 
     private Gateway startGateway() throws Exception {
-        return Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data")).adminPort(0).metricsPort(0).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1")
-                .httpsPort(0).adminKey(ADMIN).viewerKey(VIEWER).build());
+        return Gateway.start(TestGatewayConfig.loopback(tmp.resolve("data")).adminKey(ADMIN).viewerKey(VIEWER).build());
     }
 
     @AfterEach
@@ -238,8 +238,7 @@ class AdminApiTest {
 
     @Test
     void loopbackDevMode_letsLocalCallersInWithoutKey() throws Exception {
-        try (Gateway dev = Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("dev")).adminPort(0).metricsPort(0)
-                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).adminKey(ADMIN).adminLoopbackWithoutKey(true).build())) {
+        try (Gateway dev = Gateway.start(TestGatewayConfig.loopback(tmp.resolve("dev")).adminKey(ADMIN).adminLoopbackWithoutKey(true).build())) {
             AdminTestClient noKey = new AdminTestClient(dev.adminPort(), null);
             assertEquals(200, noKey.call("GET", "routes", null, null, null).status());
             assertEquals(401, noKey.call("GET", "routes", null, "wrong", "X-API-KEY").status(), "a wrong key is still wrong");
@@ -253,8 +252,7 @@ class AdminApiTest {
         System.setOut(new java.io.PrintStream(printed, true));
         String generated;
         try {
-            GatewayConfig config = GatewayConfig.builder().dataDir(tmp.resolve("fresh")).adminPort(0).metricsPort(0)
-                    .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).build();
+            GatewayConfig config = TestGatewayConfig.loopback(tmp.resolve("fresh")).build();
             try (Gateway first = Gateway.start(config)) {
                 generated = first.adminKey();
             }

@@ -2,7 +2,7 @@ package io.github.vaultsni.gateway.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
-import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.gateway.proxy.TestUpstream;
 import io.github.vaultsni.gateway.store.EtcdConnection;
@@ -70,9 +70,8 @@ class ClusterTest {
     }
 
     private Gateway node(String name, String encryptionKey) throws Exception {
-        return Gateway.start(GatewayConfig.builder().dataDir(dir.resolve(name)).etcd(EtcdConnection.of(etcd.endpoints(), ""))
-                .encryptionKey(encryptionKey).adminKey(KEY).adminPort(0).metricsPort(0).httpHost("127.0.0.1").httpPort(0)
-                .httpsHost("127.0.0.1").httpsPort(0).build());
+        return Gateway.start(TestGatewayConfig.loopback(dir.resolve(name)).etcd(EtcdConnection.of(etcd.endpoints(), ""))
+                .encryptionKey(encryptionKey).adminKey(KEY).build());
     }
 
     @Test

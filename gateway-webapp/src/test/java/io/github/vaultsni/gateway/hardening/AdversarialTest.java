@@ -2,7 +2,7 @@ package io.github.vaultsni.gateway.hardening;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
-import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.gateway.proxy.TestUpstream;
 import io.github.vaultsni.testsupport.TestPki;
@@ -59,8 +59,7 @@ class AdversarialTest {
 
     @BeforeEach
     void start() throws Exception {
-        gateway = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(KEY).adminPort(0).metricsPort(0)
-                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0)
+        gateway = Gateway.start(TestGatewayConfig.loopback(dir.resolve("data")).adminKey(KEY)
                 .requestHeaderTimeout(HEADER_TIMEOUT).build());
         admin = new AdminTestClient(gateway.adminPort(), KEY);
         upstream = new TestUpstream("u");

@@ -2,7 +2,7 @@ package io.github.vaultsni.gateway.listener;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
-import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.testsupport.TestPki;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,8 +46,7 @@ class FallbackSniTest {
     }
 
     private Gateway start(String fallbackSni) throws Exception {
-        Gateway gateway = Gateway.start(GatewayConfig.builder().dataDir(tmp.resolve("data-" + fallbackSni)).adminPort(0).metricsPort(0)
-                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).adminKey(ADMIN)
+        Gateway gateway = Gateway.start(TestGatewayConfig.loopback(tmp.resolve("data-" + fallbackSni)).adminKey(ADMIN)
                 .fallbackSni(fallbackSni).build());
         String ssl = JSON.createObjectNode().put("sni", "*.test.com").put("cert", wildcard.certificatePem())
                 .put("key", wildcard.privateKeyPem()).toString();

@@ -2,6 +2,7 @@ package io.github.vaultsni.gateway.proxy;
 
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 
 import java.net.URI;
@@ -13,8 +14,7 @@ final class CoreDoor implements ProxyDoor {
     private final AdminTestClient admin;
 
     CoreDoor(Path dataDir, String adminKey) throws Exception {
-        this(GatewayConfig.builder().dataDir(dataDir).adminKey(adminKey).adminPort(0).metricsPort(0).httpHost("127.0.0.1").httpPort(0)
-                .httpsHost("127.0.0.1").httpsPort(0));
+        this(TestGatewayConfig.loopback(dataDir).adminKey(adminKey));
     }
 
     CoreDoor(GatewayConfig.Builder config) throws Exception {

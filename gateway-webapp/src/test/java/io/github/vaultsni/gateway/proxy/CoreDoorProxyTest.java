@@ -1,6 +1,6 @@
 package io.github.vaultsni.gateway.proxy;
 
-import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.PrometheusText.Format;
 import io.github.vaultsni.testsupport.PrometheusText.Sample;
@@ -36,8 +36,7 @@ class CoreDoorProxyTest extends AbstractProxyBehaviourTest {
         TestPki.Issued root = TestPki.rootCa("ROOTCA", "EC");
         assertFalse(resumes(root), "no ticket, no resumption");
         door.close();
-        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("tickets")).adminKey(KEY).adminPort(0).metricsPort(0)
-                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).tlsSessionTickets(true));
+        door = new CoreDoor(TestGatewayConfig.loopback(dir.resolve("tickets")).adminKey(KEY).tlsSessionTickets(true));
         admin = door.admin();
         assertTrue(resumes(root), "--tls-session-tickets true");
     }
@@ -70,8 +69,7 @@ class CoreDoorProxyTest extends AbstractProxyBehaviourTest {
     @Test
     void https_withConscryptServingTls_isProxiedAlike() throws Exception {
         door.close();
-        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("conscrypt")).adminKey(KEY).adminPort(0).metricsPort(0)
-                .httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0).tlsProvider(TlsProvider.CONSCRYPT));
+        door = new CoreDoor(TestGatewayConfig.loopback(dir.resolve("conscrypt")).adminKey(KEY).tlsProvider(TlsProvider.CONSCRYPT));
         admin = door.admin();
         assertEquals(TlsProvider.CONSCRYPT, ((CoreDoor) door).gateway().tlsProvider());
         requestHeaders_crossAsTheRulesSay(Protocol.H2);
@@ -97,8 +95,7 @@ class CoreDoorProxyTest extends AbstractProxyBehaviourTest {
             assertEquals(0, state(samples, "reading"));
         }
         door.close();
-        door = new CoreDoor(GatewayConfig.builder().dataDir(dir.resolve("no-metrics")).adminKey(KEY).adminPort(0)
-                .metrics(false).httpHost("127.0.0.1").httpPort(0).httpsHost("127.0.0.1").httpsPort(0));
+        door = new CoreDoor(TestGatewayConfig.loopback(dir.resolve("no-metrics")).adminKey(KEY).metrics(false));
         admin = door.admin();
         assertEquals(-1, ((CoreDoor) door).gateway().metricsPort());
     }

@@ -2,7 +2,7 @@ package io.github.vaultsni.gateway.ui;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
-import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.accesslog.AccessLogDestination;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.testsupport.TestPki;
@@ -64,9 +64,8 @@ class CertificatesPageTest {
         }
         Assumptions.assumeTrue(present, "chromium and chromedriver are not installed: skipping (.ci/run installs them)");
         vault = VaultTestServer.builder().rootToken(ROOT_TOKEN).start();
-        gateway = Gateway.start(GatewayConfig.builder().dataDir(dir.resolve("data")).adminKey(KEY).adminPort(0)
-                .metrics(false).accessLog(AccessLogDestination.off()).httpHost("127.0.0.1").httpPort(0)
-                .httpsHost("127.0.0.1").httpsPort(0).build());
+        gateway = Gateway.start(TestGatewayConfig.loopback(dir.resolve("data")).adminKey(KEY)
+                .metrics(false).accessLog(AccessLogDestination.off()).build());
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                         "--window-size=1400,900");
