@@ -6,7 +6,6 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,37 +33,14 @@ final class RouteMeters {
         return meters != null ? meters : nodes.computeIfAbsent(host, NodeMeters::new);
     }
 
-    /** Which of the route's URIs matched the exchange's path: exact, or a {@code /prefix/*}. */
+    /** Which of the route's URIs matched the exchange's path (the first, when several could). */
     int uriIndex(ProxyExchange exchange) {
-        List<String> uris = route == null ? List.of() : route.uris();
-        if (uris.size() <= 1) {
-            return 0;
-        }
-        String path = exchange.path().decoded();
-        for (int i = 0; i < uris.size(); i++) {
-            String uri = uris.get(i);
-            if (uri.equals(path) || uri.endsWith("*") && path.regionMatches(0, uri, 0, uri.length() - 1)) {
-                return i;
-            }
-        }
-        return 0;
+        return route == null || route.uris().size() <= 1 ? 0 : Math.max(0, route.uriIndex(exchange.path().decoded()));
     }
 
-    /** Which of the route's hosts matched the exchange's host: exact, or a {@code *.suffix}. */
+    /** Which of the route's hosts matched the exchange's host. */
     int hostIndex(ProxyExchange exchange) {
-        List<String> hosts = route == null ? List.of() : route.hosts();
-        if (hosts.size() <= 1) {
-            return 0;
-        }
-        String host = exchange.request().host();
-        for (int i = 0; i < hosts.size(); i++) {
-            String pattern = hosts.get(i);
-            if (pattern.equals(host) || pattern.startsWith("*.") && host != null
-                    && host.regionMatches(host.length() - pattern.length() + 1, pattern, 1, pattern.length() - 1)) {
-                return i;
-            }
-        }
-        return 0;
+        return route == null || route.hosts().size() <= 1 ? 0 : Math.max(0, route.hostIndex(exchange.request().host()));
     }
 
     private String uri(int index) {

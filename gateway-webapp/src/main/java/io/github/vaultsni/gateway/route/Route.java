@@ -34,16 +34,32 @@ public record Route(String id, List<String> uris, List<String> hosts, Set<String
 
     /** Whether the request's host (lower case, no port) and method pass this route's filters. */
     boolean accepts(String host, String method) {
-        return (methods.isEmpty() || methods.contains(method)) && (hosts.isEmpty() || hostMatches(host));
+        return (methods.isEmpty() || methods.contains(method)) && (hosts.isEmpty() || hostIndex(host) >= 0);
     }
 
-    /** Exact, or {@code *.foo.com} as a suffix at any depth (APISIX's route host rule; SNI wildcards differ). */
-    private boolean hostMatches(String host) {
-        for (String pattern : hosts) {
-            if (pattern.equals(host) || pattern.startsWith("*.") && host != null && host.endsWith(pattern.substring(1))) {
-                return true;
+    /**
+     * Which of the route's hosts the request's host (lower case, no port) matches, or -1: exact, or
+     * {@code *.foo.com} as a suffix at any depth (APISIX's route host rule; SNI wildcards differ).
+     */
+    public int hostIndex(String host) {
+        for (int i = 0; host != null && i < hosts.size(); i++) {
+            String pattern = hosts.get(i);
+            if (pattern.equals(host) || pattern.startsWith("*.")
+                    && host.regionMatches(host.length() - pattern.length() + 1, pattern, 1, pattern.length() - 1)) {
+                return i;
             }
         }
-        return false;
+        return -1;
+    }
+
+    /** Which of the route's URIs the request's path matches, or -1: exact, or a {@code /prefix/*}. */
+    public int uriIndex(String path) {
+        for (int i = 0; i < uris.size(); i++) {
+            String uri = uris.get(i);
+            if (uri.equals(path) || uri.endsWith("*") && path.regionMatches(0, uri, 0, uri.length() - 1)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }
