@@ -1,5 +1,6 @@
 package io.github.vaultsni.metrics;
 
+import io.github.vaultsni.issuer.IssuanceListener;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.secret.SecretObjectStatus;
 import io.github.vaultsni.secret.SecretResolver;
@@ -31,6 +32,9 @@ import java.util.Objects;
  *   <li>{@code vault_sni_handshakes_total{sni, result}}: full handshakes by the client's SNI and
  *       {@code served|unknown_name|protocol_refused|client_certificate_refused}; at most {@code maxSniLabels} names
  *       per result, the rest as {@code other}, none sent as {@code ""};</li>
+ *   <li>{@code vault_sni_certificate_issuances_total{ssl, outcome}}: certificates obtained for SSL objects with a
+ *       Vault PKI issuer: {@code issued} (signed by Vault), {@code adopted} (a stored one served, from a restart or
+ *       another node) or {@code failed} (retried with backoff);</li>
  *   <li>{@code vault_sni_vault_reads_total{secret_object, outcome}} and
  *       {@code vault_sni_vault_read_duration_seconds{secret_object}}: reads from Vault by outcome ({@code ok},
  *       {@code not_found}, {@code unreachable}, {@code timeout}, {@code sealed}, {@code permission_denied}, ...);</li>
@@ -51,6 +55,7 @@ public final class VaultSniMetrics implements AutoCloseable {
     private final SniCertificateRegistry registry;
     private final HandshakeMeter handshakes;
     private final SecretMeter secrets;
+    private final IssuanceListener issuances;
     private final List<Collector> collectors;
 
     private VaultSniMetrics(PrometheusRegistry prometheus, SniCertificateRegistry registry, int maxSniLabels) {
@@ -72,9 +77,13 @@ public final class VaultSniMetrics implements AutoCloseable {
                 .help("Secret values answered past their TTL or kept through a failed refresh").withoutExemplars().build();
         Counter refreshFailures = Counter.builder().name("vault_sni_secret_cache_refresh_failures")
                 .help("Failed refreshes of cached secret values, by kind").labelNames("kind").withoutExemplars().build();
+        Counter issuanceCounter = Counter.builder().name("vault_sni_certificate_issuances")
+                .help("Certificates obtained for SSL objects with a Vault PKI issuer, by outcome (issued, adopted, failed)")
+                .labelNames("ssl", "outcome").withoutExemplars().build();
+        this.issuances = (ssl, outcome) -> issuanceCounter.labelValues(ssl, outcome.name().toLowerCase(Locale.ROOT)).inc();
         this.handshakes = new HandshakeMeter(handshakeCounter, maxSniLabels);
         this.secrets = new SecretMeter(reads, readDuration, hits, stale, refreshFailures);
-        this.collectors = List.of(handshakeCounter, reads, readDuration, hits, stale, refreshFailures,
+        this.collectors = List.of(handshakeCounter, issuanceCounter, reads, readDuration, hits, stale, refreshFailures,
                 GaugeWithCallback.builder().name("vault_sni_certificate_not_after_seconds")
                         .help("The served leaf certificate's notAfter, seconds since the epoch, by SSL object and SNI")
                         .labelNames("ssl", "sni").callback(this::notAfter).build(),
@@ -108,6 +117,7 @@ public final class VaultSniMetrics implements AutoCloseable {
         metrics.collectors.forEach(prometheus::register);
         registry.certificates().addHandshakeListener(metrics.handshakes);
         registry.resolver().addObserver(metrics.secrets);
+        registry.addIssuanceListener(metrics.issuances);
         return metrics;
     }
 
@@ -141,6 +151,7 @@ public final class VaultSniMetrics implements AutoCloseable {
     public void close() {
         registry.certificates().removeHandshakeListener(handshakes);
         registry.resolver().removeObserver(secrets);
+        registry.removeIssuanceListener(issuances);
         collectors.forEach(prometheus::unregister);
     }
 }

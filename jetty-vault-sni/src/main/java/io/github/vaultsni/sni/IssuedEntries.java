@@ -1,6 +1,7 @@
 package io.github.vaultsni.sni;
 
 import io.github.vaultsni.issuer.CertificateAuthority;
+import io.github.vaultsni.issuer.IssuanceListener;
 import io.github.vaultsni.issuer.IssuedCertificate;
 import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.issuer.IssuerSpec;
@@ -22,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +59,7 @@ final class IssuedEntries implements OnDemandIssuance {
     private final Served served;
     private final AtomicLong generations;
     private final Map<String, IssuedObject> objects = new ConcurrentHashMap<>();
+    private final List<IssuanceListener> listeners = new CopyOnWriteArrayList<>();
 
     IssuedEntries(CertificateAuthority authority, IssuedCertificateStore store, Clock clock, Executor executor,
                   Served served, AtomicLong generations) {
@@ -70,6 +73,20 @@ final class IssuedEntries implements OnDemandIssuance {
 
     void setStore(IssuedCertificateStore store) {
         this.store = store;
+    }
+
+    void addListener(IssuanceListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    void removeListener(IssuanceListener listener) {
+        listeners.remove(listener);
+    }
+
+    private void tell(IssuedObject object, IssuanceListener.Outcome outcome) {
+        for (IssuanceListener listener : listeners) {
+            listener.issuance(object.spec.id(), outcome);
+        }
     }
 
     /**
@@ -227,11 +244,13 @@ final class IssuedEntries implements OnDemandIssuance {
         Optional<IssuedCertificate> stored = store.load(object.spec.id(), unit.id)
                 .filter(c -> object.fits(unit, c, now) && !due(c, now));
         if (stored.isPresent()) {
+            tell(object, IssuanceListener.Outcome.ADOPTED);
             return stored.get(); // issued by another node, or before a restart
         }
         IssuedCertificate fresh = authority.issue(object.issuer, unit.names);
         LOG.info("issued certificate {} for {} (ssl {}), not after {}", fresh.serial(), fresh.names(),
                 object.spec.id(), fresh.notAfter());
+        tell(object, IssuanceListener.Outcome.ISSUED);
         return store.offer(object.spec.id(), unit.id, fresh, held -> object.fits(unit, held, now) && !due(held, now));
     }
 
@@ -268,6 +287,7 @@ final class IssuedEntries implements OnDemandIssuance {
             }
             LOG.warn("cannot issue a certificate for {} (ssl {}): {}{}", unit.names, object.spec.id(), unit.lastError,
                     unit.current != null ? "; the current one is served until " + unit.current.notAfter() : "");
+            tell(object, IssuanceListener.Outcome.FAILED);
         }
     }
 

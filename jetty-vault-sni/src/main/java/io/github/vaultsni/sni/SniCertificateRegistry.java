@@ -1,5 +1,6 @@
 package io.github.vaultsni.sni;
 
+import io.github.vaultsni.issuer.IssuanceListener;
 import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.issuer.VaultPkiAuthority;
 import io.github.vaultsni.pem.CertifiedKey;
@@ -107,6 +108,15 @@ public final class SniCertificateRegistry implements AutoCloseable {
      */
     public void setIssuedCertificateStore(IssuedCertificateStore store) {
         issued.setStore(Objects.requireNonNull(store, "store"));
+    }
+
+    /** From now on, {@code listener} hears each certificate obtained for an entry with an issuer, or failed. */
+    public void addIssuanceListener(IssuanceListener listener) {
+        issued.addListener(listener);
+    }
+
+    public void removeIssuanceListener(IssuanceListener listener) {
+        issued.removeListener(listener);
     }
 
     /**

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -59,6 +60,8 @@ class IssuedCertificatesTest {
     private SniCertificateRegistry registry;
     private SSLContext client;
     private final List<AutoCloseable> closing = new ArrayList<>();
+    /** What the registries' issuance listeners heard, as "ssl OUTCOME". */
+    private final List<String> issuances = new CopyOnWriteArrayList<>();
 
     /** The test server and the registry on one clock, the system's unless a test gives its own. */
     private void start(Clock clock) throws Exception {
@@ -83,6 +86,7 @@ class IssuedCertificatesTest {
 
     private SniCertificateRegistry registry(Clock clock, SniCertificates certificates) {
         SniCertificateRegistry created = new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
+        created.addIssuanceListener((ssl, outcome) -> issuances.add(ssl + " " + outcome));
         closing.add(created);
         return created;
     }
@@ -127,6 +131,7 @@ class IssuedCertificatesTest {
         assertEquals(serial(result.leaf()), status.issued().get(0).serial());
         assertEquals("EC", result.leaf().getPublicKey().getAlgorithm(), "key_type defaults to ec");
         assertEquals(1, signs());
+        assertEquals(List.of("internal ISSUED"), issuances);
     }
 
     @Test
@@ -209,8 +214,10 @@ class IssuedCertificatesTest {
         vault.setReachable(false);
         assertThrows(SSLException.class, () -> served("a.svc.internal.test"));
         assertTrue(registry.status("svc").orElseThrow().error().startsWith("a.svc.internal.test: "));
+        await().until(() -> issuances.contains("svc FAILED"));
         vault.setReachable(true);
         assertEquals(List.of("a.svc.internal.test"), dnsNames(served("a.svc.internal.test").leaf()));
+        assertEquals(List.of("svc FAILED", "svc ISSUED"), issuances);
     }
 
     @Test
@@ -310,6 +317,7 @@ class IssuedCertificatesTest {
                         Duration.ofSeconds(3), 10, 10))).get(2, TimeUnit.SECONDS);
         assertNotEquals(first, changed.issued().get(0).serial(), "a changed ttl issues anew");
         assertEquals(2, signs());
+        assertEquals(List.of("kept ISSUED", "kept ADOPTED", "kept ISSUED"), issuances);
     }
 
     @Test

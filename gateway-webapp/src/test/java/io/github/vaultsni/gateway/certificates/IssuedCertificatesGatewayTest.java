@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.GatewayConfig;
+import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
+import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 import io.github.vaultsni.gateway.store.EtcdConnection;
 import io.github.vaultsni.gateway.store.EtcdServer;
 import io.github.vaultsni.testsupport.TlsClients;
@@ -18,6 +20,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -77,8 +83,7 @@ class IssuedCertificatesGatewayTest {
     }
 
     private Gateway gateway(GatewayConfig.Builder config) throws Exception {
-        Gateway gateway = Gateway.start(config.adminKey(ADMIN).adminPort(0).httpHost("127.0.0.1").httpPort(0)
-                .httpsHost("127.0.0.1").httpsPort(0).build());
+        Gateway gateway = Gateway.start(config.adminKey(ADMIN).build());
         closing.add(gateway);
         return gateway;
     }
@@ -95,6 +100,14 @@ class IssuedCertificatesGatewayTest {
         call(gateway, "PUT", "ssls/internal", SSL);
     }
 
+    private static String scrape(Gateway gateway) throws Exception {
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.metricsPort() + GatewayMetrics.PATH)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scrape.statusCode(), scrape::body);
+        return scrape.body();
+    }
+
     private long signs() {
         return vault.count("POST", "/v1/pki/sign/gateway");
     }
@@ -102,7 +115,7 @@ class IssuedCertificatesGatewayTest {
     @Test
     void anSslObjectWithAnIssuer_isServedToOpensslAndTheJdk_keptEncrypted_andAfterARestartWithoutVault() throws Exception {
         Path data = dir.resolve("data");
-        Gateway gateway = gateway(GatewayConfig.builder().dataDir(data));
+        Gateway gateway = gateway(TestGatewayConfig.loopback(data));
         configure(gateway);
         await().atMost(Duration.ofSeconds(2)).until(() -> leaf(gateway, "api.internal.test") != null);
 
@@ -125,10 +138,14 @@ class IssuedCertificatesGatewayTest {
 
         long before = signs();
         gateway.close();
-        Gateway restarted = gateway(GatewayConfig.builder().dataDir(data));
+        Gateway restarted = gateway(TestGatewayConfig.loopback(data));
         assertEquals(serial, serial(leaf(restarted, "api.internal.test")), "served from the store at once");
         assertEquals(List.of("a.svc.internal.test"), dnsNames(leaf(restarted, "a.svc.internal.test")));
         assertEquals(before, signs(), "no Vault call after a restart");
+        String metrics = scrape(restarted);
+        assertTrue(metrics.contains("vault_sni_certificate_issuances_total{outcome=\"adopted\",ssl=\"internal\"} 2.0"),
+                "both certificates adopted from the store: " + metrics);
+        assertFalse(metrics.contains("outcome=\"issued\""), "none issued after the restart: " + metrics);
 
         String log = Files.readString(Path.of("target", "test-log.txt"));
         assertTrue(log.contains("issued certificate " + serial), "the log is where the test looks");
@@ -144,7 +161,7 @@ class IssuedCertificatesGatewayTest {
         String sharedKey = Base64.getEncoder().encodeToString(new byte[32]);
         List<Gateway> nodes = new ArrayList<>();
         for (String name : List.of("a", "b")) {
-            nodes.add(gateway(GatewayConfig.builder().dataDir(dir.resolve(name))
+            nodes.add(gateway(TestGatewayConfig.loopback(dir.resolve(name))
                     .etcd(EtcdConnection.of(etcd.endpoints(), "")).encryptionKey(sharedKey)));
         }
         configure(nodes.get(0));
