@@ -27,7 +27,7 @@ public final class AccessLogDestination {
         return OFF;
     }
 
-    /** Appended to {@code file}; a name with {@code yyyy_mm_dd} in it rolls over daily (Jetty's request log writer). */
+    /** Appended to {@code file} (rotate it with copy-and-truncate: the file stays open). */
     public static AccessLogDestination file(Path file) {
         return new AccessLogDestination(false, file);
     }

@@ -5,7 +5,6 @@ import io.github.vaultsni.gateway.proxy.ProxyExchange;
 import io.github.vaultsni.gateway.route.UpstreamNode;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.AsyncRequestLogWriter;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.RequestLog;
 import org.eclipse.jetty.server.Response;
@@ -16,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -45,6 +45,11 @@ public final class ApisixAccessLog extends ContainerLifeCycle implements Request
     private final Clock clock;
     private final ZoneId zone;
     private final RequestLog.Writer writer;
+    /** {@code $time_local} of the last second a line was written in: formatted once a second, not per line. */
+    private volatile Second second = new Second(Long.MIN_VALUE, "");
+
+    private record Second(long epochSecond, String timeLocal) {
+    }
 
     /** @param zone the zone of {@code $time_local} (nginx's: the machine's) */
     public ApisixAccessLog(Clock clock, ZoneId zone, RequestLog.Writer writer) {
@@ -54,13 +59,13 @@ public final class ApisixAccessLog extends ContainerLifeCycle implements Request
         addBean(writer);
     }
 
-    /** The log for {@code destination} (not off), written by Jetty's asynchronous writer or to standard output. */
+    /** The log for {@code destination} (not off), written by an {@link AccessLogWriter}. */
     public static ApisixAccessLog to(AccessLogDestination destination, Clock clock) {
         if (destination.isOff()) {
             throw new IllegalArgumentException("the access log is off");
         }
-        RequestLog.Writer writer = destination.file().<RequestLog.Writer>map(f -> new AsyncRequestLogWriter(f.toString()))
-                .orElseGet(() -> line -> System.out.println(line));
+        RequestLog.Writer writer = destination.file().map(AccessLogWriter::appendingTo)
+                .orElseGet(() -> AccessLogWriter.to(System.out, "standard output"));
         return new ApisixAccessLog(clock, ZoneId.systemDefault(), writer);
     }
 
@@ -79,7 +84,7 @@ public final class ApisixAccessLog extends ContainerLifeCycle implements Request
         HttpFields headers = request.getHeaders();
         StringBuilder line = new StringBuilder(256);
         line.append(Request.getRemoteAddr(request)).append(" - - [")
-                .append(TIME_LOCAL.format(clock.instant().atZone(zone))).append("] ");
+                .append(timeLocal()).append("] ");
         escaped(line, host(request)).append(" \"");
         escaped(line, request.getMethod() + " " + Redaction.url(target(request)) + " "
                 + request.getConnectionMetaData().getProtocol()).append("\" ");
@@ -90,6 +95,16 @@ public final class ApisixAccessLog extends ContainerLifeCycle implements Request
         escaped(line, headers.get(HttpHeader.USER_AGENT)).append("\" ");
         upstream(line, exchange);
         return line.toString();
+    }
+
+    private String timeLocal() {
+        Instant now = clock.instant();
+        Second last = second;
+        if (last.epochSecond() != now.getEpochSecond()) {
+            last = new Second(now.getEpochSecond(), TIME_LOCAL.format(now.atZone(zone)));
+            second = last;
+        }
+        return last.timeLocal();
     }
 
     /** {@code $upstream_addr $upstream_status $upstream_response_time "$upstream_scheme://$upstream_host$upstream_uri"}. */
