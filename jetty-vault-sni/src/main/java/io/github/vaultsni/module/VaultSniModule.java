@@ -3,6 +3,8 @@ package io.github.vaultsni.module;
 import io.github.vaultsni.metrics.VaultSniMetrics;
 import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.SniBindings;
+import io.github.vaultsni.sni.SniBindingsFile;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniClientCertificateCheck;
@@ -27,9 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code vault-sni} Jetty module at run time, a bean of the {@link Server}: the secret resolver (with the
@@ -79,7 +78,7 @@ public class VaultSniModule extends ContainerLifeCycle {
 
     private SecretResolver resolver;
     private SniCertificateRegistry registry;
-    private ScheduledExecutorService scanner;
+    private SniBindingsFile bindings;
     private VaultSniMetrics metrics;
     private HTTPServer metricsServer;
 
@@ -108,14 +107,8 @@ public class VaultSniModule extends ContainerLifeCycle {
         server.setAttribute(RESOLVER_ATTRIBUTE, resolver);
         server.setAttribute(REGISTRY_ATTRIBUTE, registry);
         checkClientCertificatesOnOurConnectors();
-        VaultSniBindings bindings = new VaultSniBindings(resolve(bindingsFile), registry);
-        bindings.reload();
-        scanner = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "vault-sni-bindings");
-            t.setDaemon(true);
-            return t;
-        });
-        scanner.scheduleWithFixedDelay(bindings::reload, bindingsScanMillis, bindingsScanMillis, TimeUnit.MILLISECONDS);
+        bindings = new SniBindingsFile(resolve(bindingsFile), new SniBindings(registry));
+        bindings.watch(Duration.ofMillis(bindingsScanMillis));
         if (metricsPort > 0) {
             startMetrics();
         }
@@ -141,8 +134,8 @@ public class VaultSniModule extends ContainerLifeCycle {
             metrics.close();
             metrics = null;
         }
-        if (scanner != null) {
-            scanner.shutdownNow();
+        if (bindings != null) {
+            bindings.close();
         }
         server.removeAttribute(RESOLVER_ATTRIBUTE);
         server.removeAttribute(REGISTRY_ATTRIBUTE);

@@ -1,0 +1,99 @@
+package io.github.vaultsni.sni;
+
+import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TestPki.Issued;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A real file of APISIX SSL objects, applied, changed, broken and watched. */
+@Timeout(30)
+class SniBindingsFileTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Issued root;
+
+    @TempDir
+    Path dir;
+    private final BoundRegistry bound = new BoundRegistry();
+    private final SniCertificateRegistry registry = bound.registry;
+    private final SniBindings bindings = bound.bindings;
+
+    @BeforeAll
+    static void pki() {
+        root = TestPki.rootCa("ROOTCA", "RSA");
+    }
+
+    @AfterEach
+    void close() {
+        bound.close();
+    }
+
+    private static Map<String, Object> sslObject(String sni) {
+        Issued leaf = root.leaf("RSA", sni);
+        return Map.of("sni", sni, "cert", leaf.certificatePem(), "key", leaf.privateKeyPem());
+    }
+
+    private void write(Path file, Object content) throws Exception {
+        Files.writeString(file, JSON.writeValueAsString(content));
+    }
+
+    @Test
+    void reload_appliesTheFile_theIdDefaultingToTheSni_andAMissingFileBindsNothing() throws Exception {
+        Path file = dir.resolve("vault-sni.json");
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings);
+        bindingsFile.reload().get(10, TimeUnit.SECONDS);
+        assertEquals(Set.of(), bindings.ids());
+
+        write(file, List.of(sslObject("test.com"), sslObject("example.org")));
+        bindingsFile.reload().get(10, TimeUnit.SECONDS);
+        assertEquals(Set.of("test.com", "example.org"), bindings.ids(file.toString()));
+        assertEquals(SniEntryStatus.State.ACTIVE, registry.status("test.com").orElseThrow().state());
+
+        Files.delete(file);
+        bindingsFile.reload().get(10, TimeUnit.SECONDS);
+        assertTrue(registry.status().isEmpty());
+    }
+
+    @Test
+    void aFileThatDoesNotParse_changesNothing() throws Exception {
+        Path file = dir.resolve("vault-sni.json");
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings);
+        write(file, List.of(sslObject("test.com")));
+        bindingsFile.reload().get(10, TimeUnit.SECONDS);
+        Files.writeString(file, "[{\"sni\": \"example.org\"");
+        bindingsFile.reload().get(10, TimeUnit.SECONDS);
+        write(file, Map.of("sni", "example.org"));
+        bindingsFile.reload().get(10, TimeUnit.SECONDS);
+        assertEquals(Set.of("test.com"), bindings.ids());
+    }
+
+    @Test
+    void watch_appliesEachChange() throws Exception {
+        Path file = dir.resolve("vault-sni.json");
+        write(file, List.of(sslObject("test.com")));
+        try (SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings)) {
+            bindingsFile.watch(Duration.ofMillis(100)).get(10, TimeUnit.SECONDS);
+            assertEquals(Set.of("test.com"), bindings.ids());
+            write(file, List.of(sslObject("example.org")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.status("example.org")
+                    .filter(s -> s.state() == SniEntryStatus.State.ACTIVE).isPresent());
+            assertEquals(Set.of("example.org"), bindings.ids());
+        }
+    }
+}
