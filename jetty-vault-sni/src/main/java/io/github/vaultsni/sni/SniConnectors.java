@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -44,10 +45,7 @@ public final class SniConnectors {
     public static ConnectionFactory[] httpsConnectionFactories(VaultSniSslContextFactory sslContextFactory,
                                                                HttpConfiguration httpConfiguration,
                                                                Function<HttpConfiguration, HttpConnectionFactory> http11Factory) {
-        HttpConfiguration https = new HttpConfiguration(httpConfiguration);
-        if (https.getCustomizer(SecureRequestCustomizer.class) == null) {
-            https.addCustomizer(new SecureRequestCustomizer());
-        }
+        HttpConfiguration https = secure(httpConfiguration);
         sslContextFactory.setCipherComparator(HTTP2Cipher.COMPARATOR);
         HttpConnectionFactory http11 = http11Factory.apply(https);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
@@ -56,5 +54,44 @@ public final class SniConnectors {
         alpn.setDefaultProtocol("http/1.1");
         SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory, alpn.getProtocol());
         return new ConnectionFactory[]{tls, alpn, h2, http11};
+    }
+
+    /** As {@link #httpsConnectionFactories} without h2: TLS, then HTTP/1.1 alone (no ALPN). */
+    public static ConnectionFactory[] http11ConnectionFactories(VaultSniSslContextFactory sslContextFactory,
+                                                                HttpConfiguration httpConfiguration,
+                                                                Function<HttpConfiguration, HttpConnectionFactory> http11Factory) {
+        HttpConnectionFactory http11 = http11Factory.apply(secure(httpConfiguration));
+        return new ConnectionFactory[]{new SslConnectionFactory(sslContextFactory, http11.getProtocol()), http11};
+    }
+
+    /**
+     * Turns a connector built elsewhere (Spring Boot's, say), not started yet, into this HTTPS connector: its
+     * connection factories become those of {@link #httpsConnectionFactories} ({@code http2} true) or
+     * {@link #http11ConnectionFactories}, made from the configuration of its HTTP/1.1 factory, so what was set
+     * there (header sizes, forwarded headers, ...) stays; any other factory it had (h2c, say) goes. Host, port,
+     * threads and timeouts stay the connector's own. {@link SniClientCertificateCheck} is added.
+     *
+     * @throws IllegalArgumentException when the connector has no HTTP/1.1 factory to take the configuration from
+     */
+    public static void serveHttps(ServerConnector connector, VaultSniSslContextFactory sslContextFactory,
+                                  boolean http2) {
+        HttpConnectionFactory http11 = connector.getConnectionFactory(HttpConnectionFactory.class);
+        if (http11 == null) {
+            throw new IllegalArgumentException(connector + " has no HTTP/1.1 connection factory");
+        }
+        HttpConfiguration configuration = http11.getHttpConfiguration();
+        connector.setConnectionFactories(List.of(http2
+                ? httpsConnectionFactories(sslContextFactory, configuration, HttpConnectionFactory::new)
+                : http11ConnectionFactories(sslContextFactory, configuration, HttpConnectionFactory::new)));
+        connector.addBean(new SniClientCertificateCheck(sslContextFactory.getCertificates()));
+    }
+
+    /** A copy of {@code configuration} with {@link SecureRequestCustomizer}: https scheme, TLS attributes, SNI-Host check. */
+    private static HttpConfiguration secure(HttpConfiguration configuration) {
+        HttpConfiguration https = new HttpConfiguration(configuration);
+        if (https.getCustomizer(SecureRequestCustomizer.class) == null) {
+            https.addCustomizer(new SecureRequestCustomizer());
+        }
+        return https;
     }
 }

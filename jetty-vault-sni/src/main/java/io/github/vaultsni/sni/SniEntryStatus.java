@@ -1,7 +1,10 @@
 package io.github.vaultsni.sni;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Why an entry is or is not served, for operators (exposed over HTTP by the gateway). Holds no secret: the
@@ -34,6 +37,46 @@ public record SniEntryStatus(String id, State state, String error, String subjec
      * under a wildcard), its serial, when it expires and when it will be renewed.
      */
     public record IssuedName(List<String> names, String serial, Instant notAfter, Instant renewAt) {
+
+        /** As {@link SniEntryStatus#toMap()} lists it. */
+        Map<String, Object> toMap() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("names", names);
+            out.put("serial", serial);
+            out.put("not_after", notAfter.getEpochSecond());
+            out.put("renew_at", renewAt.getEpochSecond());
+            return Collections.unmodifiableMap(out);
+        }
+    }
+
+    /**
+     * This status as the gateway's {@code GET /apisix/admin/ssls/{id}/status} answers it, for any JSON writer:
+     * {@code id}, {@code state}, {@code error} and {@code subject} (null when none), {@code sans} (when any),
+     * {@code not_after} (seconds since the epoch) and {@code valid_now} (once built), {@code references} (when
+     * any), {@code issued} (when any: each {@code names}, {@code serial}, {@code not_after}, {@code renew_at}) and
+     * {@code updated} (times in seconds since the epoch), in that order.
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id);
+        out.put("state", state.name());
+        out.put("error", error);
+        out.put("subject", subject);
+        if (!sans.isEmpty()) {
+            out.put("sans", sans);
+        }
+        if (notAfter != null) {
+            out.put("not_after", notAfter.getEpochSecond());
+            out.put("valid_now", validNow);
+        }
+        if (!references.isEmpty()) {
+            out.put("references", references);
+        }
+        if (!issued.isEmpty()) {
+            out.put("issued", issued.stream().map(IssuedName::toMap).toList());
+        }
+        out.put("updated", updated.getEpochSecond());
+        return Collections.unmodifiableMap(out);
     }
 
     /** Where an entry stands. */

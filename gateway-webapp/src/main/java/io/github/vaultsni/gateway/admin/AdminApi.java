@@ -117,25 +117,11 @@ public final class AdminApi {
 
     private AdminResponse status(String id) {
         store.get(Resource.SSLS.key(id)).orElseThrow(AdminException::notFound);
-        ObjectNode out = JSON.createObjectNode().put("id", id);
         Optional<SniEntryStatus> status = sslStatus.status(id);
         if (status.isEmpty()) {
-            return new AdminResponse(200, out.put("state", "PENDING"));
+            return new AdminResponse(200, JSON.createObjectNode().put("id", id).put("state", "PENDING"));
         }
-        SniEntryStatus s = status.get();
-        out.put("state", s.state().name()).put("error", s.error()).put("subject", s.subject());
-        s.sans().forEach(out.withArray("sans")::add);
-        if (s.notAfter() != null) {
-            out.put("not_after", s.notAfter().getEpochSecond()).put("valid_now", s.validNow());
-        }
-        s.references().forEach(out.withArray("references")::add);
-        for (SniEntryStatus.IssuedName issued : s.issued()) {
-            ObjectNode one = out.withArray("issued").addObject();
-            issued.names().forEach(one.putArray("names")::add);
-            one.put("serial", issued.serial()).put("not_after", issued.notAfter().getEpochSecond())
-                    .put("renew_at", issued.renewAt().getEpochSecond());
-        }
-        return new AdminResponse(200, out.put("updated", s.updated().getEpochSecond()));
+        return new AdminResponse(200, JSON.valueToTree(status.get().toMap()));
     }
 
     private AdminResponse put(Resource resource, String pathId, ObjectNode value) {
