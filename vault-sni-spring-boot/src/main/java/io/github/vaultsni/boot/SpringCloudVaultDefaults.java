@@ -1,0 +1,54 @@
+package io.github.vaultsni.boot;
+
+import io.github.vaultsni.vault.VaultAuth;
+import org.springframework.cloud.vault.config.VaultProperties;
+
+/**
+ * Spring Cloud Vault's {@code spring.cloud.vault.*}: its address ({@code uri}, else {@code scheme://host:port}),
+ * namespace, and authentication when it is {@code TOKEN} or {@code APPROLE} (with a role-id). Loaded only where
+ * Spring Cloud Vault is on the class path.
+ */
+final class SpringCloudVaultDefaults implements VaultConnectionDefaults {
+    private final VaultProperties properties;
+
+    SpringCloudVaultDefaults(VaultProperties properties) {
+        this.properties = properties;
+    }
+
+    @Override
+    public String source() {
+        return VaultProperties.PREFIX;
+    }
+
+    @Override
+    public String uri() {
+        String uri = properties.getUri();
+        return uri != null && !uri.isBlank() ? uri
+                : properties.getScheme() + "://" + properties.getHost() + ":" + properties.getPort();
+    }
+
+    @Override
+    public String namespace() {
+        return properties.getNamespace();
+    }
+
+    @Override
+    public VaultAuth auth() {
+        VaultProperties.AuthenticationMethod method = properties.getAuthentication();
+        if (method == VaultProperties.AuthenticationMethod.TOKEN && hasText(properties.getToken())) {
+            return VaultAuth.token(properties.getToken());
+        }
+        VaultProperties.AppRoleProperties appRole = properties.getAppRole();
+        if (method == VaultProperties.AuthenticationMethod.APPROLE && hasText(appRole.getRoleId())
+                && hasText(appRole.getSecretId())) {
+            return new VaultAuth.AppRole(appRole.getRoleId(), appRole.getSecretId(), appRole.getAppRolePath());
+        }
+        throw new IllegalStateException(VaultProperties.PREFIX + ".authentication=" + method + " gives vault-sni "
+                + "nothing it can use (a token, or an AppRole role-id and secret-id): set vault-sni.vault.token, "
+                + "vault-sni.vault.token-file or vault-sni.vault.app-role.*");
+    }
+
+    private static boolean hasText(String value) {
+        return value != null && !value.isBlank();
+    }
+}

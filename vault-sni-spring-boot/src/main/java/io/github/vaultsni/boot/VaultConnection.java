@@ -1,0 +1,84 @@
+package io.github.vaultsni.boot;
+
+import io.github.vaultsni.vault.KvVersion;
+import io.github.vaultsni.vault.VaultAuth;
+import io.github.vaultsni.vault.VaultSettings;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code vault-sni.vault.*} as the library's {@link VaultSettings}, taking the address, namespace and
+ * authentication from {@link VaultConnectionDefaults} (Spring Cloud Vault) where the properties leave them unset.
+ */
+final class VaultConnection {
+    /** The token when nothing else gives one, as the {@code vault-sni} Jetty module and Vault's CLI read it. */
+    static final String DEFAULT_TOKEN = "$env://VAULT_TOKEN";
+
+    private VaultConnection() {
+    }
+
+    /**
+     * The settings, or empty when no Vault address is known (neither {@code vault-sni.vault.uri} nor defaults).
+     *
+     * @param defaults null when there are none
+     * @throws IllegalArgumentException when a value is unusable, naming the property
+     */
+    static Optional<VaultSettings> settings(VaultSniProperties.Vault vault, VaultConnectionDefaults defaults) {
+        String uri = hasText(vault.uri()) ? vault.uri() : defaults != null ? defaults.uri() : null;
+        if (uri == null) {
+            return Optional.empty();
+        }
+        try {
+            VaultSettings.Builder builder = VaultSettings.builder(uri)
+                    .prefix(vault.prefix())
+                    .namespace(hasText(vault.namespace()) || defaults == null ? vault.namespace() : defaults.namespace())
+                    .kvVersion(KvVersion.of(vault.kvVersion()))
+                    .verify(vault.tls().verify())
+                    .timeout(vault.timeout())
+                    .auth(auth(vault, defaults));
+            if (vault.tls().caFile() != null) {
+                builder.caPem(read(vault.tls().caFile(), "vault-sni.vault.tls.ca-file"));
+            }
+            return Optional.of(builder.build());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("vault-sni.vault: " + e.getMessage(), e);
+        }
+    }
+
+    private static VaultAuth auth(VaultSniProperties.Vault vault, VaultConnectionDefaults defaults) {
+        if (hasText(vault.token())) {
+            return VaultAuth.token(vault.token());
+        }
+        if (vault.tokenFile() != null) {
+            return VaultAuth.token(read(vault.tokenFile(), "vault-sni.vault.token-file").trim());
+        }
+        VaultSniProperties.AppRole appRole = vault.appRole();
+        if (hasText(appRole.roleId())) {
+            String secretId = hasText(appRole.secretId()) ? appRole.secretId()
+                    : appRole.secretIdFile() != null ? read(appRole.secretIdFile(), "vault-sni.vault.app-role.secret-id-file").trim()
+                    : null;
+            if (secretId == null) {
+                throw new IllegalArgumentException("app-role.role-id is set: app-role.secret-id or "
+                        + "app-role.secret-id-file is required");
+            }
+            return new VaultAuth.AppRole(appRole.roleId(), secretId, appRole.mount());
+        }
+        return defaults != null ? defaults.auth() : VaultAuth.token(DEFAULT_TOKEN);
+    }
+
+    private static String read(Path file, String property) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(property + ": cannot read " + file, e);
+        }
+    }
+
+    private static boolean hasText(String value) {
+        return value != null && !value.isBlank();
+    }
+}

@@ -1,0 +1,177 @@
+package io.github.vaultsni.boot;
+
+import io.github.vaultsni.sni.SniEntrySpec;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The starter's settings, {@code vault-sni.*}: where Vault is, how long its values are cached, and which
+ * certificates the application's HTTPS connector serves, chosen by SNI. Without any {@code vault-sni.*} property
+ * the starter does nothing. Immutable; {@code toString()} never prints a token, secret_id or key.
+ *
+ * @param enabled               Whether the starter serves the HTTPS connector's certificates at all
+ * @param vault                 The Vault connection, read by {@code $secret://vault/<secret-object-id>/...}
+ *                              references; unset parts come from Spring Cloud Vault when it is configured
+ * @param cache                 How long Vault values are kept and served through outages
+ * @param defaultEntry          Id of the certificate served to clients that send no SNI; none: they are refused
+ * @param fallbackSni           The SNI whose certificate serves clients that send none, as APISIX's
+ *                              apisix.ssl.fallback_sni (the default entry, when set, comes first)
+ * @param certificates          The certificates served, re-applied when the environment is refreshed
+ * @param bindingsFile          A JSON file of APISIX SSL objects, served beside vault-sni.certificates and
+ *                              re-applied whenever it changes
+ * @param bindingsScanInterval  How often the bindings file is checked for changes
+ * @param startupTimeout        How long start-up waits for the certificates to be built before the web server
+ *                              opens; past it, the rest are served as they are built
+ */
+@ConfigurationProperties("vault-sni")
+public record VaultSniProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue Vault vault,
+        @DefaultValue Cache cache,
+        String defaultEntry,
+        String fallbackSni,
+        @DefaultValue List<Certificate> certificates,
+        Path bindingsFile,
+        @DefaultValue("1s") Duration bindingsScanInterval,
+        @DefaultValue("30s") Duration startupTimeout) {
+
+    public VaultSniProperties {
+        Objects.requireNonNull(vault, "vault");
+        Objects.requireNonNull(cache, "cache");
+        certificates = List.copyOf(certificates);
+    }
+
+    /** The certificates as registry entries, checked: each names the property at fault. */
+    public List<SniEntrySpec> certificateSpecs() {
+        List<SniEntrySpec> specs = new ArrayList<>();
+        for (int i = 0; i < certificates.size(); i++) {
+            specs.add(certificates.get(i).spec("vault-sni.certificates[" + i + "]"));
+        }
+        return specs;
+    }
+
+    /**
+     * The Vault connection. A token comes from {@code token} (which may be {@code $env://NAME}), else from
+     * {@code token-file}, else AppRole ({@code app-role.role-id}), else Spring Cloud Vault's, else the environment
+     * variable {@code VAULT_TOKEN}.
+     *
+     * @param uri            Vault's address, e.g. http://127.0.0.1:8200; unset: Spring Cloud Vault's, else none
+     *                       (only $env:// references and inline PEM then resolve)
+     * @param secretObjectId The id in $secret://vault/ID/... references that this connection answers
+     * @param prefix         Vault path below which every secret path is read, e.g. kv/apisix
+     * @param namespace      Sent as X-Vault-Namespace (Vault Enterprise)
+     * @param kvVersion      KV engine version: 1, 2, or auto (asked of Vault once per mount)
+     * @param token          A Vault token, or an $env:// reference to one
+     * @param tokenFile      A file holding the Vault token
+     * @param appRole        AppRole login, used when role-id is set and no token is
+     * @param tls            TLS to an HTTPS Vault
+     * @param timeout        The most one request to Vault may take, connecting included
+     */
+    public record Vault(String uri, @DefaultValue("vault-sni") String secretObjectId, String prefix, String namespace,
+                        @DefaultValue("auto") String kvVersion, String token, Path tokenFile,
+                        @DefaultValue AppRole appRole, @DefaultValue Tls tls, @DefaultValue("5s") Duration timeout) {
+        public Vault {
+            Objects.requireNonNull(appRole, "appRole");
+            Objects.requireNonNull(tls, "tls");
+        }
+
+        @Override
+        public String toString() {
+            return "Vault{uri=" + uri + ", secretObjectId=" + secretObjectId + ", prefix=" + prefix + ", namespace="
+                    + namespace + ", kvVersion=" + kvVersion + ", token=" + (token == null ? "none" : "(redacted)")
+                    + ", tokenFile=" + tokenFile + ", appRole=" + appRole + ", tls=" + tls + ", timeout=" + timeout + "}";
+        }
+    }
+
+    /**
+     * AppRole credentials.
+     *
+     * @param roleId       The role_id
+     * @param secretId     The secret_id, or an $env:// reference to it
+     * @param secretIdFile A file holding the secret_id
+     * @param mount        Where the AppRole auth method is mounted, below auth/
+     */
+    public record AppRole(String roleId, String secretId, Path secretIdFile, @DefaultValue("approle") String mount) {
+        @Override
+        public String toString() {
+            return "AppRole{roleId=" + roleId + ", secretId=" + (secretId == null ? "none" : "(redacted)")
+                    + ", secretIdFile=" + secretIdFile + ", mount=" + mount + "}";
+        }
+    }
+
+    /**
+     * TLS to an HTTPS Vault.
+     *
+     * @param caFile PEM certificates to trust instead of the JDK's
+     * @param verify Whether Vault's certificate and host name are verified
+     */
+    public record Tls(Path caFile, @DefaultValue("true") boolean verify) {
+    }
+
+    /**
+     * The secret cache.
+     *
+     * @param ttl         How long a Vault value is fresh; a changed value is served within about this long
+     * @param negativeTtl How long a failure is remembered before Vault is asked again
+     * @param maxStale    How long past its ttl a value is still served while Vault cannot be read; unset: as long
+     *                    as the outage lasts
+     */
+    public record Cache(@DefaultValue("300s") Duration ttl, @DefaultValue("60s") Duration negativeTtl,
+                        Duration maxStale) {
+    }
+
+    /**
+     * One certificate entry, as an APISIX SSL object. Values are inline PEM, $secret://vault/... or $env://
+     * references.
+     *
+     * @param id          The entry's id (required)
+     * @param snis        The names it is served for; exact, or *.parent for one label
+     * @param cert        The certificate chain
+     * @param key         Its private key (PKCS#8, PKCS#1 or SEC1)
+     * @param certs       More certificates, e.g. an RSA one beside an ECDSA one
+     * @param keys        Their keys, one per certs entry
+     * @param clientCa    CA certificates for client certificates: clients of this entry must present one
+     * @param clientDepth The longest client certificate chain accepted, counting the client's own
+     * @param protocols   TLS versions allowed for this entry, e.g. TLSv1.3; empty: any the connector allows
+     */
+    public record Certificate(String id, @DefaultValue List<String> snis, String cert, String key,
+                              @DefaultValue List<String> certs, @DefaultValue List<String> keys, String clientCa,
+                              @DefaultValue("1") int clientDepth, @DefaultValue Set<String> protocols
+                              // issuer: the Vault PKI issuer (issue 13) goes here, instead of cert and key, and is
+                              // mapped in spec() once SniEntrySpec takes one.
+    ) {
+
+        /** The registry entry; {@code name} is how errors call this certificate ({@code vault-sni.certificates[0]}). */
+        SniEntrySpec spec(String name) {
+            if (id == null || id.isBlank()) {
+                throw new IllegalArgumentException(name + ".id is required");
+            }
+            if (cert == null || key == null) {
+                throw new IllegalArgumentException(name + " (" + id + "): cert and key are required");
+            }
+            try {
+                return SniEntrySpec.builder(id)
+                        .snis(snis)
+                        .certificate(cert, key)
+                        .moreCertificates(certs, keys)
+                        .protocols(protocols)
+                        .clientCertificates(clientCa, clientDepth, false)
+                        .build();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Certificate{id=" + id + ", snis=" + snis + "}";
+        }
+    }
+}

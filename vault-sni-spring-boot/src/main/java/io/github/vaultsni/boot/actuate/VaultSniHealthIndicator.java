@@ -1,0 +1,46 @@
+package io.github.vaultsni.boot.actuate;
+
+import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.sni.SniEntryStatus;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * {@code vaultSni} in {@code /actuator/health}: DOWN when any certificate entry is FAILED (its references could
+ * not be resolved, e.g. Vault unreachable past {@code vault-sni.cache.max-stale}, or its PEM is bad), UNKNOWN
+ * while one is still being built for the first time, else UP. The details list each entry's state, and its error
+ * and not-after when it has them; they never hold a secret (errors name references and causes only).
+ */
+public final class VaultSniHealthIndicator implements HealthIndicator {
+    private final SniCertificateRegistry registry;
+
+    public VaultSniHealthIndicator(SniCertificateRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    @Override
+    public Health health() {
+        List<SniEntryStatus> statuses = registry.status();
+        Health.Builder health = statuses.stream().anyMatch(s -> s.state() == SniEntryStatus.State.FAILED) ? Health.down()
+                : statuses.stream().anyMatch(s -> s.state() == SniEntryStatus.State.PENDING) ? Health.unknown()
+                : Health.up();
+        Map<String, Object> certificates = new LinkedHashMap<>();
+        for (SniEntryStatus status : statuses) {
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("state", status.state().name());
+            if (status.error() != null) {
+                detail.put("error", status.error());
+            }
+            if (status.notAfter() != null) {
+                detail.put("notAfter", status.notAfter().toString());
+            }
+            certificates.put(status.id(), detail);
+        }
+        return health.withDetail("certificates", certificates).build();
+    }
+}

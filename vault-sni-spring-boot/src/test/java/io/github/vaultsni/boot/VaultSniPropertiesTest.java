@@ -1,0 +1,131 @@
+package io.github.vaultsni.boot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vaultsni.vault.VaultAuth;
+import io.github.vaultsni.vault.VaultSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.cloud.vault.config.VaultProperties;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** vault-sni.* bound as Boot binds it, turned into the library's settings, and described for IDEs. */
+class VaultSniPropertiesTest {
+
+    private static VaultSniProperties bind(Map<String, String> properties) {
+        return new Binder(new MapConfigurationPropertySource(properties)).bindOrCreate("vault-sni", VaultSniProperties.class);
+    }
+
+    @Test
+    void defaults_areTheLibrarys() {
+        VaultSniProperties properties = bind(Map.of());
+        assertTrue(properties.enabled());
+        assertEquals(Duration.ofSeconds(300), properties.cache().ttl());
+        assertEquals(Duration.ofSeconds(60), properties.cache().negativeTtl());
+        assertEquals(null, properties.cache().maxStale());
+        assertEquals("vault-sni", properties.vault().secretObjectId());
+        assertEquals("approle", properties.vault().appRole().mount());
+        assertTrue(properties.vault().tls().verify());
+        assertEquals(Duration.ofSeconds(5), properties.vault().timeout());
+        assertEquals(Duration.ofSeconds(30), properties.startupTimeout());
+        assertTrue(properties.certificates().isEmpty());
+    }
+
+    @Test
+    void vault_becomesTheLibrarysSettings_tokenFromAFile(@TempDir Path dir) throws Exception {
+        Path tokenFile = Files.writeString(dir.resolve("token"), "s.file-token\n");
+        VaultSettings settings = VaultConnection.settings(bind(Map.of("vault-sni.vault.uri", "http://127.0.0.1:8200",
+                "vault-sni.vault.prefix", "/kv/apisix/", "vault-sni.vault.kv-version", "2", "vault-sni.vault.namespace", "ns1",
+                "vault-sni.vault.token-file", tokenFile.toString(), "vault-sni.vault.timeout", "2s")).vault(), null).orElseThrow();
+        assertEquals("VaultSettings{uri=http://127.0.0.1:8200, prefix=kv/apisix, namespace=ns1, kvVersion=V2, "
+                + "auth=token(redacted), ca=system, verify=true, timeout=PT2S}", settings.toString());
+        assertEquals(VaultAuth.token("s.file-token"), settings.auth());
+    }
+
+    @Test
+    void appRole_andTheDefaultToken() {
+        VaultSettings appRole = VaultConnection.settings(bind(Map.of("vault-sni.vault.uri", "http://127.0.0.1:8200",
+                "vault-sni.vault.app-role.role-id", "role", "vault-sni.vault.app-role.secret-id", "$env://SECRET_ID")).vault(),
+                null).orElseThrow();
+        assertEquals(new VaultAuth.AppRole("role", "$env://SECRET_ID", "approle"), appRole.auth());
+        VaultSettings plain = VaultConnection.settings(bind(Map.of("vault-sni.vault.uri", "http://127.0.0.1:8200")).vault(),
+                null).orElseThrow();
+        assertEquals(VaultAuth.token("$env://VAULT_TOKEN"), plain.auth());
+        assertTrue(VaultConnection.settings(bind(Map.of()).vault(), null).isEmpty(), "no address, no Vault");
+    }
+
+    @Test
+    void badValues_areRefused_namingTheProperty() {
+        IllegalArgumentException uri = assertThrows(IllegalArgumentException.class,
+                () -> VaultConnection.settings(bind(Map.of("vault-sni.vault.uri", "127.0.0.1:8200")).vault(), null));
+        assertEquals("vault-sni.vault: uri (127.0.0.1:8200) must look like http://host:port", uri.getMessage());
+        IllegalArgumentException pairs = assertThrows(IllegalArgumentException.class, () -> bind(Map.of(
+                "vault-sni.certificates[0].id", "a", "vault-sni.certificates[0].cert", "c", "vault-sni.certificates[0].key", "k",
+                "vault-sni.certificates[0].certs[0]", "c2")).certificateSpecs());
+        assertEquals("vault-sni.certificates[0]: entry a: mismatched number of certs and keys", pairs.getMessage());
+    }
+
+    @Test
+    void springCloudVault_givesTokenOrAppRole_andSaysWhatToSetOtherwise() {
+        VaultProperties cloud = new VaultProperties();
+        cloud.setHost("vault.internal");
+        cloud.setToken("s.cloud");
+        SpringCloudVaultDefaults defaults = new SpringCloudVaultDefaults(cloud);
+        assertEquals("https://vault.internal:8200", defaults.uri());
+        assertEquals(VaultAuth.token("s.cloud"), defaults.auth());
+
+        cloud.setAuthentication(VaultProperties.AuthenticationMethod.APPROLE);
+        cloud.getAppRole().setRoleId("role");
+        cloud.getAppRole().setSecretId("secret");
+        assertEquals(new VaultAuth.AppRole("role", "secret", "approle"), defaults.auth());
+
+        cloud.setAuthentication(VaultProperties.AuthenticationMethod.KUBERNETES);
+        IllegalStateException refused = assertThrows(IllegalStateException.class, defaults::auth);
+        assertEquals("spring.cloud.vault.authentication=KUBERNETES gives vault-sni nothing it can use (a token, or an "
+                + "AppRole role-id and secret-id): set vault-sni.vault.token, vault-sni.vault.token-file or "
+                + "vault-sni.vault.app-role.*", refused.getMessage());
+    }
+
+    @Test
+    void toString_printsNoSecret() {
+        Map<String, String> values = new HashMap<>(Map.of("vault-sni.vault.token", "s.very-secret",
+                "vault-sni.vault.app-role.secret-id", "also-secret", "vault-sni.certificates[0].id", "a",
+                "vault-sni.certificates[0].cert", "CERT", "vault-sni.certificates[0].key", "-----BEGIN PRIVATE KEY-----"));
+        String text = bind(values).toString();
+        assertFalse(text.contains("s.very-secret") || text.contains("also-secret") || text.contains("PRIVATE KEY"), text);
+        assertTrue(text.contains("token=(redacted)"), text);
+    }
+
+    @Test
+    void metadata_describesEveryProperty_forIdes() throws Exception {
+        JsonNode metadata;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            metadata = new ObjectMapper().readTree(in);
+        }
+        Map<String, JsonNode> byName = new HashMap<>();
+        metadata.path("properties").forEach(p -> byName.put(p.path("name").asText(), p));
+        for (String name : new String[]{"vault-sni.enabled", "vault-sni.vault.uri", "vault-sni.vault.token",
+                "vault-sni.vault.token-file", "vault-sni.vault.app-role.role-id", "vault-sni.vault.namespace",
+                "vault-sni.vault.kv-version", "vault-sni.vault.tls.ca-file", "vault-sni.vault.timeout", "vault-sni.cache.ttl",
+                "vault-sni.cache.negative-ttl", "vault-sni.cache.max-stale", "vault-sni.default-entry",
+                "vault-sni.certificates", "vault-sni.bindings-file"}) {
+            assertTrue(byName.containsKey(name), name);
+            assertFalse(byName.get(name).path("description").asText().isBlank(), name + " has a description");
+        }
+        assertEquals("300s", byName.get("vault-sni.cache.ttl").path("defaultValue").asText());
+        assertEquals("auto", metadata.path("hints").path(0).path("values").path(0).path("value").asText());
+    }
+}
