@@ -61,7 +61,7 @@ class SpringBootVaultSniAppIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
-    Path dir;
+    static Path dir; // static: injected before @BeforeAll
     private final Issued root = TestPki.rootCa("ROOTCA", "EC");
     private final Issued testCom = root.leaf("EC", "test.com");
     private final Issued exampleOrg = root.leaf("RSA", "example.org", "*.example.org");

@@ -48,17 +48,18 @@ public final class VaultSniJettyCustomizer implements WebServerFactoryCustomizer
         }
         Http2 http2 = factory.getHttp2();
         boolean h2 = http2 != null && http2.isEnabled();
+        int port = Math.max(factory.getPort(), 0); // as Boot builds it: -1 (no HTTP endpoints) is a port-0 connector
         List<ServerConnector> connectors = Arrays.stream(server.getConnectors())
                 .filter(ServerConnector.class::isInstance).map(ServerConnector.class::cast)
-                .filter(connector -> connector.getPort() == factory.getPort())
+                .filter(connector -> connector.getPort() == port)
                 .toList();
         if (connectors.isEmpty()) {
-            throw new IllegalStateException("vault-sni: no connector on server.port " + factory.getPort() + " among "
+            throw new IllegalStateException("vault-sni: no connector on server.port " + port + " among "
                     + Arrays.stream(server.getConnectors()).map(Connector::toString).toList());
         }
         for (ServerConnector connector : connectors) {
             SniConnectors.serveHttps(connector, new VaultSniSslContextFactory(certificates), h2);
-            LOG.info("vault-sni: port {} serves HTTPS ({}), certificates chosen by SNI", factory.getPort(),
+            LOG.info("vault-sni: port {} serves HTTPS ({}), certificates chosen by SNI", port,
                     String.join(", ", connector.getProtocols()));
         }
     }

@@ -25,8 +25,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -103,6 +106,17 @@ class VaultSniJettyCustomizerTest {
         String[] answer = exchange("test.com");
         assertEquals("", answer[0], "no ALPN");
         assertTrue(answer[1].startsWith("HTTP/1.1 404"), "Jetty answers, no servlet is mapped: " + answer[1]);
+    }
+
+    @Test
+    void serverPortMinusOne_isBuiltAsBootBuildsIt_onPortZero() {
+        JettyServletWebServerFactory factory = factory(true);
+        factory.setPort(-1); // no HTTP endpoints: Boot still builds the server, with a port-0 connector it never opens
+        List<List<String>> built = new ArrayList<>(); // read after ours: Boot takes the connectors off until start
+        factory.addServerCustomizers(jetty -> Arrays.stream(jetty.getConnectors())
+                .forEach(connector -> built.add(connector.getProtocols())));
+        server = assertDoesNotThrow(() -> factory.getWebServer());
+        assertEquals(List.of(List.of("ssl", "alpn", "h2", "http/1.1")), built);
     }
 
     @Test
