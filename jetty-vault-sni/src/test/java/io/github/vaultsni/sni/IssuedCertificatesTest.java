@@ -67,8 +67,7 @@ class IssuedCertificatesTest {
     private void start(Clock clock) throws Exception {
         vault = VaultTestServer.builder().rootToken(ROOT_TOKEN).clock(clock).start();
         http = new VaultHttp(vault.address());
-        http.expect(204, "POST", "sys/mounts/pki", ROOT_TOKEN, Map.of("type", "pki"));
-        http.expect(200, "POST", "pki/root/generate/internal", ROOT_TOKEN, Map.of("common_name", "Internal Root", "ttl", "87600h"));
+        http.enablePki(ROOT_TOKEN, "pki");
         http.expect(200, "POST", "pki/roles/gateway", ROOT_TOKEN, Map.of("allowed_domains", List.of("internal.test"),
                 "allow_subdomains", true, "allow_bare_domains", true, "key_type", "any", "max_ttl", "720h"));
         http.expect(200, "POST", "pki/roles/vault-keys", ROOT_TOKEN, Map.of("allowed_domains", List.of("internal.test"),

@@ -105,6 +105,16 @@ public final class VaultHttp {
         return expect(200, "POST", "auth/token/create", rootToken, body).json().get("auth").get("client_token").asText();
     }
 
+    /**
+     * {@code vault secrets enable -path=<mount> pki} and {@code vault write <mount>/root/generate/internal
+     * common_name="Internal Root" ttl=87600h}: the root CA's certificate, PEM.
+     */
+    public String enablePki(String rootToken, String mount) {
+        expect(204, "POST", "sys/mounts/" + mount, rootToken, Map.of("type", "pki"));
+        return expect(200, "POST", mount + "/root/generate/internal", rootToken,
+                Map.of("common_name", "Internal Root", "ttl", "87600h")).data().get("certificate").asText();
+    }
+
     /** {@code vault kv put} on KV v1 ({@code <mount>/<path>}) or v2 (written under {@code <mount>/data/<path>}). */
     public void putSecret(String rootToken, int version, String mount, String path, Map<String, String> fields) {
         if (version == 1) {

@@ -65,9 +65,7 @@ class IssuedCertificatesGatewayTest {
     void vault() {
         vault = VaultTestServer.builder().rootToken(ROOT).start();
         VaultHttp http = new VaultHttp(vault.address());
-        http.expect(204, "POST", "sys/mounts/pki", ROOT, Map.of("type", "pki"));
-        caPem = http.expect(200, "POST", "pki/root/generate/internal", ROOT, Map.of("common_name", "Internal Root",
-                "ttl", "87600h")).data().get("certificate").asText();
+        caPem = http.enablePki(ROOT, "pki");
         http.expect(200, "POST", "pki/roles/gateway", ROOT, Map.of("allowed_domains", List.of("internal.test"),
                 "allow_subdomains", true, "key_type", "ec", "max_ttl", "720h"));
         http.writePolicy(ROOT, "gateway-pki", "path \"pki/sign/gateway\" { capabilities = [\"update\"] }");
