@@ -1,5 +1,6 @@
 package io.github.vaultsni.boot;
 
+import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniBindings;
@@ -68,12 +69,19 @@ public class VaultSniAutoConfiguration {
         return new SniCertificates();
     }
 
+    /**
+     * The registry. Certificates issued by Vault PKI ({@code vault-sni.certificates[n].issuer}) are kept in memory
+     * (a restart issues them again), or in the application's {@link IssuedCertificateStore} bean if it has one.
+     */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     SniCertificateRegistry vaultSniCertificateRegistry(SecretResolver resolver, SniCertificates certificates,
-                                                       ObjectProvider<Clock> clock) {
-        return new SniCertificateRegistry(resolver, certificates, clock.getIfUnique(Clock::systemUTC),
-                SniEntryPreference.newestValid());
+                                                       ObjectProvider<Clock> clock,
+                                                       ObjectProvider<IssuedCertificateStore> issuedCertificates) {
+        SniCertificateRegistry registry = new SniCertificateRegistry(resolver, certificates,
+                clock.getIfUnique(Clock::systemUTC), SniEntryPreference.newestValid());
+        issuedCertificates.ifUnique(registry::setIssuedCertificateStore);
+        return registry;
     }
 
     @Bean

@@ -1,5 +1,11 @@
 package io.github.vaultsni.boot;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.vaultsni.issuer.IssuerSpec;
 import io.github.vaultsni.sni.SniEntrySpec;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -48,11 +54,14 @@ public record VaultSniProperties(
         certificates = List.copyOf(certificates);
     }
 
-    /** The certificates as registry entries, checked: each names the property at fault. */
+    /**
+     * The certificates as registry entries, checked: each names the property at fault. An issuer that names no
+     * secret object uses this starter's Vault connection ({@code vault-sni.vault.secret-object-id}).
+     */
     public List<SniEntrySpec> certificateSpecs() {
         List<SniEntrySpec> specs = new ArrayList<>();
         for (int i = 0; i < certificates.size(); i++) {
-            specs.add(certificates.get(i).spec("vault-sni.certificates[" + i + "]"));
+            specs.add(certificates.get(i).spec("vault-sni.certificates[" + i + "]", vault.secretObjectId()));
         }
         return specs;
     }
@@ -129,7 +138,7 @@ public record VaultSniProperties(
 
     /**
      * One certificate entry, as an APISIX SSL object. Values are inline PEM, $secret://vault/... or $env://
-     * references.
+     * references; or, instead of cert and key, an issuer: Vault's PKI engine issues the certificates.
      *
      * @param id          The entry's id (required)
      * @param snis        The names it is served for; exact, or *.parent for one label
@@ -140,21 +149,24 @@ public record VaultSniProperties(
      * @param clientCa    CA certificates for client certificates: clients of this entry must present one
      * @param clientDepth The longest client certificate chain accepted, counting the client's own
      * @param protocols   TLS versions allowed for this entry, e.g. TLSv1.3; empty: any the connector allows
+     * @param issuer      Instead of cert and key (and of certs, keys and client-ca): certificates issued for the
+     *                    snis by Vault's PKI engine, renewed before they expire and kept in memory
      */
     public record Certificate(String id, @DefaultValue List<String> snis, String cert, String key,
                               @DefaultValue List<String> certs, @DefaultValue List<String> keys, String clientCa,
-                              @DefaultValue("1") int clientDepth, @DefaultValue Set<String> protocols
-                              // issuer: the Vault PKI issuer (issue 13) goes here, instead of cert and key, and is
-                              // mapped in spec() once SniEntrySpec takes one.
-    ) {
+                              @DefaultValue("1") int clientDepth, @DefaultValue Set<String> protocols,
+                              Issuer issuer) {
 
-        /** The registry entry; {@code name} is how errors call this certificate ({@code vault-sni.certificates[0]}). */
-        SniEntrySpec spec(String name) {
+        /**
+         * The registry entry; {@code name} is how errors call this certificate ({@code vault-sni.certificates[0]}),
+         * {@code secretObjectId} the Vault connection an issuer uses unless it names one.
+         */
+        SniEntrySpec spec(String name, String secretObjectId) {
             if (id == null || id.isBlank()) {
                 throw new IllegalArgumentException(name + ".id is required");
             }
-            if (cert == null || key == null) {
-                throw new IllegalArgumentException(name + " (" + id + "): cert and key are required");
+            if (issuer == null && (cert == null || key == null)) {
+                throw new IllegalArgumentException(name + " (" + id + "): cert and key, or an issuer, are required");
             }
             try {
                 return SniEntrySpec.builder(id)
@@ -163,6 +175,7 @@ public record VaultSniProperties(
                         .moreCertificates(certs, keys)
                         .protocols(protocols)
                         .clientCertificates(clientCa, clientDepth, false)
+                        .issuer(issuer == null ? null : issuer.spec(secretObjectId))
                         .build();
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
@@ -171,7 +184,58 @@ public record VaultSniProperties(
 
         @Override
         public String toString() {
-            return "Certificate{id=" + id + ", snis=" + snis + "}";
+            return "Certificate{id=" + id + ", snis=" + snis + (issuer == null ? "" : ", issued") + "}";
+        }
+    }
+
+    /**
+     * Who issues an entry's certificates, the {@code issuer} of an SSL object: {@code vault-pki} (or, as the SSL
+     * object writes it, {@code vault_pki}).
+     *
+     * @param vaultPki Vault's PKI secrets engine
+     */
+    public record Issuer(VaultPki vaultPki) {
+
+        IssuerSpec spec(String secretObjectId) {
+            if (vaultPki == null) {
+                throw new IllegalArgumentException("issuer needs vault-pki");
+            }
+            return vaultPki.spec(secretObjectId);
+        }
+    }
+
+    /**
+     * Vault's PKI engine as an issuer: the SSL object's {@code issuer.vault_pki}, field for field, read by the
+     * library ({@link IssuerSpec#fromJson}), which also holds the defaults. The key pair is made in the
+     * application and only a CSR is sent to {@code <mount>/sign/<role>} (the key never leaves the process), unless
+     * {@code mode} is {@code issue}.
+     *
+     * @param secretId       The Vault connection, by secret object id; unset: this starter's
+     *                       (vault-sni.vault.secret-object-id)
+     * @param mount          Where the PKI engine is mounted; unset: pki
+     * @param role           The PKI role that issues (required)
+     * @param ttl            The lifetime asked for, a Go duration as Vault takes it (72h, 1h30m); unset: the role's
+     * @param keyType        The key made for the CSR: ec (P-256) or rsa (2048); unset: ec
+     * @param mode           sign (a CSR; the key stays here) or issue (Vault makes the key); unset: sign
+     * @param onDemandWait   How long a handshake for a name under a wildcard SNI waits for its certificate, a Go
+     *                       duration; unset: 3s
+     * @param maxNames       The most certificates for names under wildcard SNIs; unset: 1000
+     * @param namesPerMinute The most new names under wildcard SNIs issued a minute; unset: 10
+     */
+    public record VaultPki(String secretId, String mount, String role, String ttl, IssuerSpec.KeyType keyType,
+                           IssuerSpec.Mode mode, String onDemandWait, Integer maxNames, Integer namesPerMinute) {
+        /** Writes the SSL object's field names from these components' names: no second list of them. */
+        private static final ObjectMapper SSL_OBJECT = JsonMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .serializationInclusion(JsonInclude.Include.NON_NULL)
+                .build();
+
+        IssuerSpec spec(String defaultSecretId) {
+            ObjectNode vaultPki = SSL_OBJECT.valueToTree(this);
+            if (secretId == null) {
+                vaultPki.put("secret_id", defaultSecretId);
+            }
+            return IssuerSpec.fromJson(vaultPki);
         }
     }
 }

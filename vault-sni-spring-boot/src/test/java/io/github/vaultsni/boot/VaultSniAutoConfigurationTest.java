@@ -1,5 +1,7 @@
 package io.github.vaultsni.boot;
 
+import io.github.vaultsni.issuer.IssuedCertificateStore;
+import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniEntryStatus;
@@ -17,6 +19,7 @@ import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
 import org.springframework.cloud.vault.config.VaultAutoConfiguration;
 import org.springframework.core.env.MapPropertySource;
 
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +42,8 @@ class VaultSniAutoConfigurationTest {
     private static Issued exampleOrg;
     private static VaultTestServer vault;
     private static String token;
+    private static X509Certificate vaultCa;
+    private static String pkiToken;
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(VaultSniAutoConfiguration.class));
@@ -55,6 +60,11 @@ class VaultSniAutoConfigurationTest {
         http.putSecret(ROOT_TOKEN, 1, "kv", "apisix/ssl", Map.of("test.com.crt", testCom.certificatePem(),
                 "test.com.key", testCom.privateKeyPem()));
         token = http.createToken(ROOT_TOKEN, List.of("certificates"), null);
+        vaultCa = Pem.decodeCertificates("pki/cert/ca", http.enablePki(ROOT_TOKEN, "pki")).get(0);
+        http.expect(200, "POST", "pki/roles/boot", ROOT_TOKEN, Map.of("allowed_domains", List.of("internal.test"),
+                "allow_subdomains", true, "key_type", "ec", "max_ttl", "720h"));
+        http.writePolicy(ROOT_TOKEN, "boot-pki", "path \"pki/sign/boot\" { capabilities = [\"update\"] }");
+        pkiToken = http.createToken(ROOT_TOKEN, List.of("boot-pki"), null);
     }
 
     @AfterAll
@@ -143,6 +153,30 @@ class VaultSniAutoConfigurationTest {
                     SniEntryStatus status = context.getBean(SniCertificateRegistry.class).status("test.com").orElseThrow();
                     assertThat(status.state()).isEqualTo(SniEntryStatus.State.FAILED);
                     assertThat(status.error()).contains("$secret://vault/vault-sni/ssl/test.com.").doesNotContain("not-a-token");
+                });
+    }
+
+    @Test
+    void anIssuer_isIssuedByVaultPki_keptInTheApplicationsStore_whenItHasOne() {
+        runner.withPropertyValues("vault-sni.vault.uri=" + vault.address(), "vault-sni.vault.token=" + pkiToken,
+                        "vault-sni.certificates[0].id=internal", "vault-sni.certificates[0].snis[0]=api.internal.test",
+                        "vault-sni.certificates[0].issuer.vault-pki.role=boot",
+                        "vault-sni.certificates[0].issuer.vault-pki.ttl=1h")
+                .withBean(IssuedCertificateStore.class, IssuedCertificateStore::inMemory)
+                .run(context -> {
+                    SniCertificateRegistry registry = context.getBean(SniCertificateRegistry.class);
+                    SniEntryStatus status = registry.status("internal").orElseThrow();
+                    assertThat(status.state()).as("issued before the context is ready").isEqualTo(SniEntryStatus.State.ACTIVE);
+                    X509Certificate leaf = registry.certificates().current().lookup("api.internal.test").keys().get(0).leaf();
+                    leaf.verify(vaultCa.getPublicKey());
+                    assertThat(status.issued()).singleElement().satisfies(issued -> {
+                        assertThat(issued.names()).containsExactly("api.internal.test");
+                        assertThat(issued.notAfter()).isEqualTo(leaf.getNotAfter().toInstant());
+                    });
+                    assertThat(context.getBean(IssuedCertificateStore.class)
+                            .load("internal", IssuedCertificateStore.EXACT_NAMES).orElseThrow().serial())
+                            .isEqualTo(status.issued().get(0).serial());
+                    assertThat(vault.count("POST", "/v1/pki/sign/boot")).isPositive();
                 });
     }
 

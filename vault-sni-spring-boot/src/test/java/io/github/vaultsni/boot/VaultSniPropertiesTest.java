@@ -2,6 +2,8 @@ package io.github.vaultsni.boot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vaultsni.issuer.IssuerSpec;
+import io.github.vaultsni.sni.SniEntrySpec;
 import io.github.vaultsni.vault.VaultAuth;
 import io.github.vaultsni.vault.VaultSettings;
 import org.junit.jupiter.api.Test;
@@ -15,10 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +80,61 @@ class VaultSniPropertiesTest {
                 "vault-sni.certificates[0].id", "a", "vault-sni.certificates[0].cert", "c", "vault-sni.certificates[0].key", "k",
                 "vault-sni.certificates[0].certs[0]", "c2")).certificateSpecs());
         assertEquals("vault-sni.certificates[0]: entry a: mismatched number of certs and keys", pairs.getMessage());
+    }
+
+    /** One certificate, internal, for api.internal.test, with these issuer.vault-pki.* properties. */
+    private static SniEntrySpec issued(Map<String, String> vaultPki) {
+        Map<String, String> properties = new HashMap<>(Map.of("vault-sni.certificates[0].id", "internal",
+                "vault-sni.certificates[0].snis[0]", "api.internal.test"));
+        vaultPki.forEach((name, value) -> properties.put("vault-sni.certificates[0].issuer.vault-pki." + name, value));
+        return bind(properties).certificateSpecs().get(0);
+    }
+
+    @Test
+    void issuer_everyField_reachesTheLibrarysSpec() {
+        SniEntrySpec spec = issued(Map.of("secret-id", "other-vault", "role", "gateway", "mount", "pki_int",
+                "ttl", "1h30m", "key-type", "rsa", "mode", "issue", "on-demand-wait", "1.5s", "max-names", "5",
+                "names-per-minute", "2"));
+        assertEquals(new IssuerSpec("other-vault", "pki_int", "gateway", Duration.ofMinutes(90), IssuerSpec.KeyType.RSA,
+                IssuerSpec.Mode.ISSUE, Duration.ofMillis(1500), 5, 2), spec.issuer());
+        assertEquals(List.of("api.internal.test"), spec.snis());
+        assertNull(spec.cert());
+    }
+
+    @Test
+    void issuer_defaults_areTheLibrarys_onThisStartersVaultConnection() {
+        assertEquals(IssuerSpec.of("vault-sni", "gateway"), issued(Map.of("role", "gateway")).issuer());
+        SniEntrySpec renamed = bind(Map.of("vault-sni.vault.secret-object-id", "main",
+                "vault-sni.certificates[0].id", "internal", "vault-sni.certificates[0].snis[0]", "api.internal.test",
+                "vault-sni.certificates[0].issuer.vault-pki.role", "gateway")).certificateSpecs().get(0);
+        assertEquals(IssuerSpec.of("main", "gateway"), renamed.issuer());
+    }
+
+    @Test
+    void issuer_asTheSslObjectSpellsIt_binds() {
+        Map<String, String> properties = Map.of("vault-sni.certificates[0].id", "internal",
+                "vault-sni.certificates[0].snis[0]", "api.internal.test",
+                "vault-sni.certificates[0].issuer.vault_pki.role", "gateway",
+                "vault-sni.certificates[0].issuer.vault_pki.key_type", "rsa");
+        assertEquals(IssuerSpec.KeyType.RSA, bind(properties).certificateSpecs().get(0).issuer().keyType());
+    }
+
+    @Test
+    void issuer_refusals_nameTheCertificate() {
+        assertEquals("vault-sni.certificates[0]: issuer ttl (3 days) must be a duration such as 72h, 30m or 90s",
+                assertThrows(IllegalArgumentException.class,
+                        () -> issued(Map.of("role", "gateway", "ttl", "3 days"))).getMessage());
+        assertEquals("vault-sni.certificates[0]: issuer.vault_pki needs secret_id and role",
+                assertThrows(IllegalArgumentException.class, () -> issued(Map.of("mount", "pki"))).getMessage());
+        IllegalArgumentException withCert = assertThrows(IllegalArgumentException.class, () -> bind(Map.of(
+                "vault-sni.certificates[0].id", "internal", "vault-sni.certificates[0].snis[0]", "api.internal.test",
+                "vault-sni.certificates[0].cert", "c", "vault-sni.certificates[0].key", "k",
+                "vault-sni.certificates[0].issuer.vault-pki.role", "gateway")).certificateSpecs());
+        assertEquals("vault-sni.certificates[0]: entry internal: an issuer excludes cert, key, certs, keys and client",
+                withCert.getMessage());
+        IllegalArgumentException neither = assertThrows(IllegalArgumentException.class, () -> bind(Map.of(
+                "vault-sni.certificates[0].id", "internal")).certificateSpecs());
+        assertEquals("vault-sni.certificates[0] (internal): cert and key, or an issuer, are required", neither.getMessage());
     }
 
     @Test

@@ -12,9 +12,12 @@ import java.util.Objects;
 
 /**
  * {@code vaultSni} in {@code /actuator/health}: DOWN when any certificate entry is FAILED (its references could
- * not be resolved, e.g. Vault unreachable past {@code vault-sni.cache.max-stale}, or its PEM is bad), UNKNOWN
- * while one is still being built for the first time, else UP. The details list each entry's state, and its error
- * and not-after when it has them; they never hold a secret (errors name references and causes only).
+ * not be resolved, e.g. Vault unreachable past {@code vault-sni.cache.max-stale}, its PEM is bad, or its issuer
+ * has not issued it a certificate), UNKNOWN while one is still being built for the first time, else UP. Within
+ * max-stale the last good values are served, so an outage that short stays UP; an issued certificate needs Vault
+ * only to be renewed, and stays UP, its last issuance error in the details, until it expires. The details list
+ * each entry's state, and its error and not-after when it has them; they never hold a secret (errors name
+ * references and causes only).
  */
 public final class VaultSniHealthIndicator implements HealthIndicator {
     private final SniCertificateRegistry registry;

@@ -1,11 +1,14 @@
 package io.github.vaultsni.boot.actuate;
 
+import io.github.vaultsni.issuer.IssuerSpec;
+import io.github.vaultsni.sni.SniEntrySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,6 +45,15 @@ class VaultSniHealthIndicatorTest {
         assertEquals(Map.of("state", "FAILED", "error", "failed to resolve secret reference "
                 + "$secret://vault/nowhere/ssl/broken.crt: no secret object vault/nowhere"), detail(down, "broken"));
         assertEquals("ACTIVE", detail(down, "good").get("state"));
+    }
+
+    @Test
+    void anIssuerThatCannotIssue_isDown_sayingWhy() throws Exception {
+        fixture.bind(fixture.good(), SniEntrySpec.builder("issued").snis(List.of("api.internal.test"))
+                .issuer(IssuerSpec.of("nowhere", "gateway")).build());
+        Health down = health.health();
+        assertEquals(Status.DOWN, down.getStatus());
+        assertEquals(Map.of("state", "FAILED", "error", "no secret object vault/nowhere"), detail(down, "issued"));
     }
 
     @Test
