@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
+import io.github.vaultsni.testsupport.TlsClients;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -17,11 +18,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -41,15 +39,17 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The example's executable jar as users run it, a process of its own, against the Vault test server: two names
  * each served their own certificate from Vault over h2 and HTTP/1.1, an unknown name refused, a rotation in Vault,
- * a refreshed certificate list and a bindings file served without a restart, the {@code sslobjects} endpoint and
- * Prometheus gauges, and health UP, then DOWN once Vault has been gone past max-stale. The steps run in order on
- * one process (the last one stops Vault). Test names resolve to 127.0.0.1 through {@code src/test/resources/hosts}
+ * a refreshed certificate list, a certificate issued by Vault's PKI engine and a bindings file served without a
+ * restart, the {@code sslobjects} endpoint and Prometheus gauges, and health UP, still UP while Vault has just
+ * gone, then DOWN once it has been gone past max-stale. The steps run in order on one process (the last ones stop
+ * Vault). Test names resolve to 127.0.0.1 through {@code src/test/resources/hosts}
  * ({@code jdk.net.hosts.file}, set by failsafe).
  */
 @Timeout(180)
@@ -59,6 +59,21 @@ class SpringBootVaultSniAppIT {
     private static final String ROOT_TOKEN = "example-root";
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long past its ttl (1 s) a Vault value is served while Vault cannot be read. */
+    private static final Duration MAX_STALE = Duration.ofSeconds(5);
+    /** The list the refresh step applies: example.org goes, new.test comes, test.com stays as it is. */
+    private static final String REFRESHED_LIST = """
+            vault-sni:
+              certificates:
+                - id: test.com
+                  snis: [test.com]
+                  cert: $secret://vault/vault-sni/ssl/test.com.crt
+                  key: $secret://vault/vault-sni/ssl/test.com.key
+                - id: new.test
+                  snis: [new.test]
+                  cert: $secret://vault/vault-sni/ssl/new.test.crt
+                  key: $secret://vault/vault-sni/ssl/new.test.key
+            """;
 
     @TempDir
     static Path dir; // static: injected before @BeforeAll
@@ -69,6 +84,7 @@ class SpringBootVaultSniAppIT {
     private VaultTestServer vault;
     private VaultHttp vaultHttp;
     private String token;
+    private String vaultCaPem;
     private final HttpClient management = HttpClient.newBuilder().connectTimeout(WAIT).build();
     private Process app;
     private Path log;
@@ -80,7 +96,11 @@ class SpringBootVaultSniAppIT {
         vault = VaultTestServer.builder().rootToken(ROOT_TOKEN).start();
         vaultHttp = new VaultHttp(vault.address());
         vaultHttp.enableKv(ROOT_TOKEN, "kv", 1);
-        vaultHttp.writePolicy(ROOT_TOKEN, "certificates", "path \"kv/apisix/*\" { capabilities = [\"read\"] }");
+        vaultCaPem = vaultHttp.enablePki(ROOT_TOKEN, "pki");
+        vaultHttp.expect(200, "POST", "pki/roles/example", ROOT_TOKEN, Map.of("allowed_domains", List.of("internal.test"),
+                "allow_subdomains", true, "key_type", "ec", "max_ttl", "720h"));
+        vaultHttp.writePolicy(ROOT_TOKEN, "certificates", "path \"kv/apisix/*\" { capabilities = [\"read\"] }\n"
+                + "path \"pki/sign/example\" { capabilities = [\"update\"] }");
         token = vaultHttp.createToken(ROOT_TOKEN, List.of("certificates"), null);
         store("test.com", testCom);
         store("example.org", exampleOrg);
@@ -93,7 +113,8 @@ class SpringBootVaultSniAppIT {
                 "--server.port=" + httpsPort, "--management.server.port=" + managementPort,
                 "--vault-sni.vault.uri=" + vault.address(),
                 // short times so that rotation and the outage show within seconds
-                "--vault-sni.cache.ttl=1s", "--vault-sni.cache.negative-ttl=1s", "--vault-sni.cache.max-stale=2s",
+                "--vault-sni.cache.ttl=1s", "--vault-sni.cache.negative-ttl=1s",
+                "--vault-sni.cache.max-stale=" + MAX_STALE.toSeconds() + "s",
                 "--vault-sni.bindings-file=" + dir.resolve("vault-sni.json"), "--vault-sni.bindings-scan-interval=200ms",
                 "--spring.config.additional-location=optional:file:" + dir.resolve("more.yml"))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -199,44 +220,50 @@ class SpringBootVaultSniAppIT {
     void aRefreshedCertificateList_isServedWithoutRestart() throws Exception {
         Issued newTest = root.leaf("EC", "new.test");
         store("new.test", newTest);
-        // The list replaces the jar's whole: example.org goes, new.test comes, test.com stays as it is.
-        Files.writeString(dir.resolve("more.yml"), """
-                vault-sni:
-                  certificates:
-                    - id: test.com
-                      snis: [test.com]
-                      cert: $secret://vault/vault-sni/ssl/test.com.crt
-                      key: $secret://vault/vault-sni/ssl/test.com.key
-                    - id: new.test
-                      snis: [new.test]
-                      cert: $secret://vault/vault-sni/ssl/new.test.crt
-                      key: $secret://vault/vault-sni/ssl/new.test.key
-                """);
-        HttpResponse<String> refresh = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + managementPort + "/actuator/refresh"))
-                .POST(HttpRequest.BodyPublishers.noBody()).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, refresh.statusCode(), refresh.body());
+        refresh(REFRESHED_LIST); // replaces the jar's whole list
         // Until the cache has fetched the secret again, new.test's fields are missing from the copy it holds.
-        await().atMost(WAIT).ignoreException(SSLHandshakeException.class)
-                .until(() -> newTest.certificate().equals(served("new.test")));
-        assertThrows(SSLHandshakeException.class, () -> served("example.org"));
+        await().atMost(WAIT).until(() -> newTest.certificate().equals(served("new.test")));
+        assertNull(served("example.org"), "refused");
         assertEquals("hello from test.com over HTTP/2.0\n", get(HttpClient.Version.HTTP_2, "test.com").body());
     }
 
     @Test
     @Order(7)
-    void theBindingsFile_isServedWithinASecondOfAChange() throws Exception {
-        Issued bound = root.leaf("EC", "bound.test");
-        Files.writeString(dir.resolve("vault-sni.json"), "[{\"id\": \"bound\", \"sni\": \"bound.test\", \"cert\": "
-                + json(bound.certificatePem()) + ", \"key\": " + json(bound.privateKeyPem()) + "}]");
-        await().atMost(WAIT).ignoreException(SSLHandshakeException.class)
-                .until(() -> bound.certificate().equals(served("bound.test")));
+    void aVaultPkiIssuer_inTheList_isIssuedAndServed_withoutRestart() throws Exception {
+        refresh(REFRESHED_LIST + """
+                    - id: internal
+                      snis: [api.internal.test]
+                      issuer:
+                        vault-pki: {role: example, ttl: 1h}
+                """);
+        SSLContext trustVault = TlsClients.trusting(vaultCaPem);
+        await().atMost(WAIT).until(() -> TlsClients.servedLeaf(trustVault, httpsPort, "api.internal.test") != null);
+        HttpResponse<String> h2 = get(HttpClient.Version.HTTP_2, "api.internal.test", trustVault);
+        assertEquals("hello from api.internal.test over HTTP/2.0\n", h2.body());
+        X509Certificate leaf = (X509Certificate) h2.sslSession().orElseThrow().getPeerCertificates()[0];
+        assertEquals(List.of(List.of(2, "api.internal.test")), List.copyOf(leaf.getSubjectAlternativeNames()));
+
+        JsonNode status = managementJson("/actuator/sslobjects/internal");
+        assertEquals("ACTIVE", status.path("state").asText(), status.toString());
+        assertEquals(leaf.getNotAfter().toInstant().getEpochSecond(), status.path("issued").path(0).path("not_after").asLong());
+        assertEquals(1, vault.count("POST", "/v1/pki/sign/example"), "one CSR signed: the key was made in the application");
     }
 
     @Test
     @Order(8)
+    void theBindingsFile_isServedWithinASecondOfAChange() throws Exception {
+        Issued bound = root.leaf("EC", "bound.test");
+        Files.writeString(dir.resolve("vault-sni.json"), "[{\"id\": \"bound\", \"sni\": \"bound.test\", \"cert\": "
+                + json(bound.certificatePem()) + ", \"key\": " + json(bound.privateKeyPem()) + "}]");
+        await().atMost(WAIT).until(() -> bound.certificate().equals(served("bound.test")));
+    }
+
+    @Test
+    @Order(9)
     void health_isDown_onceVaultIsGonePastMaxStale_sayingWhy() throws Exception {
         vault.setReachable(false);
+        // Within max-stale the last good values are served: nothing has failed yet.
+        assertEquals("UP", managementJson("/actuator/health").path("components").path("vaultSni").path("status").asText());
         await().atMost(WAIT).until(() -> managementJson("/actuator/health").path("components").path("vaultSni")
                 .path("details").path("certificates").path("test.com").path("state").asText().equals("FAILED"));
         HttpResponse<String> health = management("/actuator/health");
@@ -248,10 +275,13 @@ class SpringBootVaultSniAppIT {
                 "failed to resolve secret reference $secret://vault/vault-sni/ssl/test.com."), vaultSni.toString());
         assertEquals("ACTIVE", vaultSni.path("details").path("certificates").path("bound").path("state").asText(),
                 "inline PEM needs no Vault: " + vaultSni);
+        assertEquals("ACTIVE", vaultSni.path("details").path("certificates").path("internal").path("state").asText(),
+                "an issued certificate needs Vault only to be renewed: " + vaultSni);
+        assertNull(served("test.com"), "no longer served");
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void nothingTheApplicationLogged_orAnswered_holdsASecret() throws Exception {
         List<String> answers = new ArrayList<>(List.of(read(log), management("/actuator/health").body(),
                 management("/actuator/sslobjects").body(), management("/actuator/prometheus").body()));
@@ -272,7 +302,11 @@ class SpringBootVaultSniAppIT {
      * as a pooled connection would keep the certificate it was opened with.
      */
     private HttpResponse<String> get(HttpClient.Version version, String host) throws IOException, InterruptedException {
-        SSLContext trust = TestPki.clientContext(root, null);
+        return get(version, host, TestPki.clientContext(root, null));
+    }
+
+    private HttpResponse<String> get(HttpClient.Version version, String host, SSLContext trust)
+            throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().version(version).sslContext(trust).connectTimeout(WAIT).build();
         return client.send(HttpRequest.newBuilder(URI.create("https://" + host + ":" + httpsPort + "/")).timeout(WAIT)
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -287,17 +321,18 @@ class SpringBootVaultSniAppIT {
         return JSON.readTree(management(path).body());
     }
 
-    /** The leaf a fresh TLS handshake with this SNI is served. */
-    private X509Certificate served(String sni) throws IOException {
-        try (SSLSocket socket = (SSLSocket) TestPki.clientContext(root, null).getSocketFactory()
-                .createSocket("127.0.0.1", httpsPort)) {
-            socket.setSoTimeout(10_000);
-            SSLParameters parameters = socket.getSSLParameters();
-            parameters.setServerNames(List.of(new SNIHostName(sni)));
-            socket.setSSLParameters(parameters);
-            socket.startHandshake();
-            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
-        }
+    /** The leaf a fresh TLS handshake with this SNI is served, trusting the test root; null when refused. */
+    private X509Certificate served(String sni) {
+        return TlsClients.servedLeaf(TestPki.clientContext(root, null), httpsPort, sni);
+    }
+
+    /** Applies {@code yaml} as {@code more.yml} and refreshes the environment (Spring Cloud's refresh endpoint). */
+    private void refresh(String yaml) throws IOException, InterruptedException {
+        Files.writeString(dir.resolve("more.yml"), yaml);
+        HttpResponse<String> refresh = management.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + managementPort + "/actuator/refresh"))
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, refresh.statusCode(), refresh.body());
     }
 
     private static String json(String text) {
