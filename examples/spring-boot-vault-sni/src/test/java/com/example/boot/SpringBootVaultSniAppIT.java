@@ -198,7 +198,7 @@ class SpringBootVaultSniAppIT {
         assertEquals(404, management("/actuator/sslobjects/nothing-here").statusCode());
 
         String metrics = management("/actuator/prometheus").body();
-        assertTrue(metrics.contains("vault_sni_certificate_not_after_seconds{id=\"test.com\"} "
+        assertTrue(metrics.contains("vault_sni_certificate_not_after_seconds{ssl=\"test.com\"} "
                 + (double) testCom.certificate().getNotAfter().toInstant().getEpochSecond()), metrics);
     }
 
@@ -211,7 +211,7 @@ class SpringBootVaultSniAppIT {
         HttpResponse<String> h2 = get(HttpClient.Version.HTTP_2, "test.com");
         assertEquals(rotated.certificate(), h2.sslSession().orElseThrow().getPeerCertificates()[0]);
         await().atMost(WAIT).until(() -> management("/actuator/prometheus").body().contains(
-                "vault_sni_certificate_not_after_seconds{id=\"test.com\"} "
+                "vault_sni_certificate_not_after_seconds{ssl=\"test.com\"} "
                         + (double) rotated.certificate().getNotAfter().toInstant().getEpochSecond()));
     }
 

@@ -51,8 +51,8 @@ public class VaultSniActuatorAutoConfiguration {
     static class MetricsConfiguration {
         @Bean
         @ConditionalOnMissingBean
-        VaultSniMetrics vaultSniMetrics(SniBindings bindings) {
-            return new VaultSniMetrics(bindings);
+        CertificateExpiryGauges certificateExpiryGauges(SniBindings bindings) {
+            return new CertificateExpiryGauges(bindings);
         }
     }
 }

@@ -15,7 +15,7 @@ class VaultSniActuatorAutoConfigurationTest {
     @Test
     void withVaultSni_theHealthIndicatorTheMetrics_andTheEndpointOnceExposed() {
         runner.withPropertyValues("vault-sni.default-entry=none").run(context -> assertThat(context)
-                .hasSingleBean(VaultSniHealthIndicator.class).hasSingleBean(VaultSniMetrics.class)
+                .hasSingleBean(VaultSniHealthIndicator.class).hasSingleBean(CertificateExpiryGauges.class)
                 .doesNotHaveBean(SslObjectsEndpoint.class));
         runner.withPropertyValues("vault-sni.default-entry=none", "management.endpoints.web.exposure.include=sslobjects")
                 .run(context -> assertThat(context).hasSingleBean(SslObjectsEndpoint.class));
@@ -30,6 +30,6 @@ class VaultSniActuatorAutoConfigurationTest {
     @Test
     void withoutVaultSni_nothing() {
         runner.run(context -> assertThat(context).doesNotHaveBean(VaultSniHealthIndicator.class)
-                .doesNotHaveBean(VaultSniMetrics.class));
+                .doesNotHaveBean(CertificateExpiryGauges.class));
     }
 }

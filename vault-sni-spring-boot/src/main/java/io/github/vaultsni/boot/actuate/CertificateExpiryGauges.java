@@ -14,16 +14,16 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * One gauge per bound certificate entry, {@value #NOT_AFTER} tagged {@code id}: the earliest not-after of its
+ * One gauge per bound certificate entry, {@value #NOT_AFTER} tagged {@code ssl} (the id, as the module and gateway label it): the earliest not-after of its
  * certificates, in seconds since the epoch ({@code vault_sni_certificate_not_after_seconds} in Prometheus), NaN
  * while it is not served. Read when scraped, so a rotation shows at the next scrape; gauges come and go with the
  * entries bound ({@link SniBindings.Listener}).
  */
-public final class VaultSniMetrics implements MeterBinder {
+public final class CertificateExpiryGauges implements MeterBinder {
     public static final String NOT_AFTER = "vault.sni.certificate.not.after";
     private final SniBindings bindings;
 
-    public VaultSniMetrics(SniBindings bindings) {
+    public CertificateExpiryGauges(SniBindings bindings) {
         this.bindings = Objects.requireNonNull(bindings, "bindings");
     }
 
@@ -57,7 +57,7 @@ public final class VaultSniMetrics implements MeterBinder {
 
         private Gauge register(String id) {
             return Gauge.builder(NOT_AFTER, registry, r -> notAfter(r, id))
-                    .tag("id", id)
+                    .tag("ssl", id)
                     .baseUnit("seconds")
                     .description("The earliest not-after of the entry's certificates, seconds since the epoch")
                     .register(meters);

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(30)
-class VaultSniMetricsTest {
+class CertificateExpiryGaugesTest {
     private final ActuatorFixture fixture = new ActuatorFixture();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
@@ -21,13 +21,13 @@ class VaultSniMetricsTest {
     }
 
     private Gauge gauge(String id) {
-        return meters.find(VaultSniMetrics.NOT_AFTER).tag("id", id).gauge();
+        return meters.find(CertificateExpiryGauges.NOT_AFTER).tag("ssl", id).gauge();
     }
 
     @Test
     void oneGaugePerBoundEntry_itsNotAfterInSeconds_comingAndGoingWithTheEntries() throws Exception {
         fixture.bind(fixture.good());
-        new VaultSniMetrics(fixture.bindings).bindTo(meters);
+        new CertificateExpiryGauges(fixture.bindings).bindTo(meters);
         assertEquals(fixture.leaf.certificate().getNotAfter().toInstant().getEpochSecond(), gauge("good").value());
         assertEquals("seconds", gauge("good").getId().getBaseUnit());
 
