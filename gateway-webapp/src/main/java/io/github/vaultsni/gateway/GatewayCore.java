@@ -88,12 +88,13 @@ public final class GatewayCore implements AutoCloseable {
         // Client certificates (upstream mTLS) are built the same way, into an index nothing serves.
         this.clientCertificates = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
                 SniEntryPreference.newestValid());
+        // Metered before the first object is applied: the stored objects' reads, issuances and handshakes count too.
+        this.metrics = new GatewayMetrics(registry, store);
         this.applier = new CertificateConfigApplier(store, cipher, resolver, registry, clientCertificates, clock);
         this.routes = new RouteConfigApplier(store);
         this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
         this.adminApi = new AdminApi(store, cipher, clock, registry::status);
         this.adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
-        this.metrics = new GatewayMetrics(registry, store);
         this.proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates, applier::skipMtlsUris),
                 clientCertificates::entry, clock, metrics.exchanges());
     }

@@ -107,11 +107,11 @@ public class VaultSniModule extends ContainerLifeCycle {
         server.setAttribute(RESOLVER_ATTRIBUTE, resolver);
         server.setAttribute(REGISTRY_ATTRIBUTE, registry);
         checkClientCertificatesOnOurConnectors();
+        if (metricsPort > 0) {
+            startMetrics(); // before the first binding: its reads and handshakes count too
+        }
         bindings = new SniBindingsFile(resolve(bindingsFile), new SniBindings(registry));
         bindings.watch(Duration.ofMillis(bindingsScanMillis));
-        if (metricsPort > 0) {
-            startMetrics();
-        }
         super.doStart();
     }
 
