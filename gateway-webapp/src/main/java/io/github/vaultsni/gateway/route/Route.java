@@ -52,14 +52,22 @@ public record Route(String id, List<String> uris, List<String> hosts, Set<String
         return -1;
     }
 
-    /** Which of the route's URIs the request's path matches, or -1: exact, or a {@code /prefix/*}. */
+    /**
+     * Which of the route's URIs the request's path matches, or -1, as {@link RouteTable} chooses: an exact URI
+     * first, else the longest {@code /prefix/*} that the path starts with.
+     */
     public int uriIndex(String path) {
+        int best = -1;
         for (int i = 0; i < uris.size(); i++) {
             String uri = uris.get(i);
-            if (uri.equals(path) || uri.endsWith("*") && path.regionMatches(0, uri, 0, uri.length() - 1)) {
+            if (uri.equals(path)) {
                 return i;
             }
+            if (uri.endsWith("*") && path.regionMatches(0, uri, 0, uri.length() - 1)
+                    && (best < 0 || uri.length() > uris.get(best).length())) {
+                best = i;
+            }
         }
-        return -1;
+        return best;
     }
 }

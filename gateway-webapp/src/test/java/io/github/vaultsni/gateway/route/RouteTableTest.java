@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
@@ -53,6 +54,16 @@ class RouteTableTest {
         assertEquals("exact", get(table, "a.test", "/api/users"));
         assertEquals("prefix", get(table, "a.test", "/api/users/1"));
         assertEquals("prefix", get(table, "a.test", "/api/userz"));
+    }
+
+    @Test
+    void uriIndex_namesTheUriTheTableMatchedOn_exactFirst_thenTheLongestPrefix() {
+        Route route = route("several", "{\"uris\":[\"/api/*\",\"/api/health\",\"/api/v2/*\"]}");
+        assertSame(route, table(route).match(null, "GET", "/api/health"));
+        assertEquals(1, route.uriIndex("/api/health"));
+        assertEquals(2, route.uriIndex("/api/v2/items"));
+        assertEquals(0, route.uriIndex("/api/v1"));
+        assertEquals(-1, route.uriIndex("/other"));
     }
 
     @Test
