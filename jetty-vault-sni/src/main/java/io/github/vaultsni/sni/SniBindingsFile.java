@@ -35,6 +35,7 @@ public final class SniBindingsFile implements AutoCloseable {
     private final Path file;
     private final SniBindings bindings;
     private String lastContent;
+    private String lastRefused;
     private ScheduledExecutorService scanner;
 
     public SniBindingsFile(Path file, SniBindings bindings) {
@@ -63,14 +64,25 @@ public final class SniBindingsFile implements AutoCloseable {
         if (content.equals(lastContent)) {
             return CompletableFuture.completedFuture(null);
         }
-        lastContent = content;
+        List<SniEntrySpec> wanted;
         try {
-            List<SniEntrySpec> wanted = parse(content);
+            wanted = parse(content);
+        } catch (IOException | IllegalArgumentException e) {
+            lastContent = content; // said once; read again when the file changes
+            LOG.warn("bindings file {} not applied, the previous bindings stay: {}", file, e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
             CompletableFuture<Void> built = bindings.apply(file.toString(), wanted);
+            lastContent = content;
             LOG.info("bindings file {} applied: {} entries", file, wanted.size());
             return built;
-        } catch (IOException | IllegalArgumentException e) {
-            LOG.warn("bindings file {} not applied, the previous bindings stay: {}", file, e.getMessage());
+        } catch (IllegalArgumentException refused) {
+            // Refused as things stand (an id another source binds): tried again at every scan, said once.
+            if (!content.equals(lastRefused)) {
+                lastRefused = content;
+                LOG.warn("bindings file {} not applied, the previous bindings stay: {}", file, refused.getMessage());
+            }
             return CompletableFuture.completedFuture(null);
         }
     }

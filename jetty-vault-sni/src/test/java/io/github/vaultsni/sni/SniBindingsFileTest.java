@@ -84,6 +84,21 @@ class SniBindingsFileTest {
     }
 
     @Test
+    void aFileRefusedForAnIdAnotherSourceBinds_isAppliedOnceThatSourceLetsGo_withoutAnEdit() throws Exception {
+        Path file = dir.resolve("vault-sni.json");
+        SniEntrySpec fromProperties = SslObject.fromJson("test.com", JSON.valueToTree(sslObject("test.com"))).spec();
+        bindings.apply("properties", List.of(fromProperties)).get(10, TimeUnit.SECONDS);
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings);
+        write(file, List.of(sslObject("test.com")));
+        bindingsFile.reload().get(10, TimeUnit.SECONDS);
+        assertEquals(Set.of(), bindings.ids(file.toString()), "refused: properties bind test.com");
+
+        bindings.apply("properties", List.of()).get(10, TimeUnit.SECONDS);
+        bindingsFile.reload().get(10, TimeUnit.SECONDS);
+        assertEquals(Set.of("test.com"), bindings.ids(file.toString()), "the unchanged file, applied now");
+    }
+
+    @Test
     void watch_appliesEachChange() throws Exception {
         Path file = dir.resolve("vault-sni.json");
         write(file, List.of(sslObject("test.com")));
