@@ -50,8 +50,13 @@ final class HandshakeMeter implements SniHandshakeListener {
             none[o].inc();
             return;
         }
-        CounterDataPoint point = byName[o].get(sni);
-        (point != null ? point : newName(sni, outcome)).inc();
+        Map<String, CounterDataPoint> names = byName[o];
+        CounterDataPoint point = names.get(sni);
+        if (point == null) {
+            // Past the cap, a flood of new names counts as "other" without the lock.
+            point = names.size() >= maxNames ? other[o] : newName(sni, outcome);
+        }
+        point.inc();
     }
 
     /** The data point for a name not seen yet with this outcome: its own while there is room, else "other". */
