@@ -40,7 +40,11 @@ public final class CertificatesPage {
         return new HttpServlet() {
             @Override
             protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-                String name = request.getPathInfo() == null ? "" : request.getPathInfo().replaceFirst("^/", "");
+                if (request.getPathInfo() == null) {
+                    response.sendRedirect(request.getRequestURI() + "/"); // /ui: the page's relative links need /ui/
+                    return;
+                }
+                String name = request.getPathInfo().replaceFirst("^/", "");
                 String type = FILES.get(name);
                 if (type == null) {
                     response.sendError(404);

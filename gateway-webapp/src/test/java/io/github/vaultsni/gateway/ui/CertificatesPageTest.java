@@ -113,7 +113,8 @@ class CertificatesPageTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> !"pending".equalsIgnoreCase(
                 admin.call("GET", "ssls/broken/status", null).json().path("state").asText()));
 
-        browser.get("http://127.0.0.1:" + gateway.adminPort() + "/ui/");
+        browser.get("http://127.0.0.1:" + gateway.adminPort() + "/ui"); // as a person types it: redirected to /ui/
+        assertEquals("http://127.0.0.1:" + gateway.adminPort() + "/ui/", browser.getCurrentUrl());
         await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("login")).isDisplayed());
         assertFalse(browser.findElement(By.id("content")).isDisplayed(), "nothing shown without the key");
         login("not-the-key");
