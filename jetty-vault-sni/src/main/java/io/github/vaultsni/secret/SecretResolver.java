@@ -70,6 +70,7 @@ public final class SecretResolver implements AutoCloseable {
         Objects.requireNonNull(secretManager, "secretManager");
         SecretManager old = managers.put(key(manager, id), secretManager);
         if (old != null && old != secretManager) {
+            lastReads.remove(key(manager, id)); // the old connection's last read says nothing of the new one
             old.close();
         }
         refetch(manager, id);
@@ -233,9 +234,9 @@ public final class SecretResolver implements AutoCloseable {
 
     /** Records how a read through {@code manager} went, unless the manager was replaced or removed meanwhile. */
     private void readEnded(String object, SecretManager manager, SecretException.Kind failure, long nanos) {
-        if (managers.get(object) == manager) {
-            lastReads.put(object, new SecretObjectStatus(object, clock.instant(), failure));
-        }
+        // Checked and recorded in one step: a register or unregister that removes the entry cannot come between.
+        lastReads.compute(object, (key, last) -> managers.get(object) == manager
+                ? new SecretObjectStatus(object, clock.instant(), failure) : last);
         observers.read(object, failure, nanos);
     }
 
