@@ -83,10 +83,17 @@ public final class SniBindings {
         return Collections.unmodifiableSet(new LinkedHashSet<>(sources.getOrDefault(source, Map.of()).keySet()));
     }
 
-    /** Adds a listener and tells it the ids bound now. */
-    public void addListener(Listener listener) {
+    /**
+     * Adds a listener and tells it the ids bound now; under the lock {@link #apply} tells them in, so it cannot hear
+     * an older set after a newer one.
+     */
+    public synchronized void addListener(Listener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
         listener.boundIdsChanged(ids());
+    }
+
+    public synchronized void removeListener(Listener listener) {
+        listeners.remove(listener);
     }
 
     public SniCertificateRegistry registry() {

@@ -9,9 +9,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One gauge per bound certificate entry, {@value #NOT_AFTER} tagged {@code ssl} (the id, as the module and gateway label it): the earliest not-after of its
@@ -19,9 +21,10 @@ import java.util.Set;
  * while it is not served. Read when scraped, so a rotation shows at the next scrape; gauges come and go with the
  * entries bound ({@link SniBindings.Listener}).
  */
-public final class CertificateExpiryGauges implements MeterBinder {
+public final class CertificateExpiryGauges implements MeterBinder, AutoCloseable {
     public static final String NOT_AFTER = "vault.sni.certificate.not.after";
     private final SniBindings bindings;
+    private final List<SniBindings.Listener> bound = new CopyOnWriteArrayList<>();
 
     public CertificateExpiryGauges(SniBindings bindings) {
         this.bindings = Objects.requireNonNull(bindings, "bindings");
@@ -29,7 +32,16 @@ public final class CertificateExpiryGauges implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry meters) {
-        bindings.addListener(new Gauges(meters, bindings.registry()));
+        Gauges gauges = new Gauges(meters, bindings.registry());
+        bound.add(gauges);
+        bindings.addListener(gauges);
+    }
+
+    /** Stops following the bindings (the context closes): its meter registries are closed with it. */
+    @Override
+    public void close() {
+        bound.forEach(bindings::removeListener);
+        bound.clear();
     }
 
     /** The gauges of one meter registry, kept in step with the bound ids. */

@@ -37,4 +37,13 @@ class CertificateExpiryGaugesTest {
         fixture.bind(ActuatorFixture.broken());
         assertNull(gauge("good"), "unbound: its gauge is gone");
     }
+
+    @Test
+    void close_stopsFollowingTheBindings() throws Exception {
+        CertificateExpiryGauges gauges = new CertificateExpiryGauges(fixture.bindings);
+        gauges.bindTo(meters);
+        gauges.close();
+        fixture.bind(fixture.good());
+        assertNull(gauge("good"), "bound after the close: no gauge made");
+    }
 }
