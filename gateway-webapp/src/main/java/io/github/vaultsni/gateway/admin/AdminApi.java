@@ -16,6 +16,7 @@ import io.github.vaultsni.gateway.store.StoredObject;
 import io.github.vaultsni.sni.SniEntryStatus;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,6 +39,8 @@ public final class AdminApi {
     public static final int MAX_JSON_DEPTH = 32;
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build()).build());
+
+    private static final Duration APPLY_WAIT = Duration.ofSeconds(1);
 
     private final ConfigStore store;
     private final SecretCipher cipher;
@@ -203,6 +206,7 @@ public final class AdminApi {
         }
         refuseIfInUse(resource, id);
         StoredObject gone = store.delete(resource.key(id)).orElseThrow(AdminException::notFound);
+        applied(store.revision());
         return new AdminResponse(200, JSON.createObjectNode().put("deleted", "1").put("key", gone.key()));
     }
 
@@ -258,11 +262,20 @@ public final class AdminApi {
     }
 
     private AdminResponse written(int status, StoredObject stored, ObjectNode value, Resource resource) {
+        applied(stored.modifiedIndex());
         ObjectNode shown = value.deepCopy();
         resource.stored.redact(shown);
         ObjectNode out = JSON.createObjectNode().put("key", stored.key());
         out.set("value", shown);
         return new AdminResponse(status, out);
+    }
+
+    /**
+     * Answers once this node has handed the write to what applies it (the route table, the certificate registry),
+     * so the writer's next request to this node sees it; a slow listener delays the answer at most a second.
+     */
+    private void applied(long revision) {
+        store.awaitDelivered(revision, APPLY_WAIT);
     }
 
     /** {@code {key, value, createdIndex, modifiedIndex}} with secret fields left out. */

@@ -42,28 +42,11 @@ public final class StoredIssuedCertificates implements IssuedCertificateStore {
     @Override
     public IssuedCertificate offer(String objectId, String unit, IssuedCertificate candidate,
                                    Predicate<IssuedCertificate> keepCurrent) {
-        try {
-            store.update(key(objectId, unit), current -> {
-                Optional<IssuedCertificate> kept = current.flatMap(this::read).filter(keepCurrent);
-                if (kept.isPresent()) {
-                    throw new Kept(kept.get()); // nothing is written
-                }
-                return write(candidate);
-            });
-            return candidate;
-        } catch (Kept kept) {
-            return kept.certificate;
-        }
-    }
-
-    /** Refuses an offer's write: the store's certificate stays, and is the one served. */
-    private static final class Kept extends RuntimeException {
-        final transient IssuedCertificate certificate;
-
-        Kept(IssuedCertificate certificate) {
-            super(null, null, false, false);
-            this.certificate = certificate;
-        }
+        ConfigStore.UpdateOutcome outcome = store.updateIf(key(objectId, unit), current ->
+                current.flatMap(this::read).filter(keepCurrent).isPresent() ? Optional.empty() : Optional.of(write(candidate)));
+        return outcome instanceof ConfigStore.Kept kept
+                ? kept.current().flatMap(this::read).orElseThrow() // the one another node (or an earlier renewal) stored
+                : candidate;
     }
 
     @Override

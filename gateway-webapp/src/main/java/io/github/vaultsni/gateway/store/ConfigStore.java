@@ -1,5 +1,6 @@
 package io.github.vaultsni.gateway.store;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -12,7 +13,9 @@ import java.util.function.Function;
  *   <li>a write returns only once it is durable, and is all or nothing;</li>
  *   <li>every write gets the next revision; {@code modifiedIndex} only grows;</li>
  *   <li>{@link #update} is an atomic read-modify-write: concurrent writers never lose an update;</li>
- *   <li>watchers see every change after their start revision, in revision order, exactly once.</li>
+ *   <li>watchers see every change after their start revision, in revision order, exactly once, on the store's
+ *       one dispatcher thread, outside the store's lock: a watcher may take its time (later changes wait for it,
+ *       writers do not).</li>
  * </ul>
  */
 public interface ConfigStore extends AutoCloseable {
@@ -27,9 +30,17 @@ public interface ConfigStore extends AutoCloseable {
 
     /**
      * Atomically replaces the object at {@code key} with what {@code change} makes of the current one (empty
-     * when absent). {@code change} may throw to refuse the write; nothing is written then.
+     * when absent): a value to write, or empty to keep what is there. {@code change} may throw to refuse the
+     * write (an invalid object, say); nothing is written then, and the exception reaches the caller.
+     *
+     * @return {@link Written} with the object as stored, or {@link Kept} with the object left in place
      */
-    StoredObject update(String key, Function<Optional<StoredObject>, String> change);
+    UpdateOutcome updateIf(String key, Function<Optional<StoredObject>, Optional<String>> change);
+
+    /** As {@link #updateIf}, always writing what {@code change} makes; answers the object as stored. */
+    default StoredObject update(String key, Function<Optional<StoredObject>, String> change) {
+        return ((Written) updateIf(key, current -> Optional.of(change.apply(current)))).object();
+    }
 
     /** Stores an object under {@code prefix} + a new id (the revision it gets, zero-padded to 20 digits). */
     StoredObject create(String prefix, Function<String, String> valueForId);
@@ -38,13 +49,20 @@ public interface ConfigStore extends AutoCloseable {
     Optional<StoredObject> delete(String key);
 
     /**
-     * Delivers every change after {@code fromRevision}, then each new one, in order, on the writer's thread
-     * (listeners must be quick). Close the returned handle to stop.
+     * Delivers every change after {@code fromRevision}, then each new one, in order, on the store's dispatcher
+     * thread (never the writer's, never under the store's lock). Close the returned handle to stop.
      *
      * @throws CompactedException when changes after {@code fromRevision} are no longer kept: re-list, then
      *                            watch from the store's revision
      */
     AutoCloseable watch(long fromRevision, Consumer<ConfigChange> listener);
+
+    /**
+     * Waits, at most {@code timeout}, until the watchers have been told of every change up to {@code revision}:
+     * a writer that then reads what its write changed (a route table, a served certificate) on this node sees it.
+     * Returns false when the time ran out.
+     */
+    boolean awaitDelivered(long revision, Duration timeout);
 
     /**
      * Whether the store's backend answers now (APISIX's {@code apisix_etcd_reachable}): the embedded store always;
@@ -57,6 +75,18 @@ public interface ConfigStore extends AutoCloseable {
     /** Releases files and locks. */
     @Override
     void close();
+
+    /** How a conditional write ended: see {@link #updateIf}. */
+    sealed interface UpdateOutcome permits Written, Kept {
+    }
+
+    /** The value was written; {@code object} is it as stored, with its revisions. */
+    record Written(StoredObject object) implements UpdateOutcome {
+    }
+
+    /** Nothing was written: {@code current} is what the key holds (empty: nothing). */
+    record Kept(Optional<StoredObject> current) implements UpdateOutcome {
+    }
 
     /** The store's backend cannot be reached (or did not answer in time); nothing was written. */
     final class UnavailableException extends RuntimeException {

@@ -119,11 +119,15 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     }
 
     @Override
-    public StoredObject update(String key, Function<Optional<StoredObject>, String> change) {
+    public UpdateOutcome updateIf(String key, Function<Optional<StoredObject>, Optional<String>> change) {
         for (int attempt = 0; ; attempt++) {
             GetResponse read = await(kv.get(bytes(key)));
             Optional<StoredObject> current = read.getKvs().stream().findFirst().map(this::stored);
-            String json = change.apply(current);
+            Optional<String> wanted = change.apply(current);
+            if (wanted.isEmpty()) {
+                return new Kept(current);
+            }
+            String json = wanted.get();
             Cmp unchanged = current.isPresent()
                     ? new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().modifiedIndex()))
                     : new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.version(0));
@@ -131,7 +135,8 @@ public final class EtcdConfigStore extends MirroredConfigStore {
             if (txn.isSucceeded()) {
                 long revision = txn.getHeader().getRevision();
                 awaitRevision(revision, TIMEOUT_MS);
-                return new StoredObject(key, json, current.map(StoredObject::createdIndex).orElse(revision), revision);
+                return new Written(new StoredObject(key, json, current.map(StoredObject::createdIndex).orElse(revision),
+                        revision));
             }
             if (attempt > 100) {
                 throw new UnavailableException("etcd: " + key + " kept changing under a write; giving up");
@@ -313,6 +318,7 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     public void close() {
         closed = true;
         resyncs.shutdownNow();
+        stopDispatching();
         if (watcher != null) {
             watcher.close();
         }

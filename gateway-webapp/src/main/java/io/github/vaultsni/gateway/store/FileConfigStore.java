@@ -69,13 +69,16 @@ public final class FileConfigStore extends MirroredConfigStore {
     }
 
     @Override
-    public synchronized StoredObject update(String key, Function<Optional<StoredObject>, String> change) {
+    public synchronized UpdateOutcome updateIf(String key, Function<Optional<StoredObject>, Optional<String>> change) {
         Optional<StoredObject> current = get(key);
-        String json = change.apply(current);
+        Optional<String> json = change.apply(current);
+        if (json.isEmpty()) {
+            return new Kept(current);
+        }
         long next = revision() + 1;
-        StoredObject stored = new StoredObject(key, json, current.map(StoredObject::createdIndex).orElse(next), next);
+        StoredObject stored = new StoredObject(key, json.get(), current.map(StoredObject::createdIndex).orElse(next), next);
         append(ConfigChange.Type.PUT, stored, next);
-        return stored;
+        return new Written(stored);
     }
 
     @Override
@@ -96,6 +99,7 @@ public final class FileConfigStore extends MirroredConfigStore {
 
     @Override
     public synchronized void close() {
+        stopDispatching();
         try {
             if (log != null) {
                 log.close();

@@ -3,6 +3,7 @@ package io.github.vaultsni.gateway.store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -10,13 +11,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * What every store shares: an in-memory mirror of the objects (reads never touch disk or network, so a node
  * keeps serving its configuration while its backend is away), the revision, a bounded history of changes, and
- * the watchers, told of each change in revision order. Subclasses make writes durable, then {@link #apply} them.
+ * the watchers. Subclasses make writes durable, then {@link #apply} them under the store's lock; the change is
+ * then handed to the store's one dispatcher thread, which tells the watchers in revision order, outside the lock:
+ * a watcher that takes its time delays later events, never a writer, and never holds the store while it runs.
  */
 abstract class MirroredConfigStore implements ConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(MirroredConfigStore.class);
@@ -24,7 +30,16 @@ abstract class MirroredConfigStore implements ConfigStore {
 
     private final ConcurrentSkipListMap<String, StoredObject> objects = new ConcurrentSkipListMap<>();
     private final Deque<ConfigChange> history = new ArrayDeque<>();
-    private final List<Consumer<ConfigChange>> watchers = new CopyOnWriteArrayList<>();
+    /** Who is told of changes. Only the dispatcher thread reads or changes it. */
+    private final List<Consumer<ConfigChange>> watchers = new ArrayList<>();
+    private final ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "config-events");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The revision of the last change the watchers were told of. Guarded by {@code delivery}. */
+    private long delivered;
+    private final Object delivery = new Object();
     private long revision;
     /** Changes up to this revision were never seen one by one (a compacted snapshot, a re-sync): not history. */
     private long snapshotRevision;
@@ -51,22 +66,46 @@ abstract class MirroredConfigStore implements ConfigStore {
         return revision;
     }
 
+    /**
+     * The history after {@code fromRevision} is taken now, under the lock, and replayed by the dispatcher before the
+     * listener joins the watchers: changes applied after this call are dispatched after that, so the listener sees
+     * each change once, in order.
+     */
     @Override
     public synchronized AutoCloseable watch(long fromRevision, Consumer<ConfigChange> listener) {
         long oldest = history.isEmpty() ? revision + 1 : history.peekFirst().revision();
         if (fromRevision + 1 < oldest && fromRevision < revision) {
             throw new CompactedException(fromRevision, oldest);
         }
-        for (ConfigChange change : history) {
-            if (change.revision() > fromRevision) {
-                listener.accept(change);
-            }
-        }
-        watchers.add(listener);
-        return () -> watchers.remove(listener);
+        List<ConfigChange> missed = history.stream().filter(change -> change.revision() > fromRevision).toList();
+        dispatch(() -> {
+            missed.forEach(change -> tell(listener, change));
+            watchers.add(listener);
+        });
+        return () -> dispatch(() -> watchers.remove(listener));
     }
 
-    /** Applies a durable change to the mirror and the history, then tells the watchers. */
+    @Override
+    public boolean awaitDelivered(long revision, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (delivery) {
+            while (delivered < revision) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(delivery, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Applies a durable change to the mirror and the history, and hands it to the dispatcher for the watchers. */
     protected synchronized void apply(ConfigChange change) {
         if (change.type() == ConfigChange.Type.PUT) {
             objects.put(change.key(), change.object());
@@ -76,19 +115,49 @@ abstract class MirroredConfigStore implements ConfigStore {
         revision = Math.max(revision, change.revision());
         notifyAll();
         if (change.revision() <= snapshotRevision) {
+            markDelivered(change.revision()); // part of a snapshot: listed by whoever starts watching, not told
             return;
         }
         history.addLast(change);
         if (history.size() > HISTORY) {
             history.removeFirst();
         }
-        for (Consumer<ConfigChange> watcher : watchers) {
-            try {
-                watcher.accept(change);
-            } catch (RuntimeException e) {
-                LOG.warn("configuration watcher failed on {} {}: {}", change.type(), change.key(), e.toString());
+        dispatch(() -> {
+            for (Consumer<ConfigChange> watcher : List.copyOf(watchers)) {
+                tell(watcher, change);
+            }
+            markDelivered(change.revision());
+        });
+    }
+
+    private void dispatch(Runnable task) {
+        try {
+            dispatcher.execute(task);
+        } catch (RejectedExecutionException closed) {
+            LOG.debug("configuration store closed: a change is not delivered");
+        }
+    }
+
+    private static void tell(Consumer<ConfigChange> watcher, ConfigChange change) {
+        try {
+            watcher.accept(change);
+        } catch (RuntimeException e) {
+            LOG.warn("configuration watcher failed on {} {}: {}", change.type(), change.key(), e.toString());
+        }
+    }
+
+    private void markDelivered(long revision) {
+        synchronized (delivery) {
+            if (revision > delivered) {
+                delivered = revision;
+                delivery.notifyAll();
             }
         }
+    }
+
+    /** Stops delivering changes; those already handed to the dispatcher are dropped. */
+    protected void stopDispatching() {
+        dispatcher.shutdownNow();
     }
 
     /**

@@ -7,9 +7,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The table the proxy matches against, as the store's routes and upstreams make it: {@code status: 0} takes a
@@ -34,8 +36,15 @@ class RouteConfigApplierTest {
         store.close();
     }
 
+    /** Writes, then waits until the applier has been told (the store tells watchers on its own thread). */
     private void put(String key, String json) {
         store.update(key, current -> json);
+        assertTrue(store.awaitDelivered(store.revision(), Duration.ofSeconds(5)));
+    }
+
+    private void delete(String key) {
+        store.delete(key);
+        assertTrue(store.awaitDelivered(store.revision(), Duration.ofSeconds(5)));
     }
 
     private String matched(String path) {
@@ -76,7 +85,7 @@ class RouteConfigApplierTest {
         put("/apisix/routes/r", "{\"uri\":\"/r\",\"upstream\":{\"nodes\":{\"127.0.0.1:1980\":1}}}");
         put("/apisix/routes/r", "this is not json");
         assertEquals("r", matched("/r"));
-        store.delete("/apisix/routes/r");
+        delete("/apisix/routes/r");
         assertNull(matched("/r"));
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,53 @@ public abstract class AbstractConfigStoreTest {
             await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> seen.size() >= 3);
         }
         assertEquals(List.of("PUT /apisix/routes/b", "DELETE /apisix/routes/a", "PUT /apisix/routes/c"), seen);
+    }
+
+    @Test
+    void contract_aConditionalWriteKeepsWhatIsThere_andSaysSo() {
+        ConfigStore store = open();
+        StoredObject first = store.update("/apisix/issued/a/@exact", c -> "1");
+        long before = store.revision();
+        ConfigStore.UpdateOutcome kept = store.updateIf("/apisix/issued/a/@exact",
+                c -> c.isPresent() ? Optional.empty() : Optional.of("2"));
+        assertEquals(new ConfigStore.Kept(Optional.of(first)), kept);
+        assertEquals(before, store.revision());
+        ConfigStore.UpdateOutcome written = store.updateIf("/apisix/issued/b/@exact",
+                c -> c.isPresent() ? Optional.empty() : Optional.of("2"));
+        assertEquals("2", ((ConfigStore.Written) written).object().json());
+    }
+
+    @Test
+    void contract_watchersAreToldOffTheWritersThread_andASlowOneHoldsNoWriter() throws Exception {
+        ConfigStore store = open();
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread writer = Thread.currentThread();
+        try (AutoCloseable watch = store.watch(store.revision(), change -> {
+            if (Thread.currentThread() == writer) {
+                seen.add("told on the writer's thread");
+            }
+            // A watcher may write: it holds no lock of the store's.
+            if (change.key().equals("/apisix/routes/second")) {
+                store.update("/apisix/routes/from-watcher", c -> "w");
+            }
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            seen.add(change.key());
+        })) {
+            StoredObject first = store.update("/apisix/routes/first", c -> "1");
+            long started = System.nanoTime();
+            StoredObject second = store.update("/apisix/routes/second", c -> "2");
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(3), "a write waited on a watcher");
+            assertFalse(store.awaitDelivered(first.modifiedIndex(), Duration.ofMillis(100)));
+            release.countDown();
+            assertTrue(store.awaitDelivered(second.modifiedIndex(), Duration.ofSeconds(10)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 3);
+        }
+        assertEquals(List.of("/apisix/routes/first", "/apisix/routes/second", "/apisix/routes/from-watcher"), seen);
     }
 
     @Test

@@ -10,9 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -112,12 +114,14 @@ class FileConfigStoreTest extends AbstractConfigStoreTest {
         try (FileConfigStore store = FileConfigStore.open(dir)) {
             put(store, "/a", "1");
             put(store, "/b", "2");
-            List<String> seen = new ArrayList<>();
+            List<String> seen = new CopyOnWriteArrayList<>();
             try (AutoCloseable watch = store.watch(1, c -> seen.add(c.revision() + " " + c.type() + " " + c.key()))) {
                 store.delete("/a");
                 put(store, "/c", "3");
+                assertTrue(store.awaitDelivered(store.revision(), Duration.ofSeconds(5)));
             }
             put(store, "/d", "4");
+            assertTrue(store.awaitDelivered(store.revision(), Duration.ofSeconds(5)));
             assertEquals(List.of("2 PUT /b", "3 DELETE /a", "4 PUT /c"), seen);
         }
     }
