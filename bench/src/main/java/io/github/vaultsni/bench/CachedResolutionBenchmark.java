@@ -51,6 +51,7 @@ public class CachedResolutionBenchmark {
         put("sys/mounts/kv", "{\"type\":\"kv\",\"options\":{\"version\":\"1\"}}");
         put("kv/apisix/ssl", "{\"test.com.crt\":\"-----BEGIN CERTIFICATE-----\",\"test.com.key\":\"k\"}");
         resolver = SecretResolver.builder().build();
+        resolver.start();
         resolver.register("vault", "quickstart-secret-id", new VaultSecretManager(
                 VaultSettings.builder(vault.address()).prefix("kv/apisix").auth(VaultAuth.token("bench-root")).build(),
                 Clock.systemUTC(), resolver::resolveValue));

@@ -12,10 +12,8 @@ import io.github.vaultsni.gateway.route.Route;
 import io.github.vaultsni.gateway.route.RouteTable;
 import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.gateway.store.ConfigStore;
-import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniEntryPreference;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -62,8 +60,7 @@ public class RequestMeteringBenchmark {
     public int routes;
 
     private QueuedThreadPool pool;
-    private SecretResolver resolver;
-    private SniCertificateRegistry certificates;
+    private VaultSniRuntime runtime;
     private GatewayMetrics metrics;
     private Forwarder metered;
     private Forwarder unmetered;
@@ -81,10 +78,10 @@ public class RequestMeteringBenchmark {
     public void setUp() throws Exception {
         pool = new QueuedThreadPool();
         pool.start();
-        resolver = SecretResolver.builder().backgroundRefresh(false).build();
-        certificates = new SniCertificateRegistry(resolver, new SniCertificates(), Clock.systemUTC(),
-                SniEntryPreference.newestValid());
-        metrics = new GatewayMetrics(certificates, noStore());
+        runtime = VaultSniRuntime.builder().backgroundRefresh(false).build();
+        runtime.start();
+        metrics = new GatewayMetrics(runtime.registry(), noStore());
+        metrics.start();
         meter = metrics.exchanges();
         List<Route> table = new ArrayList<>();
         for (int i = 0; i < routes; i++) {
@@ -93,7 +90,7 @@ public class RequestMeteringBenchmark {
             requests.add(new BenchRequest("/api/" + i + "/items/42"));
         }
         RouteTable routeTable = RouteTable.of(table);
-        MtlsPolicy mtls = new MtlsPolicy(new SniCertificates(), id -> List.of());
+        MtlsPolicy mtls = new MtlsPolicy(new SniCertificates());
         metered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(),
                 Clock.systemUTC(), meter), pool, Invocable.InvocationType.NON_BLOCKING);
         unmetered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(),
@@ -108,9 +105,8 @@ public class RequestMeteringBenchmark {
     public void tearDown() throws Exception {
         metered.close();
         unmetered.close();
-        metrics.close();
-        certificates.close();
-        resolver.close();
+        metrics.stop();
+        runtime.stop();
         pool.stop();
     }
 

@@ -1,14 +1,10 @@
 package com.example.sni;
 
-import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniCertificateRegistry;
-import io.github.vaultsni.sni.SniCertificates;
+import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.sni.SniConnectors;
-import io.github.vaultsni.sni.SniEntryPreference;
-import io.github.vaultsni.sni.SniEntrySpec;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
 import io.github.vaultsni.vault.VaultAuth;
-import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -17,9 +13,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.component.LifeCycle;
 
-import java.time.Clock;
 import java.util.List;
 
 /**
@@ -32,21 +26,16 @@ import java.util.List;
 public final class EmbeddedVaultSniServer {
 
     public static Server start(String vaultAddress, String vaultToken, int httpsPort) throws Exception {
-        // 1. Where secrets come from: $secret://vault/my-vault/<path>/<field> reads kv/apisix/<path>.
-        SecretResolver secrets = SecretResolver.builder().build();
-        secrets.register("vault", "my-vault", new VaultSecretManager(VaultSettings.builder(vaultAddress)
-                .prefix("kv/apisix").auth(VaultAuth.token(vaultToken)).build(), Clock.systemUTC(), secrets::resolveValue));
+        // 1. Where secrets come from ($secret://vault/my-vault/<path>/<field> reads kv/apisix/<path>) and where the
+        //    SSL objects live: one runtime, started with the server and stopped with it.
+        VaultSniRuntime runtime = VaultSniRuntime.builder()
+                .vault("my-vault", VaultSettings.builder(vaultAddress).prefix("kv/apisix").auth(VaultAuth.token(vaultToken)).build())
+                .build();
 
-        // 2. Which certificate serves which names.
-        SniCertificates certificates = new SniCertificates();
-        SniCertificateRegistry registry = new SniCertificateRegistry(secrets, certificates, Clock.systemUTC(),
-                SniEntryPreference.newestValid());
-        System.out.println(registry.put(SniEntrySpec.of("test.com", List.of("test.com"),
-                "$secret://vault/my-vault/ssl/test.com.crt", "$secret://vault/my-vault/ssl/test.com.key")).join());
-
-        // 3. An ordinary Jetty server with an HTTPS connector (h2 and http/1.1) using those certificates.
+        // 2. An ordinary Jetty server with an HTTPS connector (h2 and http/1.1) serving the runtime's certificates.
         Server server = new Server();
-        server.addConnector(SniConnectors.https(server, new VaultSniSslContextFactory(certificates),
+        server.addBean(runtime);
+        server.addConnector(SniConnectors.https(server, new VaultSniSslContextFactory(runtime.certificates()),
                 new HttpConfiguration(), null, httpsPort));
         server.setHandler(new Handler.Abstract() {
             @Override
@@ -55,14 +44,11 @@ public final class EmbeddedVaultSniServer {
                 return true;
             }
         });
-        server.addEventListener(new LifeCycle.Listener() {
-            @Override
-            public void lifeCycleStopped(LifeCycle event) {
-                registry.close();
-                secrets.close();
-            }
-        });
         server.start();
+
+        // 3. Which certificate serves which names.
+        System.out.println(runtime.registry().put(SniEntrySpec.of("test.com", List.of("test.com"),
+                "$secret://vault/my-vault/ssl/test.com.crt", "$secret://vault/my-vault/ssl/test.com.key")).join());
         return server;
     }
 

@@ -8,7 +8,8 @@ import io.github.vaultsni.gateway.listener.ServerHeader;
 import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 import io.github.vaultsni.gateway.proxy.GatewayProxyHandler;
 import io.github.vaultsni.gateway.ui.CertificatesPage;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.runtime.FailedStart;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.tls.TlsProvider;
 import jakarta.servlet.DispatcherType;
@@ -19,6 +20,8 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.time.Clock;
@@ -36,7 +39,7 @@ import java.util.List;
  * block and so are handled on the thread that read them by a small pool, and the admin API's (with the metrics
  * listener beside it), servlets whose requests wait for the configuration store or a scrape.
  */
-public final class Gateway implements AutoCloseable {
+public final class Gateway extends ContainerLifeCycle implements AutoCloseable {
     /** How long a start waits for stored SSL objects before opening the listeners anyway. */
     private static final Duration INITIAL_CERTIFICATES_WAIT = Duration.ofSeconds(30);
     /** Enough for non-blocking work on every core, plus the connectors' acceptor and selector threads. */
@@ -47,37 +50,73 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayConfig config;
     private final GatewayCore core;
-    private final Server proxyServer = new Server(new ProxyThreadPool("gateway-proxy", PROXY_THREADS, 2));
-    private final Server adminServer = new Server(threadPool("gateway-admin", ADMIN_THREADS));
-    private final ServerConnector adminConnector;
-    private final ServerConnector metricsConnector;
-    private final ServerConnector httpConnector;
-    private final ServerConnector httpsConnector;
-    private final TlsProvider tlsProvider;
+    private Server proxyServer;
+    private Server adminServer;
+    private ServerConnector adminConnector;
+    private ServerConnector metricsConnector;
+    private ServerConnector httpConnector;
+    private ServerConnector httpsConnector;
+    private TlsProvider tlsProvider;
 
-    private Gateway(GatewayConfig config) {
+    /** A gateway for {@code config}, not started: {@link #start(GatewayConfig)} starts one. */
+    public Gateway(GatewayConfig config) {
         this.config = config;
-        SniCertificates certificates = new SniCertificates();
-        this.core = new GatewayCore(config, certificates);
+        this.core = new GatewayCore(config, new SniCertificates());
+        addBean(core, true);
+    }
 
-        adminConnector = listener(ADMIN, config.adminHost(), config.adminPort());
-        metricsConnector = config.metrics() ? listener(METRICS, config.metricsHost(), config.metricsPort()) : null;
-        ContextHandlerCollection contexts = new ContextHandlerCollection(adminContext());
-        if (metricsConnector != null) {
-            contexts.addHandler(metricsContext());
-        }
-        adminServer.setHandler(contexts);
-        adminServer.setErrorHandler(new JsonErrorHandler());
+    /**
+     * Starts the core (store, runtime, appliers), waits a while for the stored SSL objects, then opens the admin and
+     * proxy listeners; a failure stops what was started, so another start in the same JVM finds the data directory
+     * free and the ports closed.
+     */
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        try {
+            adminServer = new Server(threadPool("gateway-admin", ADMIN_THREADS));
+            adminConnector = listener(ADMIN, config.adminHost(), config.adminPort());
+            metricsConnector = config.metrics() ? listener(METRICS, config.metricsHost(), config.metricsPort()) : null;
+            ContextHandlerCollection contexts = new ContextHandlerCollection(adminContext());
+            if (metricsConnector != null) {
+                contexts.addHandler(metricsContext());
+            }
+            adminServer.setHandler(contexts);
+            adminServer.setErrorHandler(new JsonErrorHandler());
 
-        ProxyListeners listeners = new ProxyListeners(proxyServer, config, certificates);
-        this.httpConnector = listeners.http;
-        this.httpsConnector = listeners.https;
-        this.tlsProvider = listeners.tlsProvider;
-        core.metrics().countConnections(List.of(httpConnector, httpsConnector));
-        if (!config.accessLog().isOff()) {
-            proxyServer.setRequestLog(ApisixAccessLog.to(config.accessLog(), Clock.systemUTC()));
+            proxyServer = new Server(new ProxyThreadPool("gateway-proxy", PROXY_THREADS, 2));
+            ProxyListeners listeners = new ProxyListeners(proxyServer, config, core.certificates());
+            httpConnector = listeners.http;
+            httpsConnector = listeners.https;
+            tlsProvider = listeners.tlsProvider;
+            core.metrics().countConnections(List.of(httpConnector, httpsConnector));
+            if (!config.accessLog().isOff()) {
+                proxyServer.setRequestLog(ApisixAccessLog.to(config.accessLog(), Clock.systemUTC()));
+            }
+            proxyServer.setHandler(new GatewayProxyHandler(core.proxyConfiguration()));
+
+            core.awaitInitialCertificates(INITIAL_CERTIFICATES_WAIT);
+            addBean(adminServer, true); // started as it is added: the core is running
+            addBean(proxyServer, true);
+        } catch (Exception | Error e) {
+            FailedStart.stopStarted(this, e); // a failed start stops what it started: listeners, then the core
+            throw e;
         }
-        proxyServer.setHandler(new GatewayProxyHandler(core.proxyConfiguration()));
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        for (Server server : new Server[]{proxyServer, adminServer}) {
+            if (server != null) {
+                if (server.isRunning()) {
+                    server.stop();
+                }
+                removeBean(server);
+            }
+        }
+        proxyServer = null;
+        adminServer = null;
     }
 
     /** A listener of the admin server, named so that only its own context answers on it. */
@@ -124,17 +163,10 @@ public final class Gateway implements AutoCloseable {
         return tlsProvider;
     }
 
-    /** Starts a gateway; each listener is ready when this returns. */
+    /** Starts a gateway; each listener is ready when this returns. A failed start leaves nothing running. */
     public static Gateway start(GatewayConfig config) throws Exception {
         Gateway gateway = new Gateway(config);
-        try {
-            gateway.core.awaitInitialCertificates(INITIAL_CERTIFICATES_WAIT);
-            gateway.adminServer.start();
-            gateway.proxyServer.start();
-        } catch (Exception e) {
-            gateway.close();
-            throw e;
-        }
+        gateway.start();
         return gateway;
     }
 
@@ -159,7 +191,7 @@ public final class Gateway implements AutoCloseable {
         return core.adminKey();
     }
 
-    public SniCertificateRegistry registry() {
+    public SslObjectRegistry registry() {
         return core.registry();
     }
 
@@ -167,18 +199,9 @@ public final class Gateway implements AutoCloseable {
         return config;
     }
 
+    /** Stops the gateway ({@link #stop()}), for try-with-resources. */
     @Override
     public void close() {
-        stop(proxyServer);
-        stop(adminServer);
-        core.close();
-    }
-
-    private static void stop(Server server) {
-        try {
-            server.stop();
-        } catch (Exception e) {
-            // Stopping is best effort; the rest is still released.
-        }
+        LifeCycle.stop(this);
     }
 }

@@ -16,15 +16,18 @@ import io.github.vaultsni.gateway.store.FileConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
 import io.github.vaultsni.gateway.store.SecretFiles;
 import io.github.vaultsni.gateway.ui.CertificatesPage;
-import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.runtime.FailedStart;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniEntryPreference;
+import io.github.vaultsni.sni.SniEntry;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,71 +35,113 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The gateway without its listeners: the configuration store; the secret resolver, the certificate registries
- * and the route table fed from the store's events; the admin API; the metrics ({@link GatewayMetrics}) and the
- * certificates page. The embedded {@link Gateway} and the WAR's {@code GatewayWebappListener} both build one and
- * give its servlets and proxy configuration to their doors, so every deployment runs the same code.
+ * The gateway without its listeners: the configuration store; a {@link VaultSniRuntime} (secret resolver and SSL
+ * object registry, built by the one runtime builder every way in uses) or, in a jetty-base, the {@code vault-sni}
+ * module's registry; the appliers that feed them and the route table from the store's events; the admin API; the
+ * metrics ({@link GatewayMetrics}) and the certificates page. The embedded {@link Gateway} and the WAR's
+ * {@code GatewayWebappListener} both start one and give its servlets and proxy configuration to their doors, so
+ * every deployment runs the same code.
+ *
+ * <p>A Jetty {@code ContainerLifeCycle}: the constructor assigns; {@link #start()} opens the store, reads the
+ * keys, starts the runtime and the appliers, in that order, and if any of it fails stops what it started (the
+ * store's lock released), so the gateway can be started again in the same JVM. What it makes is there once it has
+ * started.
  */
-public final class GatewayCore implements AutoCloseable {
+public final class GatewayCore extends ContainerLifeCycle {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayCore.class);
-    private final ConfigStore store;
-    private final SecretResolver resolver;
+    private final GatewayConfig config;
     private final SniCertificates certificates;
-    private final SniCertificateRegistry registry;
-    private final SniCertificateRegistry clientCertificates;
-    private final CertificateConfigApplier applier;
-    private final RouteConfigApplier routes;
-    private final AdminApi adminApi;
-    private final AdminAccess adminAccess;
-    private final String adminKey;
-    private final boolean ownsRegistry;
-    private final ProxyConfiguration proxy;
-    private final GatewayMetrics metrics;
-    private final Clock clock;
+    private final SslObjectRegistry shared;
+    private final Clock clock = Clock.systemUTC();
 
-    /** A gateway with its own resolver and registry, publishing served certificates to {@code certificates}. */
+    private ConfigStore store;
+    private SslObjectRegistry registry;
+    private CertificateConfigApplier applier;
+    private AdminApi adminApi;
+    private AdminAccess adminAccess;
+    private String adminKey;
+    private ProxyConfiguration proxy;
+    private GatewayMetrics metrics;
+
+    /** A gateway with its own runtime, publishing served certificates to {@code certificates}. */
     public GatewayCore(GatewayConfig config, SniCertificates certificates) {
         this(config, null, certificates);
     }
 
     /**
      * A gateway whose SSL objects go to {@code shared} (in a jetty-base: the {@code vault-sni} module's registry,
-     * which its HTTPS connector serves from); the shared registry and its resolver are not closed by {@link #close()}.
+     * which its HTTPS connector serves from); the shared registry and its resolver are not stopped with it.
      */
-    public GatewayCore(GatewayConfig config, SniCertificateRegistry shared) {
+    public GatewayCore(GatewayConfig config, SslObjectRegistry shared) {
         this(config, shared, shared.certificates());
     }
 
-    private GatewayCore(GatewayConfig config, SniCertificateRegistry shared, SniCertificates certificates) {
-        Clock clock = Clock.systemUTC();
-        this.clock = clock;
-        this.certificates = certificates;
-        this.ownsRegistry = shared == null;
-        this.store = config.etcd().<ConfigStore>map(EtcdConfigStore::open).orElseGet(() -> FileConfigStore.open(config.dataDir()));
-        SecretCipher cipher = config.encryptionKey() != null ? SecretCipher.fromBase64(config.encryptionKey())
-                : SecretCipher.fromKeyFile(config.encryptionKeyFile());
-        this.resolver = shared != null ? shared.resolver() : SecretResolver.builder().clock(clock).build();
-        this.registry = shared != null ? shared
-                : new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
-        config.fallbackSni().ifPresent(registry::setFallbackSni);
-        registry.setIssuedCertificateStore(new StoredIssuedCertificates(store, cipher));
-        // Client certificates (upstream mTLS) are built the same way, into an index nothing serves.
-        this.clientCertificates = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
-                SniEntryPreference.newestValid());
-        // Metered before the first object is applied: the stored objects' reads, issuances and handshakes count too.
-        this.metrics = new GatewayMetrics(registry, store);
-        this.applier = new CertificateConfigApplier(store, cipher, resolver, registry, clientCertificates, clock);
-        this.routes = new RouteConfigApplier(store);
-        this.adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
-        this.adminApi = new AdminApi(store, cipher, clock, registry::status);
-        this.adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
-        this.proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates, applier::skipMtlsUris),
-                clientCertificates::entry, clock, metrics.exchanges());
+    private GatewayCore(GatewayConfig config, SslObjectRegistry shared, SniCertificates certificates) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.shared = shared;
+        this.certificates = Objects.requireNonNull(certificates, "certificates");
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        try {
+            store = started(config.etcd().<ConfigStore>map(EtcdConfigStore::new)
+                    .orElseGet(() -> new FileConfigStore(config.dataDir())));
+            SecretCipher cipher = config.encryptionKey() != null ? SecretCipher.fromBase64(config.encryptionKey())
+                    : SecretCipher.fromKeyFile(config.encryptionKeyFile());
+            StoredIssuedCertificates issued = new StoredIssuedCertificates(store, cipher);
+            if (shared == null) {
+                registry = started(VaultSniRuntime.builder().clock(clock).certificates(certificates)
+                        .issuedCertificates(issued).fallbackSni(config.fallbackSni().orElse(null)).build()).registry();
+            } else {
+                registry = shared;
+                registry.useIssuedCertificates(issued);
+                config.fallbackSni().ifPresent(registry::setFallbackSni);
+            }
+            // Metered before the first object is applied: the stored objects' reads, issuances and handshakes count too.
+            metrics = started(new GatewayMetrics(registry, store));
+            applier = started(new CertificateConfigApplier(store, cipher, registry.resolver(), registry, clock));
+            RouteConfigApplier routes = started(new RouteConfigApplier(store));
+            adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
+            adminApi = new AdminApi(store, cipher, clock, registry::status);
+            adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
+            proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates), this::clientCertificate, clock,
+                    metrics.exchanges());
+        } catch (Exception | Error e) {
+            FailedStart.stopStarted(this, e); // a failed start stops what it started: the store's lock first of all
+            getBeans().forEach(this::removeBean);
+            throw e;
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        getBeans().forEach(this::removeBean);
+        store = null;
+        registry = null;
+    }
+
+    /** Adds {@code component} as a managed bean, started now (the core is starting): stopped in reverse order. */
+    private <T extends LifeCycle> T started(T component) throws Exception {
+        addBean(component, true);
+        if (!component.isStarted()) {
+            component.start();
+        }
+        return component;
+    }
+
+    /** A built {@code type: client} SSL object, for an upstream's {@code tls.client_cert_id}. */
+    private Optional<SniEntry> clientCertificate(String id) {
+        return registry.spec(id).filter(spec -> spec.type() == SniEntrySpec.Type.CLIENT).flatMap(spec -> registry.entry(id));
     }
 
     /** The admin API's access rule (its key, as the API takes it) for other paths: metrics in the WAR, the page's data. */
@@ -128,6 +173,11 @@ public final class GatewayCore implements AutoCloseable {
         return adminKey;
     }
 
+    /** What the HTTPS door serves. */
+    public SniCertificates certificates() {
+        return certificates;
+    }
+
     /**
      * Waits, at most {@code timeout}, until the SSL objects stored at start are built and served, so that a
      * listener opened next serves every name it has from its first handshake. Past the timeout (e.g. Vault slow
@@ -146,47 +196,26 @@ public final class GatewayCore implements AutoCloseable {
         }
     }
 
-    public SniCertificateRegistry registry() {
+    public SslObjectRegistry registry() {
         return registry;
     }
 
-    private static Path dataDirectory(GatewayConfig config) {
-        try {
-            return SecretFiles.directory(config.dataDir());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the data directory " + config.dataDir(), e);
-        }
+    private static Path dataDirectory(GatewayConfig config) throws IOException {
+        return SecretFiles.directory(config.dataDir());
     }
 
     /** The admin key kept in the data directory, or a new one stored there and printed once on the console. */
-    private static String storedOrGeneratedAdminKey(Path dataDir) {
+    private static String storedOrGeneratedAdminKey(Path dataDir) throws IOException {
         Path file = dataDir.resolve("admin.key");
-        try {
-            if (Files.exists(file)) {
-                return Files.readString(file, StandardCharsets.US_ASCII).trim();
-            }
-            byte[] random = new byte[16];
-            new SecureRandom().nextBytes(random);
-            String key = HexFormat.of().formatHex(random);
-            SecretFiles.create(file, key + "\n");
-            // Printed once, on the console only (never to the log): the operator needs it to call the admin API.
-            System.out.println("Generated admin API key (stored in " + file + "): " + key);
-            return key;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or create the admin key file " + file, e);
+        if (Files.exists(file)) {
+            return Files.readString(file, StandardCharsets.US_ASCII).trim();
         }
-    }
-
-    @Override
-    public void close() {
-        metrics.close();
-        routes.close();
-        applier.close();
-        clientCertificates.close();
-        if (ownsRegistry) {
-            registry.close();
-            resolver.close();
-        }
-        store.close();
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        String key = HexFormat.of().formatHex(random);
+        SecretFiles.create(file, key + "\n");
+        // Printed once, on the console only (never to the log): the operator needs it to call the admin API.
+        System.out.println("Generated admin API key (stored in " + file + "): " + key);
+        return key;
     }
 }

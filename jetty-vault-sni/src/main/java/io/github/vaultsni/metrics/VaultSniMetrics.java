@@ -4,9 +4,9 @@ import io.github.vaultsni.issuer.IssuanceListener;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.secret.SecretObjectStatus;
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SniEntryStatus;
+import io.github.vaultsni.registry.SslObjectRegistry;
 import io.github.vaultsni.sni.SniEntry;
-import io.github.vaultsni.sni.SniEntryStatus;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -27,8 +27,8 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code vault_sni_certificate_not_after_seconds{ssl, sni}}: the served leaf's notAfter, seconds since the
  *       epoch (the earliest, for an entry with several key pairs);</li>
- *   <li>{@code vault_sni_certificate_state{ssl, state}}: 1 for the state the SSL object is in ({@code pending},
- *       {@code active}, {@code failed}, {@code disabled}), 0 for the others;</li>
+ *   <li>{@code vault_sni_certificate_state{ssl, state}}: 1 for the state the SSL object is in ({@code resolving},
+ *       {@code active}, {@code renewing}, {@code failed}, {@code disabled}), 0 for the others;</li>
  *   <li>{@code vault_sni_handshakes_total{sni, result}}: full handshakes by the client's SNI and
  *       {@code served|unknown_name|protocol_refused|client_certificate_refused}; at most {@code maxSniLabels} names
  *       per result, the rest as {@code other}, none sent as {@code ""};</li>
@@ -52,13 +52,13 @@ public final class VaultSniMetrics implements AutoCloseable {
     private static final List<SniEntryStatus.State> STATES = List.of(SniEntryStatus.State.values());
 
     private final PrometheusRegistry prometheus;
-    private final SniCertificateRegistry registry;
+    private final SslObjectRegistry registry;
     private final HandshakeMeter handshakes;
     private final SecretMeter secrets;
     private final IssuanceListener issuances;
     private final List<Collector> collectors;
 
-    private VaultSniMetrics(PrometheusRegistry prometheus, SniCertificateRegistry registry, int maxSniLabels) {
+    private VaultSniMetrics(PrometheusRegistry prometheus, SslObjectRegistry registry, int maxSniLabels) {
         this.prometheus = prometheus;
         this.registry = registry;
         SecretResolver resolver = registry.resolver();
@@ -88,7 +88,7 @@ public final class VaultSniMetrics implements AutoCloseable {
                         .help("The served leaf certificate's notAfter, seconds since the epoch, by SSL object and SNI")
                         .labelNames("ssl", "sni").callback(this::notAfter).build(),
                 GaugeWithCallback.builder().name("vault_sni_certificate_state")
-                        .help("1 for the state each SSL object is in (pending, active, failed, disabled), else 0")
+                        .help("1 for the state each SSL object is in (resolving, active, renewing, failed, disabled), else 0")
                         .labelNames("ssl", "state").callback(this::states).build(),
                 GaugeWithCallback.builder().name("vault_sni_vault_reachable")
                         .help("1 when the secret object's last read reached a Vault that answered, else 0")
@@ -102,12 +102,12 @@ public final class VaultSniMetrics implements AutoCloseable {
      * Registers the meters in {@code prometheus} and starts counting the handshakes served from
      * {@code registry}'s certificates and the reads of its resolver.
      */
-    public static VaultSniMetrics register(PrometheusRegistry prometheus, SniCertificateRegistry registry) {
+    public static VaultSniMetrics register(PrometheusRegistry prometheus, SslObjectRegistry registry) {
         return register(prometheus, registry, DEFAULT_MAX_SNI_LABELS);
     }
 
-    /** As {@link #register(PrometheusRegistry, SniCertificateRegistry)}, keeping {@code maxSniLabels} names per result. */
-    public static VaultSniMetrics register(PrometheusRegistry prometheus, SniCertificateRegistry registry, int maxSniLabels) {
+    /** As {@link #register(PrometheusRegistry, SslObjectRegistry)}, keeping {@code maxSniLabels} names per result. */
+    public static VaultSniMetrics register(PrometheusRegistry prometheus, SslObjectRegistry registry, int maxSniLabels) {
         Objects.requireNonNull(prometheus, "prometheus");
         Objects.requireNonNull(registry, "registry");
         if (maxSniLabels < 1) {

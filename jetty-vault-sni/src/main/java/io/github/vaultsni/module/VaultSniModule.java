@@ -1,21 +1,24 @@
 package io.github.vaultsni.module;
 
 import io.github.vaultsni.metrics.VaultSniMetrics;
+import io.github.vaultsni.registry.SniBindings;
+import io.github.vaultsni.registry.SniBindingsFile;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.runtime.FailedStart;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniBindings;
-import io.github.vaultsni.sni.SniBindingsFile;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.sni.ClientHelloConnectionFactory;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniClientCertificateCheck;
-import io.github.vaultsni.sni.SniEntryPreference;
+import io.github.vaultsni.sni.SniConnectors;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
 import io.github.vaultsni.vault.KvVersion;
 import io.github.vaultsni.vault.VaultAuth;
-import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.SslConnectionFactory;
@@ -27,15 +30,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 
 /**
- * The {@code vault-sni} Jetty module at run time, a bean of the {@link Server}: the secret resolver (with the
- * Vault connection its properties describe), the certificate registry behind the module's
- * {@link VaultSniSslContextFactory}, and the bindings file, applied at start and re-applied when it changes.
- * The resolver and registry are also server attributes ({@link #RESOLVER_ATTRIBUTE}, {@link #REGISTRY_ATTRIBUTE})
- * so that a deployed gateway WAR serves its SSL objects through the same registry. With a metrics port set, the
+ * The {@code vault-sni} Jetty module at run time, a bean of the {@link Server}: a {@link VaultSniRuntime} (the
+ * secret resolver with the Vault connection its properties describe, the SSL object registry behind the module's
+ * {@link VaultSniSslContextFactory}), and the bindings file, applied at start and re-applied when it changes.
+ * The connectors serving the module's factory get the ClientHello reader ({@link ClientHelloConnectionFactory})
+ * and the client-certificate check. The resolver and registry are also server attributes
+ * ({@link #RESOLVER_ATTRIBUTE}, {@link #REGISTRY_ATTRIBUTE}) so that a deployed gateway WAR serves its SSL objects
+ * through the same registry. With a metrics port set, the
  * certificate, handshake and Vault meters ({@link VaultSniMetrics}) are served at {@value #METRICS_PATH} on a port of
  * the module's own (the JDK's HTTP server: nothing is added to the server's connectors or handlers).
  *
@@ -45,7 +49,7 @@ import java.time.Duration;
  */
 public class VaultSniModule extends ContainerLifeCycle {
     public static final String RESOLVER_ATTRIBUTE = SecretResolver.class.getName();
-    public static final String REGISTRY_ATTRIBUTE = SniCertificateRegistry.class.getName();
+    public static final String REGISTRY_ATTRIBUTE = SslObjectRegistry.class.getName();
     /** Where the metrics port answers (Prometheus text format 0.0.4 or OpenMetrics, by the scraper's Accept). */
     public static final String METRICS_PATH = "/metrics";
     private static final Logger LOG = LoggerFactory.getLogger(VaultSniModule.class);
@@ -76,10 +80,8 @@ public class VaultSniModule extends ContainerLifeCycle {
     private int metricsPort;
     private String metricsHost = "127.0.0.1";
 
-    private SecretResolver resolver;
-    private SniCertificateRegistry registry;
+    private VaultSniRuntime runtime;
     private SniBindingsFile bindings;
-    private VaultSniMetrics metrics;
     private HTTPServer metricsServer;
 
     public VaultSniModule(Server server, SniCertificates certificates) {
@@ -94,56 +96,60 @@ public class VaultSniModule extends ContainerLifeCycle {
         if (cacheMaxStaleSeconds > 0) {
             cache.maxStale(Duration.ofSeconds(cacheMaxStaleSeconds));
         }
-        resolver = SecretResolver.builder().cache(cache.build()).build();
+        VaultSniRuntime.Builder runtime = VaultSniRuntime.builder().certificates(certificates).cache(cache.build())
+                .defaultEntry(defaultEntry).fallbackSni(fallbackSni);
         if (vaultUri != null && !vaultUri.isBlank()) {
-            VaultSettings settings = vaultSettings();
-            resolver.register("vault", vaultSecretObjectId, new VaultSecretManager(settings, Clock.systemUTC(),
-                    resolver::resolveValue));
-            LOG.info("vault-sni: secret object vault/{} is {}", vaultSecretObjectId, settings);
+            runtime.vault(vaultSecretObjectId, vaultSettings());
         }
-        registry = new SniCertificateRegistry(resolver, certificates, Clock.systemUTC(), SniEntryPreference.newestValid());
-        registry.setDefaultEntry(defaultEntry);
-        registry.setFallbackSni(fallbackSni);
-        server.setAttribute(RESOLVER_ATTRIBUTE, resolver);
-        server.setAttribute(REGISTRY_ATTRIBUTE, registry);
-        checkClientCertificatesOnOurConnectors();
-        if (metricsPort > 0) {
-            startMetrics(); // before the first binding: its reads and handshakes count too
+        PrometheusRegistry prometheus = metricsPort > 0 ? new PrometheusRegistry() : null;
+        if (prometheus != null) {
+            runtime.metrics(prometheus);
         }
-        bindings = new SniBindingsFile(resolve(bindingsFile), new SniBindings(registry));
-        bindings.watch(Duration.ofMillis(bindingsScanMillis));
-        super.doStart();
-    }
-
-    private void startMetrics() throws IOException {
-        PrometheusRegistry prometheus = new PrometheusRegistry();
-        metrics = VaultSniMetrics.register(prometheus, registry);
-        metricsServer = HTTPServer.builder().hostname(metricsHost).port(metricsPort).registry(prometheus)
-                .metricsHandlerPath(METRICS_PATH).buildAndStart();
-        LOG.info("vault-sni: metrics on http://{}:{}{}", metricsHost, metricsServer.getPort(), METRICS_PATH);
+        this.runtime = runtime.build();
+        addBean(this.runtime, true);
+        prepareOurConnectors();
+        super.doStart(); // the runtime: pool, resolver, registry, meters
+        try {
+            SslObjectRegistry registry = this.runtime.registry();
+            server.setAttribute(RESOLVER_ATTRIBUTE, this.runtime.resolver());
+            server.setAttribute(REGISTRY_ATTRIBUTE, registry);
+            if (prometheus != null) {
+                metricsServer = HTTPServer.builder().hostname(metricsHost).port(metricsPort).registry(prometheus)
+                        .metricsHandlerPath(METRICS_PATH).buildAndStart();
+                LOG.info("vault-sni: metrics on http://{}:{}{}", metricsHost, metricsServer.getPort(), METRICS_PATH);
+            }
+            bindings = new SniBindingsFile(resolve(bindingsFile), new SniBindings(registry), this.runtime.scheduler());
+            bindings.watch(Duration.ofMillis(bindingsScanMillis));
+        } catch (Exception | Error e) {
+            if (bindings != null) {
+                bindings.close();
+            }
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            server.removeAttribute(RESOLVER_ATTRIBUTE);
+            server.removeAttribute(REGISTRY_ATTRIBUTE);
+            FailedStart.stopStarted(this, e); // a failed start stops what it started
+            throw e;
+        }
     }
 
     @Override
     protected void doStop() throws Exception {
-        super.doStop();
+        if (bindings != null) {
+            bindings.close();
+            bindings = null;
+        }
         if (metricsServer != null) {
             metricsServer.close();
             metricsServer = null;
         }
-        if (metrics != null) {
-            metrics.close();
-            metrics = null;
-        }
-        if (bindings != null) {
-            bindings.close();
-        }
         server.removeAttribute(RESOLVER_ATTRIBUTE);
         server.removeAttribute(REGISTRY_ATTRIBUTE);
-        if (registry != null) {
-            registry.close();
-        }
-        if (resolver != null) {
-            resolver.close();
+        super.doStop();
+        if (runtime != null) {
+            removeBean(runtime);
+            runtime = null;
         }
     }
 
@@ -179,24 +185,37 @@ public class VaultSniModule extends ContainerLifeCycle {
         return path.isAbsolute() ? path : Path.of(base).resolve(path);
     }
 
-    /** Client certificates are required per entry after the handshake: the check goes on each connector using our factory. */
-    private void checkClientCertificatesOnOurConnectors() {
+    /**
+     * The connectors serving this module's factory get, before they start, the ClientHello reader in front of TLS
+     * (a name being built or issued parks its connection, not a thread) and the per-entry client-certificate check.
+     */
+    private void prepareOurConnectors() {
         for (Connector connector : server.getConnectors()) {
             SslConnectionFactory tls = connector.getConnectionFactory(SslConnectionFactory.class);
             if (tls != null && tls.getSslContextFactory() instanceof VaultSniSslContextFactory ours
-                    && ours.getCertificates() == certificates && connector instanceof ContainerLifeCycle container
-                    && container.getBean(SniClientCertificateCheck.class) == null) {
-                container.addBean(new SniClientCertificateCheck(certificates));
+                    && ours.getCertificates() == certificates && connector instanceof AbstractConnector container) {
+                if (container.getConnectionFactory(ClientHelloConnectionFactory.class) == null
+                        && tls.getProtocol().equalsIgnoreCase(container.getDefaultProtocol())) {
+                    container.addFirstConnectionFactory(SniConnectors.clientHello(ours, tls));
+                }
+                if (container.getBean(SniClientCertificateCheck.class) == null) {
+                    container.addBean(new SniClientCertificateCheck(certificates));
+                }
             }
         }
     }
 
     public SecretResolver getResolver() {
-        return resolver;
+        return runtime == null ? null : runtime.resolver();
     }
 
-    public SniCertificateRegistry getRegistry() {
-        return registry;
+    public SslObjectRegistry getRegistry() {
+        return runtime == null ? null : runtime.registry();
+    }
+
+    /** The runtime this module started, or null while stopped. */
+    public VaultSniRuntime getRuntime() {
+        return runtime;
     }
 
     /** The port of the module's metrics endpoint; 0 (the default): none. */

@@ -1,5 +1,9 @@
 package io.github.vaultsni.secret;
 
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,11 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -29,9 +30,11 @@ import java.util.function.Function;
  * fetches values past their TTL and lets managers renew their tokens, so a value changed in Vault is noticed
  * within one TTL (plus the tick) and reported to {@link SecretChangeListener}s.
  *
- * <p>Thread-safe. {@link #close()} stops the background threads and closes the managers.
+ * <p>Thread-safe. A Jetty {@code LifeCycle}: the constructor assigns; {@link #start()} starts the background refresh
+ * (and the executor and scheduler, when the resolver made its own); {@link #stop()} (or {@link #close()}) stops
+ * them and closes the managers. Nothing is fetched before it starts.
  */
-public final class SecretResolver implements AutoCloseable {
+public final class SecretResolver extends ContainerLifeCycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SecretResolver.class);
 
     private final Map<String, SecretManager> managers = new ConcurrentHashMap<>();
@@ -41,20 +44,57 @@ public final class SecretResolver implements AutoCloseable {
     private final Clock clock;
     private final SecretCache cache;
     private final EnvSecrets env;
-    private final ExecutorService fetchers;
-    private final ScheduledExecutorService refresher;
+    private final Executor fetchers;
+    private final Scheduler scheduler;
+    private final boolean backgroundRefresh;
+    private final long tickMillis;
+    private volatile Scheduler.Task refresh;
 
     private SecretResolver(Builder b) {
         this.env = new EnvSecrets(b.environment);
         this.clock = b.clock;
-        this.fetchers = Executors.newFixedThreadPool(b.fetchThreads, daemonThreads("secret-fetch"));
-        this.cache = new SecretCache(this::load, b.settings, b.clock, fetchers, observers);
-        if (b.backgroundRefresh) {
-            long tick = b.settings.refreshTick().toMillis();
-            this.refresher = Executors.newSingleThreadScheduledExecutor(daemonThreads("secret-refresh"));
-            refresher.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+        if (b.executor != null) {
+            this.fetchers = b.executor;
         } else {
-            this.refresher = null;
+            QueuedThreadPool own = new QueuedThreadPool(b.fetchThreads, 1);
+            own.setName("secret-fetch");
+            own.setDaemon(true);
+            addBean(own, true);
+            this.fetchers = own;
+        }
+        this.scheduler = b.scheduler != null ? b.scheduler : new ScheduledExecutorScheduler("secret-refresh", true);
+        addBean(scheduler, b.scheduler == null);
+        this.cache = new SecretCache(this::load, b.settings, b.clock, fetchers, observers);
+        this.backgroundRefresh = b.backgroundRefresh;
+        this.tickMillis = b.settings.refreshTick().toMillis();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        if (backgroundRefresh) {
+            refresh = scheduler.schedule(this::tick, tickMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        Scheduler.Task task = refresh;
+        if (task != null) {
+            task.cancel();
+        }
+        managers.values().forEach(SecretManager::close);
+        managers.clear();
+        super.doStop();
+    }
+
+    /** Stops the resolver ({@link #stop()}), for try-with-resources. */
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (Exception e) {
+            LOG.debug("stopping the secret resolver: {}", e.toString());
         }
     }
 
@@ -79,6 +119,11 @@ public final class SecretResolver implements AutoCloseable {
     /** The manager registered for {@code $secret://<manager>/<id>/...}, if any. */
     public Optional<SecretManager> manager(String manager, String id) {
         return Optional.ofNullable(managers.get(key(manager, id)));
+    }
+
+    /** The manager registered for {@code $secret://<manager>/<id>/...}, if it is a {@code kind}. */
+    public <T extends SecretManager> Optional<T> manager(String manager, String id, Class<T> kind) {
+        return manager(manager, id).filter(kind::isInstance).map(kind::cast);
     }
 
     /** Removes a manager: references through it fail from now on, and listeners hear that their values are gone. */
@@ -188,16 +233,6 @@ public final class SecretResolver implements AutoCloseable {
         return cache.oldestStaleAge();
     }
 
-    @Override
-    public void close() {
-        if (refresher != null) {
-            refresher.shutdownNow();
-        }
-        fetchers.shutdownNow();
-        managers.values().forEach(SecretManager::close);
-        managers.clear();
-    }
-
     private static SecretReference parse(String value) {
         try {
             return SecretReference.parse(value);
@@ -246,6 +281,9 @@ public final class SecretResolver implements AutoCloseable {
     }
 
     private void tick() {
+        if (!isRunning()) {
+            return;
+        }
         try {
             cache.refreshDue();
             for (SecretManager manager : managers.values()) {
@@ -254,19 +292,11 @@ public final class SecretResolver implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("secret refresh tick failed: {}", e.getClass().getSimpleName());
         }
+        refresh = scheduler.schedule(this::tick, tickMillis, TimeUnit.MILLISECONDS);
     }
 
     private static String key(String manager, String id) {
         return manager.toLowerCase(java.util.Locale.ROOT) + "/" + id;
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** Settings for a {@link SecretResolver}; every one has a default, stated on its setter. */
@@ -275,6 +305,8 @@ public final class SecretResolver implements AutoCloseable {
         private SecretCacheSettings settings = SecretCacheSettings.defaults();
         private Function<String, String> environment = System::getenv;
         private int fetchThreads = 4;
+        private Executor executor;
+        private Scheduler scheduler;
         private boolean backgroundRefresh = true;
 
         private Builder() {
@@ -298,7 +330,22 @@ public final class SecretResolver implements AutoCloseable {
             return this;
         }
 
-        /** Threads that fetch secrets (each fetch blocks on the network). Default: 4. */
+        /**
+         * Runs fetches, each of which blocks on the network: give one that bounds how many run at once. Default: a
+         * pool of {@link #fetchThreads} threads of the resolver's own.
+         */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        /** Runs the background refresh. Default: one of the resolver's own. */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /** Threads of the resolver's own pool, when no executor is given. Default: 4. */
         public Builder fetchThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("fetchThreads (" + threads + ") must be at least 1");

@@ -18,18 +18,31 @@ import java.util.Set;
  * <p>Lookup order for a normalised client name ({@link SniNames#normalizeClientName}):
  * <ol>
  *   <li>an entry listing the exact name;</li>
+ *   <li>a claim on the exact name (an SSL object being built lists it): nothing yet, the handshake waits for it;</li>
  *   <li>an entry listing {@code *.} + the name minus its first label ({@code *.example.com} covers
  *       {@code www.example.com}, not {@code example.com}, not {@code a.b.example.com});</li>
- *   <li>an entry listing {@code *};</li>
+ *   <li>a claim on that wildcard (an object being built lists it, or issues its names on demand): nothing yet;</li>
+ *   <li>an entry listing {@code *}; else a claim on {@code *};</li>
  *   <li>nothing: the handshake is refused with {@code unrecognized_name}.</li>
  * </ol>
- * A client that sends no name gets the default entry, if one is set, else the entry of the fallback SNI
- * ({@link #withFallbackSni}), if one is set and served, else nothing. Disabled entries are never
- * served. When several entries claim one name, the {@link SniEntryPreference} picks the winner at build time.
+ * A claimed name is never served by a broader entry while its own is being prepared: {@link #preparation} says
+ * what to wait for, and the ClientHello reader parks the connection on it. A client that sends no name gets the
+ * default entry, if one is set, else the entry of the fallback SNI ({@link #withFallbackSni}), if one is set and
+ * served, else nothing. Disabled entries are never served. When several entries claim one name, the
+ * {@link SniEntryPreference} picks the winner at build time.
  */
 public final class SniCertificateIndex {
     private static final SniCertificateIndex EMPTY = new SniCertificateIndex(Map.of(), Map.of(), null, null,
-            Map.of(), List.of(), Map.of());
+            Map.of(), List.of(), Claims.NONE);
+
+    /** Names whose entries are being prepared: exact names, wildcard parents ({@code svc.test} of {@code *.svc.test}), {@code *}. */
+    private record Claims(Map<String, SniPreparation> exact, Map<String, SniPreparation> wildcard, SniPreparation any) {
+        static final Claims NONE = new Claims(Map.of(), Map.of(), null);
+
+        boolean isEmpty() {
+            return any == null && exact.isEmpty() && wildcard.isEmpty();
+        }
+    }
 
     private final Map<String, SniEntry> exact;
     private final Map<String, SniEntry> wildcard;
@@ -38,13 +51,12 @@ public final class SniCertificateIndex {
     private final Map<String, CertifiedKey> keysByAlias;
     private final List<SniEntry> entries;
     private final X509Certificate[] clientIssuers;
-    /** Wildcard parents whose names get certificates issued on their first handshake. */
-    private final Map<String, OnDemandIssuance> onDemand;
+    private final Claims claims;
 
     private SniCertificateIndex(Map<String, SniEntry> exact, Map<String, SniEntry> wildcard, SniEntry any,
                                 SniEntry fallback, Map<String, CertifiedKey> keysByAlias, List<SniEntry> entries,
-                                Map<String, OnDemandIssuance> onDemand) {
-        this.onDemand = onDemand;
+                                Claims claims) {
+        this.claims = claims;
         this.exact = exact;
         this.wildcard = wildcard;
         this.any = any;
@@ -90,7 +102,7 @@ public final class SniCertificateIndex {
                 fallback = entry;
             }
         }
-        return new SniCertificateIndex(exact, wildcard, any, fallback, aliases, served, Map.of());
+        return new SniCertificateIndex(exact, wildcard, any, fallback, aliases, served, Claims.NONE);
     }
 
     /**
@@ -102,23 +114,44 @@ public final class SniCertificateIndex {
             return this;
         }
         SniEntry entry = lookup(SniNames.normalize(name));
-        return entry == null ? this : new SniCertificateIndex(exact, wildcard, any, entry, keysByAlias, entries, onDemand);
+        return entry == null ? this : new SniCertificateIndex(exact, wildcard, any, entry, keysByAlias, entries, claims);
     }
 
     /**
-     * This index, with names under the wildcard parents of {@code issuance} (e.g. {@code svc.test} for
-     * {@code *.svc.test}) issued on demand when no served entry covers them exactly or by a wildcard (before a
-     * bare {@code *}).
+     * This index, with names claimed by work in progress (see the lookup order): {@code exactNames} by name,
+     * {@code wildcardParents} by the parent of their wildcard ({@code svc.test} for {@code *.svc.test}), and
+     * {@code any} for {@code *} (null: none).
      */
-    SniCertificateIndex withOnDemand(Map<String, OnDemandIssuance> issuance) {
-        return issuance.isEmpty() ? this
-                : new SniCertificateIndex(exact, wildcard, any, fallback, keysByAlias, entries, Map.copyOf(issuance));
+    public SniCertificateIndex withClaims(Map<String, SniPreparation> exactNames, Map<String, SniPreparation> wildcardParents,
+                                          SniPreparation any) {
+        Claims more = new Claims(Map.copyOf(exactNames), Map.copyOf(wildcardParents), any);
+        return more.isEmpty() ? this : new SniCertificateIndex(exact, wildcard, this.any, fallback, keysByAlias, entries, more);
     }
 
-    /** Who issues {@code name} (normalised) on demand, or null. */
-    OnDemandIssuance onDemand(String name) {
+    /**
+     * What {@code name} (normalised) waits for before it can be served, in the lookup order: null when it is
+     * served now, or when nothing claims it (it is refused).
+     */
+    public SniPreparation preparation(String name) {
+        if (name == null || claims.isEmpty() || exact.containsKey(name)) {
+            return null;
+        }
+        SniPreparation claim = claims.exact().get(name);
+        if (claim != null) {
+            return claim;
+        }
         int dot = name.indexOf('.');
-        return dot > 0 && !onDemand.isEmpty() ? onDemand.get(name.substring(dot + 1)) : null;
+        if (dot > 0) {
+            String parent = name.substring(dot + 1);
+            if (wildcard.containsKey(parent)) {
+                return null;
+            }
+            claim = claims.wildcard().get(parent);
+            if (claim != null) {
+                return claim;
+            }
+        }
+        return any == null ? claims.any() : null;
     }
 
     /** A hash map capacity that holds {@code size} mappings without resizing. */
@@ -139,6 +172,10 @@ public final class SniCertificateIndex {
         if (entry != null) {
             return entry;
         }
+        boolean claimed = !claims.isEmpty();
+        if (claimed && claims.exact().containsKey(name)) {
+            return null; // its own entry is being prepared: not a broader one's
+        }
         int dot = name.indexOf('.');
         if (dot > 0) {
             String parent = name.substring(dot + 1);
@@ -146,8 +183,8 @@ public final class SniCertificateIndex {
             if (entry != null) {
                 return entry;
             }
-            if (!onDemand.isEmpty() && onDemand.containsKey(parent)) {
-                return null; // to be issued: not the catch-all's
+            if (claimed && claims.wildcard().containsKey(parent)) {
+                return null;
             }
         }
         return any;

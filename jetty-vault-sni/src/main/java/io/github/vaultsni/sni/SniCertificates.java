@@ -54,21 +54,32 @@ public final class SniCertificates {
     }
 
     /**
-     * The entry serving {@code name} (normalised; null: no SNI), as {@link SniCertificateIndex#lookup}; for a name
-     * to be issued on demand, after waiting (with its object's deadline) for its certificate. On the handshake path.
+     * The entry serving {@code name} (normalised; null: no SNI), as {@link SniCertificateIndex#lookup}: map reads,
+     * on the handshake path. A name not served yet whose work is not started (a client that reached the key manager
+     * without the ClientHello reader) gets that work started here, for its next handshake; this one is refused.
      */
     SniEntry entryFor(String name) {
         SniCertificateIndex index = current();
         SniEntry entry = index.lookup(name);
-        if (entry != null || name == null) {
-            return entry;
+        if (entry == null && name != null) {
+            SniPreparation preparation = index.preparation(name);
+            if (preparation != null) {
+                preparation.prepare(name);
+            }
         }
-        OnDemandIssuance issuance = index.onDemand(name);
-        if (issuance == null) {
+        return entry;
+    }
+
+    /**
+     * What a handshake for {@code name} (normalised; null: no SNI) must wait for before its certificate is chosen,
+     * or null when nothing (it is served, or refused, now). May start the work. Never blocks.
+     */
+    public SniWait prepare(String name) {
+        if (name == null) {
             return null;
         }
-        issuance.await(name);
-        return current().lookup(name);
+        SniPreparation preparation = current().preparation(name);
+        return preparation == null ? null : preparation.prepare(name);
     }
 
     /** A served private key in the form handshakes get (see {@link #useKeysOf}). */

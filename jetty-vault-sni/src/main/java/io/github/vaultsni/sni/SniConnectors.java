@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The HTTPS connector users of {@link VaultSniSslContextFactory} want: TLS, then ALPN choosing {@code h2} or
- * {@code http/1.1}, {@link SecureRequestCustomizer} added, and {@link SniClientCertificateCheck} installed.
+ * The HTTPS connector users of {@link VaultSniSslContextFactory} want: the ClientHello reader
+ * ({@link ClientHelloConnectionFactory}: a name whose certificate is being prepared parks its connection, not a
+ * thread), TLS, then ALPN choosing {@code h2} or {@code http/1.1}, {@link SecureRequestCustomizer} added, and
+ * {@link SniClientCertificateCheck} installed.
  * Needs {@code jetty-http2-server} and {@code jetty-alpn-java-server} on the class path.
  */
 public final class SniConnectors {
@@ -39,8 +41,8 @@ public final class SniConnectors {
 
     /**
      * The connection factories of {@link #https}, for a connector built otherwise (its own selector count, say):
-     * TLS, ALPN, h2 and HTTP/1.1, the latter made by {@code http11Factory} from the connector's configuration.
-     * Add {@link SniClientCertificateCheck} to that connector.
+     * the ClientHello reader, TLS, ALPN, h2 and HTTP/1.1, the latter made by {@code http11Factory} from the
+     * connector's configuration. Add {@link SniClientCertificateCheck} to that connector.
      */
     public static ConnectionFactory[] httpsConnectionFactories(VaultSniSslContextFactory sslContextFactory,
                                                                HttpConfiguration httpConfiguration,
@@ -53,15 +55,22 @@ public final class SniConnectors {
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), "http/1.1");
         alpn.setDefaultProtocol("http/1.1");
         SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory, alpn.getProtocol());
-        return new ConnectionFactory[]{tls, alpn, h2, http11};
+        return new ConnectionFactory[]{clientHello(sslContextFactory, tls), tls, alpn, h2, http11};
     }
 
-    /** As {@link #httpsConnectionFactories} without h2: TLS, then HTTP/1.1 alone (no ALPN). */
+    /** The ClientHello reader in front of {@code tls}: put it first on a connector that has {@code tls}. */
+    public static ClientHelloConnectionFactory clientHello(VaultSniSslContextFactory sslContextFactory,
+                                                           SslConnectionFactory tls) {
+        return new ClientHelloConnectionFactory(sslContextFactory.getCertificates(), tls.getProtocol());
+    }
+
+    /** As {@link #httpsConnectionFactories} without h2: the ClientHello reader, TLS, then HTTP/1.1 alone (no ALPN). */
     public static ConnectionFactory[] http11ConnectionFactories(VaultSniSslContextFactory sslContextFactory,
                                                                 HttpConfiguration httpConfiguration,
                                                                 Function<HttpConfiguration, HttpConnectionFactory> http11Factory) {
         HttpConnectionFactory http11 = http11Factory.apply(secure(httpConfiguration));
-        return new ConnectionFactory[]{new SslConnectionFactory(sslContextFactory, http11.getProtocol()), http11};
+        SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory, http11.getProtocol());
+        return new ConnectionFactory[]{clientHello(sslContextFactory, tls), tls, http11};
     }
 
     /**

@@ -7,10 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * One servable certificate entry: the names it answers for, its key pairs (e.g. one RSA and one ECDSA; the
- * client's abilities pick), and its TLS options. Immutable; built off the handshake path.
+ * client's abilities pick), and its TLS options. Immutable; built off the handshake path, with {@link #builder}.
  *
  * @param id           the entry's id (an SSL object id)
  * @param snis         normalised names ({@link SniNames#normalize}); {@code *.x} covers one label, {@code *} all
@@ -20,14 +21,14 @@ import java.util.Set;
  * @param clientCa     CA certificates client certificates must chain to; empty: no client certificates
  * @param clientDepth  the longest client chain accepted, counting the client certificate (APISIX's depth, 1 =
  *                     issued directly by a CA in {@code clientCa})
- * @param clientCertificateOptional with {@code clientCa}: a client may connect without a certificate (the
- *                     HTTP layer then decides per request, as APISIX's {@code skip_mtls_uri_regex} does)
+ * @param skipMtlsUris with {@code clientCa}: request paths let through without a client certificate (APISIX's
+ *                     {@code client.skip_mtls_uri_regex}); when any, a connection without a certificate is let in
+ *                     and the HTTP layer decides per request
  * @param generation   distinguishes rebuilds of the same id, so a handshake in flight during a swap still finds
  *                     the key it chose
  */
 public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, boolean enabled, Set<String> protocols,
-                       List<X509Certificate> clientCa, int clientDepth, boolean clientCertificateOptional,
-                       long generation) {
+                       List<X509Certificate> clientCa, int clientDepth, List<Pattern> skipMtlsUris, long generation) {
 
     private static final Set<String> PROTOCOLS = Set.of("TLSv1.1", "TLSv1.2", "TLSv1.3");
 
@@ -37,6 +38,7 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
         keys = List.copyOf(keys);
         protocols = Set.copyOf(protocols);
         clientCa = List.copyOf(clientCa);
+        skipMtlsUris = List.copyOf(skipMtlsUris);
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("entry " + id + ": no certificate");
         }
@@ -61,7 +63,12 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
 
     /** An enabled entry with default options: any protocol, no client certificates. */
     public static SniEntry of(String id, List<String> snis, List<CertifiedKey> keys) {
-        return new SniEntry(id, snis, keys, true, Set.of(), List.of(), 1, false, 0);
+        return builder(id).snis(snis).keys(keys).build();
+    }
+
+    /** An entry named {@code id}: enabled, any protocol, no client certificates, generation 0 unless told otherwise. */
+    public static Builder builder(String id) {
+        return new Builder(id);
     }
 
     /** The key for a JSSE key type ({@code RSA}, {@code EC}, {@code EdDSA}), or null. */
@@ -83,6 +90,11 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
         return !clientCa.isEmpty();
     }
 
+    /** Whether a client may connect without a certificate, for the HTTP layer to decide per request. */
+    public boolean clientCertificateOptional() {
+        return !skipMtlsUris.isEmpty();
+    }
+
     /** Whether {@code protocol} may be used with this entry. */
     public boolean allows(String protocol) {
         return protocols.isEmpty() || protocols.contains(protocol);
@@ -91,5 +103,68 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
     @Override
     public String toString() {
         return "SniEntry{" + id + " " + snis + ", " + keys.size() + " key(s)" + (enabled ? "" : ", disabled") + "}";
+    }
+
+    /** Builds an {@link SniEntry}; {@link #keys} is required. */
+    public static final class Builder {
+        private final String id;
+        private List<String> snis = List.of();
+        private List<CertifiedKey> keys = List.of();
+        private boolean enabled = true;
+        private Set<String> protocols = Set.of();
+        private List<X509Certificate> clientCa = List.of();
+        private int clientDepth = 1;
+        private List<Pattern> skipMtlsUris = List.of();
+        private long generation;
+
+        private Builder(String id) {
+            this.id = id;
+        }
+
+        /** Normalised names; default none (never chosen by SNI). */
+        public Builder snis(List<String> snis) {
+            this.snis = snis;
+            return this;
+        }
+
+        public Builder keys(List<CertifiedKey> keys) {
+            this.keys = keys;
+            return this;
+        }
+
+        /** Default true. */
+        public Builder enabled(boolean enabled) {
+            this.enabled = enabled;
+            return this;
+        }
+
+        /** Default: any the connector allows. */
+        public Builder protocols(Set<String> protocols) {
+            this.protocols = protocols;
+            return this;
+        }
+
+        /** Clients must present a certificate chaining to {@code ca}, at most {@code depth} long. Default: none asked. */
+        public Builder clientCertificates(List<X509Certificate> ca, int depth) {
+            this.clientCa = ca;
+            this.clientDepth = depth;
+            return this;
+        }
+
+        /** Default none. */
+        public Builder skipMtlsUris(List<Pattern> skipMtlsUris) {
+            this.skipMtlsUris = skipMtlsUris;
+            return this;
+        }
+
+        /** Default 0. */
+        public Builder generation(long generation) {
+            this.generation = generation;
+            return this;
+        }
+
+        public SniEntry build() {
+            return new SniEntry(id, snis, keys, enabled, protocols, clientCa, clientDepth, skipMtlsUris, generation);
+        }
     }
 }

@@ -19,9 +19,10 @@ import java.security.cert.X509Certificate;
  * not allow the negotiated protocol answers nothing, which fails the handshake. The chosen name goes into the
  * session as {@link SslContextFactory.Server#SNI_HOST} for {@code SecureRequestCustomizer}.
  *
- * <p>Only map reads: no I/O, no parsing, no locks; a name under a wildcard whose certificates are issued on
- * demand waits (with its object's deadline) on the issuance, which runs elsewhere. A refusal, or the choice made,
- * is noted for the {@link SniHandshakeListener}s ({@link SniHandshakes}).
+ * <p>Only map reads: no I/O, no parsing, no locks, no waiting. A name whose certificate is being prepared (an
+ * object being built, a name being issued) was waited for before the handshake began, by the
+ * {@link ClientHelloConnectionFactory}, with its connection parked; here it is served if it is ready, else
+ * refused. A refusal, or the choice made, is noted for the {@link SniHandshakeListener}s ({@link SniHandshakes}).
  */
 final class SniKeyManager extends X509ExtendedKeyManager {
     private final SniCertificates certificates;

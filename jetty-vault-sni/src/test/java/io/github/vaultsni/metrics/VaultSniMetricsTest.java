@@ -1,15 +1,14 @@
 package io.github.vaultsni.metrics;
 
+import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.registry.SniEntryStatus;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniCertificateRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniConnectors;
-import io.github.vaultsni.sni.SniEntryPreference;
-import io.github.vaultsni.sni.SniEntrySpec;
-import io.github.vaultsni.sni.SniEntryStatus;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
 import io.github.vaultsni.vault.VaultAuth;
-import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
 import io.github.vaultsni.testsupport.PrometheusText;
 import io.github.vaultsni.testsupport.PrometheusText.Format;
@@ -66,7 +65,8 @@ class VaultSniMetricsTest {
     private final TestClock clock = new TestClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     private VaultTestServer vault;
     private SecretResolver resolver;
-    private SniCertificateRegistry registry;
+    private VaultSniRuntime runtime;
+    private SslObjectRegistry registry;
     private Server server;
     private ServerConnector connector;
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
@@ -89,12 +89,13 @@ class VaultSniMetricsTest {
         http.putSecret(ROOT_TOKEN, 1, "kv", "apisix/ssl", Map.of("soon.crt", soon.certificatePem(),
                 "soon.key", soon.traditionalPrivateKeyPem(), "test.com.crt", later.certificatePem(),
                 "test.com.key", later.traditionalPrivateKeyPem(), "ca.crt", rootCa.certificatePem()));
-        resolver = SecretResolver.builder().clock(clock).backgroundRefresh(false).build();
-        resolver.register("vault", "quickstart-secret-id", new VaultSecretManager(VaultSettings.builder(vault.address())
-                .prefix("kv/apisix").auth(VaultAuth.token(ROOT_TOKEN)).timeout(Duration.ofSeconds(2)).build(), clock,
-                resolver::resolveValue));
         SniCertificates certificates = new SniCertificates();
-        registry = new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
+        runtime = VaultSniRuntime.builder().clock(clock).backgroundRefresh(false).certificates(certificates)
+                .vault("quickstart-secret-id", VaultSettings.builder(vault.address()).prefix("kv/apisix")
+                        .auth(VaultAuth.token(ROOT_TOKEN)).timeout(Duration.ofSeconds(2)).build()).build();
+        runtime.start();
+        resolver = runtime.resolver();
+        registry = runtime.registry();
         metrics = VaultSniMetrics.register(prometheus, registry, 2);
         server = new Server();
         connector = SniConnectors.https(server, new VaultSniSslContextFactory(certificates), new HttpConfiguration(),
@@ -107,7 +108,7 @@ class VaultSniMetricsTest {
                 .certificate(PREFIX + "test.com.crt", PREFIX + "test.com.key").protocols(Set.of("TLSv1.2")).build());
         put(SniEntrySpec.builder("mtls").snis(List.of("mtls.test.com"))
                 .certificate(PREFIX + "test.com.crt", PREFIX + "test.com.key")
-                .clientCertificates(PREFIX + "ca.crt", 1, false).build());
+                .clientCertificates(PREFIX + "ca.crt", 1, List.of()).build());
         put(SniEntrySpec.of("broken", List.of("broken.test.com"), PREFIX + "missing.crt", PREFIX + "soon.key"));
     }
 
@@ -119,8 +120,7 @@ class VaultSniMetricsTest {
     void stop() throws Exception {
         metrics.close();
         server.stop();
-        registry.close();
-        resolver.close();
+        runtime.stop();
         vault.close();
     }
 

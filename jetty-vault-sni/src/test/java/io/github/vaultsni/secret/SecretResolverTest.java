@@ -1,6 +1,7 @@
 package io.github.vaultsni.secret;
 
 import io.github.vaultsni.testsupport.TestClock;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +60,7 @@ class SecretResolverTest {
     private SecretResolver resolver(SecretCacheSettings settings) {
         resolver = SecretResolver.builder().clock(clock).cache(settings).backgroundRefresh(false)
                 .environment(Map.of("PLAIN", "v", "JSONV", "{\"secret_id\":\"abc\",\"n\":3}")::get).build();
+        LifeCycle.start(resolver);
         resolver.register("vault", "s1", vault);
         return resolver;
     }

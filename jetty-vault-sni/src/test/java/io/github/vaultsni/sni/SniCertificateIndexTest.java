@@ -76,7 +76,7 @@ class SniCertificateIndexTest {
 
     @Test
     void disabledEntries_areNotServed() {
-        SniEntry disabled = new SniEntry("off", List.of("off.example"), List.of(key), false, Set.of(), List.of(), 1, false, 0);
+        SniEntry disabled = SniEntry.builder("off").snis(List.of("off.example")).keys(List.of(key)).enabled(false).build();
         assertNull(index(null, disabled).lookup("off.example"));
     }
 
@@ -105,7 +105,7 @@ class SniCertificateIndexTest {
                         () -> SniEntry.of("e", List.of("e.example"), List.of(key, key))).getMessage());
         assertEquals("entry e: unknown protocol SSLv3 (TLSv1.1, TLSv1.2, TLSv1.3)",
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                        () -> new SniEntry("e", List.of("e.example"), List.of(key), true, Set.of("SSLv3"), List.of(), 1, false, 0))
+                        () -> SniEntry.builder("e").snis(List.of("e.example")).keys(List.of(key)).protocols(Set.of("SSLv3")).build())
                         .getMessage());
     }
 }

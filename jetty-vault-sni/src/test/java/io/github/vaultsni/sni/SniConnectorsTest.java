@@ -99,7 +99,7 @@ class SniConnectorsTest {
         ServerConnector connector = plainConnector(8192);
         serve(connector, true);
         assertEquals("h2", exchange(connector, 10)[0]);
-        assertEquals(List.of("ssl", "alpn", "h2", "http/1.1"), connector.getProtocols());
+        assertEquals(List.of("sni-client-hello", "ssl", "alpn", "h2", "http/1.1"), connector.getProtocols());
     }
 
     @Test
@@ -111,6 +111,6 @@ class SniConnectorsTest {
         assertTrue(small[1].startsWith("HTTP/1.1 200") && small[1].endsWith("HTTP/1.1"), small[1]);
         String[] large = exchange(connector, 2048);
         assertTrue(large[1].startsWith("HTTP/1.1 431"), "the connector's 1 KiB header limit: " + large[1]);
-        assertEquals(List.of("ssl", "http/1.1"), connector.getProtocols());
+        assertEquals(List.of("sni-client-hello", "ssl", "http/1.1"), connector.getProtocols());
     }
 }

@@ -31,13 +31,13 @@ import java.util.Set;
  * A Jetty server with one HTTPS connector (h2 + http/1.1 by ALPN) on 127.0.0.1 using the SNI factory, and a
  * handler that answers {@code <protocol> <SNI> <client certificate subject or "-">}; plus JDK TLS clients.
  */
-final class TlsServerFixture implements AutoCloseable {
+public final class TlsServerFixture implements AutoCloseable {
     final SniCertificates certificates = new SniCertificates();
     final VaultSniSslContextFactory factory = new VaultSniSslContextFactory(certificates);
     final Server server = new Server();
     final ServerConnector connector;
 
-    TlsServerFixture() throws Exception {
+    public TlsServerFixture() throws Exception {
         this(TlsProvider.JDK);
     }
 
@@ -73,8 +73,13 @@ final class TlsServerFixture implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return connector.getLocalPort();
+    }
+
+    /** What the connector serves: where a registry publishes. */
+    public SniCertificates certificates() {
+        return certificates;
     }
 
     /** Publishes these entries (default entry: none). */
@@ -98,12 +103,13 @@ final class TlsServerFixture implements AutoCloseable {
 
     static SniEntry entry(String id, List<String> snis, Set<String> protocols, List<X509Certificate> clientCa,
                           TestPki.Issued... leaves) {
-        return new SniEntry(id, snis.stream().map(SniNames::normalize).toList(),
-                java.util.Arrays.stream(leaves).map(TlsServerFixture::certifiedKey).toList(), true, protocols, clientCa, 1, false, 0);
+        return SniEntry.builder(id).snis(snis.stream().map(SniNames::normalize).toList())
+                .keys(java.util.Arrays.stream(leaves).map(TlsServerFixture::certifiedKey).toList()).protocols(protocols)
+                .clientCertificates(clientCa, 1).build();
     }
 
     /** A JDK client context trusting {@code root} and, if given, presenting {@code clientCertificate}. */
-    static SSLContext clientContext(TestPki.Issued root, TestPki.Issued clientCertificate) {
+    public static SSLContext clientContext(TestPki.Issued root, TestPki.Issued clientCertificate) {
         return TestPki.clientContext(root, clientCertificate);
     }
 
@@ -111,7 +117,7 @@ final class TlsServerFixture implements AutoCloseable {
      * A JDK TLS handshake to the server with this SNI (null: none), then one HTTP/1.1 request; the server's leaf
      * certificate and the response body. Throws what the handshake throws.
      */
-    Result handshake(SSLContext context, String sni, String[] protocols, String[] cipherSuites) throws IOException {
+    public Result handshake(SSLContext context, String sni, String[] protocols, String[] cipherSuites) throws IOException {
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port())) {
             socket.setSoTimeout(10_000);
             SSLParameters parameters = socket.getSSLParameters();
@@ -144,8 +150,8 @@ final class TlsServerFixture implements AutoCloseable {
         }
     }
 
-    record Result(X509Certificate leaf, String protocol, String body, String statusLine, List<X509Certificate> chain) {
-        String subject() {
+    public record Result(X509Certificate leaf, String protocol, String body, String statusLine, List<X509Certificate> chain) {
+        public String subject() {
             return leaf.getSubjectX500Principal().getName();
         }
     }

@@ -4,10 +4,9 @@ import io.github.vaultsni.metrics.VaultSniMetrics;
 import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniCertificateRegistry;
-import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniEntryPreference;
-import io.github.vaultsni.sni.SniEntrySpec;
+import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
@@ -52,8 +51,12 @@ class NoSecretsInLogsTest {
             http.putSecret(root, 1, "kv", "apisix/ssl", Map.of("crt", MARK + "-certificate", "key", MARK + "-private-key"));
             String token = http.createToken(root, List.of("ro"), "60s");
             String[] ids = http.appRole(root, "r", List.of("ro"), "60s");
-            try (SecretResolver resolver = SecretResolver.builder().clock(clock).backgroundRefresh(false)
-                    .cache(SecretCacheSettings.builder().ttl(Duration.ofSeconds(10)).build()).build()) {
+            PrometheusRegistry prometheus = new PrometheusRegistry();
+            VaultSniRuntime runtime = VaultSniRuntime.builder().clock(clock).backgroundRefresh(false)
+                    .cache(SecretCacheSettings.builder().ttl(Duration.ofSeconds(10)).build()).metrics(prometheus).build();
+            try (runtime) {
+                runtime.start();
+                SecretResolver resolver = runtime.resolver();
                 resolver.register("vault", "token", new VaultSecretManager(VaultSettings.builder(server.address())
                         .prefix("kv/apisix").auth(VaultAuth.token(token)).build(), clock, resolver::resolveValue));
                 resolver.register("vault", "approle", new VaultSecretManager(VaultSettings.builder(server.address())
@@ -73,9 +76,8 @@ class NoSecretsInLogsTest {
                         }
                     }
                 }
-                PrometheusRegistry prometheus = new PrometheusRegistry();
-                try (SniCertificateRegistry registry = new SniCertificateRegistry(resolver, new SniCertificates(), clock,
-                        SniEntryPreference.newestValid()); VaultSniMetrics metrics = VaultSniMetrics.register(prometheus, registry)) {
+                SslObjectRegistry registry = runtime.registry();
+                {
                     for (String id : List.of("token", "approle", "bad-token", "bad-secret-id")) {
                         registry.put(SniEntrySpec.of(id, List.of(id + ".test"), "$secret://vault/" + id + "/ssl/crt",
                                 "$secret://vault/" + id + "/ssl/key")).join();

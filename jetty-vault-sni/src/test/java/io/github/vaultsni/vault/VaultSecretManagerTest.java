@@ -10,6 +10,7 @@ import io.github.vaultsni.vaulttest.RecordedRequest;
 import io.github.vaultsni.vaulttest.SelfSignedTls;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -75,6 +76,7 @@ class VaultSecretManagerTest {
                                     VaultSettings.Builder settings) {
         SecretResolver resolver = SecretResolver.builder().clock(resolverClock).cache(cache).backgroundRefresh(background)
                 .environment(Map.of("APPROLE_SECRET_ID", "unused")::get).build();
+        LifeCycle.start(resolver);
         closeables.add(resolver);
         resolver.register("vault", "quickstart-secret-id",
                 new VaultSecretManager(settings.build(), resolverClock, resolver::resolveValue));
@@ -148,6 +150,7 @@ class VaultSecretManagerTest {
         SecretResolver resolver = SecretResolver.builder().clock(clock).backgroundRefresh(false)
                 .cache(SecretCacheSettings.builder().ttl(Duration.ofSeconds(20)).build())
                 .environment(Map.of("APPROLE_SECRET_ID", ids[1])::get).build();
+        LifeCycle.start(resolver);
         closeables.add(resolver);
         VaultSecretManager manager = new VaultSecretManager(VaultSettings.builder(server.address()).prefix("kv/apisix")
                 .auth(VaultAuth.appRole(ids[0], "$env://APPROLE_SECRET_ID")).build(), clock, resolver::resolveValue);

@@ -9,6 +9,7 @@ import javax.net.ssl.TrustManagerFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -45,15 +46,26 @@ public final class TlsClients {
     /**
      * The leaf certificate a TLS listener on 127.0.0.1 serves a client sending {@code sni}, after a full
      * handshake; null when the handshake is refused.
+     *
+     * <p>The JDK's client caches sessions by the host it was given and the port, and when it tries to resume one
+     * it sends that session's SNI, not the one set on the socket (seen on Java 25: a handshake "for" {@code b.test}
+     * after one for {@code a.test} to the same address asks for {@code a.test} again). So the socket is layered over
+     * a plain one under the SNI's own name, and its session is invalidated after: each call is a full handshake
+     * that asks for {@code sni}, whatever ran before or runs beside it.
      */
     public static X509Certificate servedLeaf(SSLContext context, int port, String sni) {
-        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (Socket plain = new Socket("127.0.0.1", port);
+             SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, sni, port, true)) {
             socket.setSoTimeout(10_000);
             SSLParameters parameters = socket.getSSLParameters();
             parameters.setServerNames(List.of(new SNIHostName(sni)));
             socket.setSSLParameters(parameters);
-            socket.startHandshake();
-            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            try {
+                socket.startHandshake();
+                return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            } finally {
+                socket.getSession().invalidate();
+            }
         } catch (SSLException refused) {
             return null;
         } catch (IOException e) {

@@ -1,13 +1,12 @@
 package io.github.vaultsni.boot;
 
 import io.github.vaultsni.issuer.IssuedCertificateStore;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniBindings;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SniBindings;
+import io.github.vaultsni.registry.SslObjectRegistry;
 import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniEntryPreference;
-import io.github.vaultsni.vault.VaultSecretManager;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +30,9 @@ import java.time.Clock;
 
 /**
  * Auto-configuration of the starter, active once any {@code vault-sni.*} property is set: a
- * {@link SecretResolver} with the Vault connection {@code vault-sni.vault.*} describes (or Spring Cloud Vault's),
- * a {@link SniCertificateRegistry} fed by {@code vault-sni.certificates} and the bindings file, and the Jetty
- * customizer that makes {@code server.port} serve them by SNI. With Spring Cloud's context on the class path, a
+ * {@link VaultSniRuntime} (its {@link SecretResolver} with the Vault connection {@code vault-sni.vault.*} describes,
+ * or Spring Cloud Vault's, and its {@link SslObjectRegistry}) fed by {@code vault-sni.certificates} and the bindings
+ * file, and the Jetty customizer that makes {@code server.port} serve them by SNI. With Spring Cloud's context on the class path, a
  * refresh of the environment applies a changed certificate list without restarting the web server.
  *
  * <p>Every bean may be replaced by one of the application's own of the same type.
@@ -44,25 +43,6 @@ import java.time.Clock;
 public class VaultSniAutoConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(VaultSniAutoConfiguration.class);
 
-    @Bean(destroyMethod = "close")
-    @ConditionalOnMissingBean
-    SecretResolver vaultSniSecretResolver(VaultSniProperties properties, ObjectProvider<Clock> clock,
-                                          ObjectProvider<VaultConnectionDefaults> defaults) {
-        Clock time = clock.getIfUnique(Clock::systemUTC);
-        VaultSniProperties.Cache cache = properties.cache();
-        SecretCacheSettings.Builder settings = SecretCacheSettings.builder().ttl(cache.ttl())
-                .negativeTtl(cache.negativeTtl()).maxStale(cache.maxStale());
-        SecretResolver resolver = SecretResolver.builder().clock(time).cache(settings.build()).build();
-        VaultConnectionDefaults fallback = defaults.getIfAvailable();
-        VaultConnection.settings(properties.vault(), fallback).ifPresentOrElse(vault -> {
-            String id = properties.vault().secretObjectId();
-            resolver.register("vault", id, new VaultSecretManager(vault, time, resolver::resolveValue));
-            LOG.info("vault-sni: secret object vault/{} is {}{}", id, vault,
-                    fallback == null ? "" : " (unset parts from " + fallback.source() + ")");
-        }, () -> LOG.info("vault-sni: no Vault address (vault-sni.vault.uri): only $env:// references and inline PEM resolve"));
-        return resolver;
-    }
-
     @Bean
     @ConditionalOnMissingBean
     SniCertificates vaultSniCertificates() {
@@ -70,30 +50,56 @@ public class VaultSniAutoConfiguration {
     }
 
     /**
-     * The registry. Certificates issued by Vault PKI ({@code vault-sni.certificates[n].issuer}) are kept in memory
-     * (a restart issues them again), or in the application's {@link IssuedCertificateStore} bean if it has one.
+     * The runtime, built by the one builder every way in uses: the secret resolver with the Vault connection
+     * {@code vault-sni.vault.*} describes (or Spring Cloud Vault's), the registry publishing to the
+     * {@link SniCertificates} bean, on one pool, scheduler and clock (the application's {@link Clock} bean, if
+     * unique). Certificates issued by Vault PKI ({@code vault-sni.certificates[n].issuer}) are kept in memory (a
+     * restart issues them again), or in the application's {@link IssuedCertificateStore} bean if it has one.
      */
-    @Bean(destroyMethod = "close")
+    @Bean(initMethod = "start", destroyMethod = "stop")
     @ConditionalOnMissingBean
-    SniCertificateRegistry vaultSniCertificateRegistry(SecretResolver resolver, SniCertificates certificates,
-                                                       ObjectProvider<Clock> clock,
-                                                       ObjectProvider<IssuedCertificateStore> issuedCertificates) {
-        SniCertificateRegistry registry = new SniCertificateRegistry(resolver, certificates,
-                clock.getIfUnique(Clock::systemUTC), SniEntryPreference.newestValid());
-        issuedCertificates.ifUnique(registry::setIssuedCertificateStore);
-        return registry;
+    VaultSniRuntime vaultSniRuntime(VaultSniProperties properties, SniCertificates certificates,
+                                    ObjectProvider<Clock> clock, ObjectProvider<VaultConnectionDefaults> defaults,
+                                    ObjectProvider<IssuedCertificateStore> issuedCertificates) {
+        VaultSniProperties.Cache cache = properties.cache();
+        VaultSniRuntime.Builder runtime = VaultSniRuntime.builder().clock(clock.getIfUnique(Clock::systemUTC))
+                .certificates(certificates)
+                .cache(SecretCacheSettings.builder().ttl(cache.ttl()).negativeTtl(cache.negativeTtl())
+                        .maxStale(cache.maxStale()).build())
+                .defaultEntry(properties.defaultEntry()).fallbackSni(properties.fallbackSni());
+        issuedCertificates.ifUnique(runtime::issuedCertificates);
+        VaultConnectionDefaults fallback = defaults.getIfAvailable();
+        VaultConnection.settings(properties.vault(), fallback).ifPresentOrElse(vault -> {
+            runtime.vault(properties.vault().secretObjectId(), vault);
+            if (fallback != null) {
+                LOG.info("vault-sni: unset parts of vault/{} from {}", properties.vault().secretObjectId(), fallback.source());
+            }
+        }, () -> LOG.info("vault-sni: no Vault address (vault-sni.vault.uri): only $env:// references and inline PEM resolve"));
+        return runtime.build();
     }
 
     @Bean
     @ConditionalOnMissingBean
-    SniBindings vaultSniBindings(SniCertificateRegistry registry) {
+    SecretResolver vaultSniSecretResolver(VaultSniRuntime runtime) {
+        return runtime.resolver();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SslObjectRegistry vaultSniCertificateRegistry(VaultSniRuntime runtime) {
+        return runtime.registry();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SniBindings vaultSniBindings(SslObjectRegistry registry) {
         return new SniBindings(registry);
     }
 
     @Bean(initMethod = "start", destroyMethod = "close")
     VaultSniCertificateSources vaultSniCertificateSources(SniBindings bindings, VaultSniProperties properties,
-                                                          Environment environment) {
-        return new VaultSniCertificateSources(bindings, properties, environment);
+                                                          Environment environment, VaultSniRuntime runtime) {
+        return new VaultSniCertificateSources(bindings, properties, environment, runtime.scheduler());
     }
 
     /** The HTTPS connector, on Jetty (Boot's {@code spring-boot-jetty}, with Jetty's HTTP/2 and ALPN servers). */

@@ -1,8 +1,9 @@
 package io.github.vaultsni.boot;
 
-import io.github.vaultsni.sni.SniBindings;
-import io.github.vaultsni.sni.SniBindingsFile;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SniBindings;
+import io.github.vaultsni.registry.SniBindingsFile;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -26,11 +27,14 @@ final class VaultSniCertificateSources implements AutoCloseable {
 
     private final SniBindings bindings;
     private final Environment environment;
+    private final Scheduler scheduler;
     private VaultSniProperties applied;
     private SniBindingsFile bindingsFile;
 
-    VaultSniCertificateSources(SniBindings bindings, VaultSniProperties properties, Environment environment) {
+    VaultSniCertificateSources(SniBindings bindings, VaultSniProperties properties, Environment environment,
+                               Scheduler scheduler) {
         this.bindings = Objects.requireNonNull(bindings, "bindings");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.applied = Objects.requireNonNull(properties, "properties");
         this.environment = Objects.requireNonNull(environment, "environment");
     }
@@ -41,11 +45,9 @@ final class VaultSniCertificateSources implements AutoCloseable {
      * @throws IllegalArgumentException when vault-sni.certificates is not usable, naming the property
      */
     synchronized void start() {
-        registry().setDefaultEntry(applied.defaultEntry());
-        registry().setFallbackSni(applied.fallbackSni());
         CompletableFuture<Void> built = bindings.apply(PROPERTIES_SOURCE, applied.certificateSpecs());
         if (applied.bindingsFile() != null) {
-            bindingsFile = new SniBindingsFile(applied.bindingsFile().toAbsolutePath(), bindings);
+            bindingsFile = new SniBindingsFile(applied.bindingsFile().toAbsolutePath(), bindings, scheduler);
             built = CompletableFuture.allOf(built, bindingsFile.watch(applied.bindingsScanInterval()));
         }
         awaitBuilt(built);
@@ -94,7 +96,7 @@ final class VaultSniCertificateSources implements AutoCloseable {
         }
     }
 
-    private SniCertificateRegistry registry() {
+    private SslObjectRegistry registry() {
         return bindings.registry();
     }
 

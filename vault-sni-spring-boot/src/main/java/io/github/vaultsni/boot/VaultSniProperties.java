@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.issuer.IssuerSpec;
-import io.github.vaultsni.sni.SniEntrySpec;
+import io.github.vaultsni.registry.InvalidSslObjectException;
+import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.registry.SslObject;
+import io.github.vaultsni.registry.SslObjectViolation;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -47,6 +51,23 @@ public record VaultSniProperties(
         Path bindingsFile,
         @DefaultValue("1s") Duration bindingsScanInterval,
         @DefaultValue("30s") Duration startupTimeout) {
+
+    /** Writes the SSL object's field names from the issuer's components' names: no second list of them. */
+    private static final ObjectMapper SSL_OBJECT = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build();
+    /** The SSL object's fields as these properties name them, where the names differ. */
+    private static final Map<String, String> PROPERTIES = Map.of("ssl_protocols", "protocols", "client.ca", "client-ca",
+            "client.depth", "client-depth", "sni", "snis", "issuer.vault_pki", "issuer.vault-pki",
+            "client.skip_mtls_uri_regex", "client-ca");
+
+    /** An SSL object's field as these properties name it: {@code client.ca} is {@code client-ca}; {@code certs[1]} stays. */
+    static String property(String field) {
+        int index = field.indexOf('[');
+        String base = index < 0 ? field : field.substring(0, index);
+        return PROPERTIES.getOrDefault(base, base) + (index < 0 ? "" : field.substring(index));
+    }
 
     public VaultSniProperties {
         Objects.requireNonNull(vault, "vault");
@@ -158,28 +179,43 @@ public record VaultSniProperties(
                               Issuer issuer) {
 
         /**
-         * The registry entry; {@code name} is how errors call this certificate ({@code vault-sni.certificates[0]}),
-         * {@code secretObjectId} the Vault connection an issuer uses unless it names one.
+         * The SSL object, read as every way in reads one ({@link SslObject}, which checks inline PEM too); {@code name}
+         * is how errors call this certificate ({@code vault-sni.certificates[0]}), each naming the property at
+         * fault; {@code secretObjectId} is the Vault connection an issuer uses unless it names one.
          */
         SniEntrySpec spec(String name, String secretObjectId) {
             if (id == null || id.isBlank()) {
                 throw new IllegalArgumentException(name + ".id is required");
             }
-            if (issuer == null && (cert == null || key == null)) {
-                throw new IllegalArgumentException(name + " (" + id + "): cert and key, or an issuer, are required");
-            }
             try {
-                return SniEntrySpec.builder(id)
-                        .snis(snis)
-                        .certificate(cert, key)
-                        .moreCertificates(certs, keys)
-                        .protocols(protocols)
-                        .clientCertificates(clientCa, clientDepth, false)
-                        .issuer(issuer == null ? null : issuer.spec(secretObjectId))
-                        .build();
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+                return SslObject.parseAndCheck(id, sslObject(secretObjectId));
+            } catch (InvalidSslObjectException e) {
+                SslObjectViolation first = e.first();
+                throw new IllegalArgumentException(name + "." + property(first.field()) + " (" + id + "): "
+                        + first.detail(), e);
             }
+        }
+
+        /** This certificate as an APISIX SSL object. */
+        private ObjectNode sslObject(String secretObjectId) {
+            ObjectNode ssl = SSL_OBJECT.createObjectNode();
+            snis.forEach(ssl.putArray("snis")::add);
+            if (cert != null) {
+                ssl.put("cert", cert);
+            }
+            if (key != null) {
+                ssl.put("key", key);
+            }
+            certs.forEach(ssl.putArray("certs")::add);
+            keys.forEach(ssl.putArray("keys")::add);
+            protocols.forEach(ssl.putArray("ssl_protocols")::add);
+            if (clientCa != null) {
+                ssl.putObject("client").put("ca", clientCa).put("depth", clientDepth);
+            }
+            if (issuer != null) {
+                ssl.putObject("issuer").set("vault_pki", issuer.vaultPki() == null ? null : issuer.vaultPki().json(secretObjectId));
+            }
+            return ssl;
         }
 
         @Override
@@ -195,18 +231,11 @@ public record VaultSniProperties(
      * @param vaultPki Vault's PKI secrets engine
      */
     public record Issuer(VaultPki vaultPki) {
-
-        IssuerSpec spec(String secretObjectId) {
-            if (vaultPki == null) {
-                throw new IllegalArgumentException("issuer needs vault-pki");
-            }
-            return vaultPki.spec(secretObjectId);
-        }
     }
 
     /**
      * Vault's PKI engine as an issuer: the SSL object's {@code issuer.vault_pki}, field for field, read by the
-     * library ({@link IssuerSpec#fromJson}), which also holds the defaults. The key pair is made in the
+     * library ({@link SslObject}), which also holds the defaults. The key pair is made in the
      * application and only a CSR is sent to {@code <mount>/sign/<role>} (the key never leaves the process), unless
      * {@code mode} is {@code issue}.
      *
@@ -224,18 +253,13 @@ public record VaultSniProperties(
      */
     public record VaultPki(String secretId, String mount, String role, String ttl, IssuerSpec.KeyType keyType,
                            IssuerSpec.Mode mode, String onDemandWait, Integer maxNames, Integer namesPerMinute) {
-        /** Writes the SSL object's field names from these components' names: no second list of them. */
-        private static final ObjectMapper SSL_OBJECT = JsonMapper.builder()
-                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .serializationInclusion(JsonInclude.Include.NON_NULL)
-                .build();
-
-        IssuerSpec spec(String defaultSecretId) {
+        /** The SSL object's {@code issuer.vault_pki}, this starter's Vault connection unless one is named. */
+        ObjectNode json(String defaultSecretId) {
             ObjectNode vaultPki = SSL_OBJECT.valueToTree(this);
             if (secretId == null) {
                 vaultPki.put("secret_id", defaultSecretId);
             }
-            return IssuerSpec.fromJson(vaultPki);
+            return vaultPki;
         }
     }
 }

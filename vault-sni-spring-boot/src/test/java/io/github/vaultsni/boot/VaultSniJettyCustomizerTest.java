@@ -116,7 +116,7 @@ class VaultSniJettyCustomizerTest {
         factory.addServerCustomizers(jetty -> Arrays.stream(jetty.getConnectors())
                 .forEach(connector -> built.add(connector.getProtocols())));
         server = assertDoesNotThrow(() -> factory.getWebServer());
-        assertEquals(List.of(List.of("ssl", "alpn", "h2", "http/1.1")), built);
+        assertEquals(List.of(List.of("sni-client-hello", "ssl", "alpn", "h2", "http/1.1")), built);
     }
 
     @Test

@@ -3,7 +3,7 @@ package io.github.vaultsni.boot;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.issuer.IssuerSpec;
-import io.github.vaultsni.sni.SniEntrySpec;
+import io.github.vaultsni.registry.SniEntrySpec;
 import io.github.vaultsni.vault.VaultAuth;
 import io.github.vaultsni.vault.VaultSettings;
 import org.junit.jupiter.api.Test;
@@ -79,7 +79,7 @@ class VaultSniPropertiesTest {
         IllegalArgumentException pairs = assertThrows(IllegalArgumentException.class, () -> bind(Map.of(
                 "vault-sni.certificates[0].id", "a", "vault-sni.certificates[0].cert", "c", "vault-sni.certificates[0].key", "k",
                 "vault-sni.certificates[0].certs[0]", "c2")).certificateSpecs());
-        assertEquals("vault-sni.certificates[0]: entry a: mismatched number of certs and keys", pairs.getMessage());
+        assertEquals("vault-sni.certificates[0].certs (a): mismatched number of certs and keys", pairs.getMessage());
     }
 
     /** One certificate, internal, for api.internal.test, with these issuer.vault-pki.* properties. */
@@ -121,20 +121,20 @@ class VaultSniPropertiesTest {
 
     @Test
     void issuer_refusals_nameTheCertificate() {
-        assertEquals("vault-sni.certificates[0]: issuer ttl (3 days) must be a duration such as 72h, 30m or 90s",
+        assertEquals("vault-sni.certificates[0].issuer.vault-pki (internal): issuer ttl (3 days) must be a duration such as 72h, 30m or 90s",
                 assertThrows(IllegalArgumentException.class,
                         () -> issued(Map.of("role", "gateway", "ttl", "3 days"))).getMessage());
-        assertEquals("vault-sni.certificates[0]: issuer.vault_pki needs secret_id and role",
+        assertEquals("vault-sni.certificates[0].issuer.vault-pki (internal): issuer.vault_pki needs secret_id and role",
                 assertThrows(IllegalArgumentException.class, () -> issued(Map.of("mount", "pki"))).getMessage());
         IllegalArgumentException withCert = assertThrows(IllegalArgumentException.class, () -> bind(Map.of(
                 "vault-sni.certificates[0].id", "internal", "vault-sni.certificates[0].snis[0]", "api.internal.test",
                 "vault-sni.certificates[0].cert", "c", "vault-sni.certificates[0].key", "k",
                 "vault-sni.certificates[0].issuer.vault-pki.role", "gateway")).certificateSpecs());
-        assertEquals("vault-sni.certificates[0]: entry internal: an issuer excludes cert, key, certs, keys and client",
+        assertEquals("vault-sni.certificates[0].issuer (internal): issuer excludes cert, key, certs and keys: the certificates are issued",
                 withCert.getMessage());
         IllegalArgumentException neither = assertThrows(IllegalArgumentException.class, () -> bind(Map.of(
                 "vault-sni.certificates[0].id", "internal")).certificateSpecs());
-        assertEquals("vault-sni.certificates[0] (internal): cert and key, or an issuer, are required", neither.getMessage());
+        assertEquals("vault-sni.certificates[0].cert (internal): cert and key are required", neither.getMessage());
     }
 
     @Test

@@ -13,7 +13,7 @@ import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
 import io.github.vaultsni.gateway.store.StoredKind;
 import io.github.vaultsni.gateway.store.StoredObject;
-import io.github.vaultsni.sni.SniEntryStatus;
+import io.github.vaultsni.registry.SniEntryStatus;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -122,7 +122,7 @@ public final class AdminApi {
         store.get(Resource.SSLS.key(id)).orElseThrow(AdminException::notFound);
         Optional<SniEntryStatus> status = sslStatus.status(id);
         if (status.isEmpty()) {
-            return new AdminResponse(200, JSON.createObjectNode().put("id", id).put("state", "PENDING"));
+            return new AdminResponse(200, JSON.createObjectNode().put("id", id).put("state", "RESOLVING"));
         }
         return new AdminResponse(200, JSON.valueToTree(status.get().toMap()));
     }

@@ -1,6 +1,6 @@
 package io.github.vaultsni.gateway.admin;
 
-import io.github.vaultsni.sni.SniEntryStatus;
+import io.github.vaultsni.registry.SniEntryStatus;
 
 import java.util.Optional;
 

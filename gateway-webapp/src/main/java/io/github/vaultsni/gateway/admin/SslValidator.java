@@ -1,109 +1,79 @@
 package io.github.vaultsni.gateway.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.vaultsni.pem.Pem;
-import io.github.vaultsni.pem.PemException;
-import io.github.vaultsni.secret.SecretReference;
-import io.github.vaultsni.sni.SslObject;
+import io.github.vaultsni.registry.InvalidSslObjectException;
+import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.registry.SslObject;
+import io.github.vaultsni.registry.SslObjectViolation;
 
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * An SSL object: APISIX's schema ({@code schema/ssl.json}), then what APISIX checks in code
- * ({@code apisix/ssl.lua check_ssl_conf}): inline PEM parsed ("failed to parse cert: ..."), as many {@code certs}
- * as {@code keys}, each pair parsed ("failed to handle cert-key pair[1]: ..."), {@code client.ca} parsed; and ours:
- * a key that does not match its certificate is refused, a {@code $secret://} reference must be well formed,
- * each {@code skip_mtls_uri_regex} must compile, and an {@code issuer} comes without certificates or keys.
+ * An SSL object: APISIX's schema ({@code schema/ssl.json}), then the library's one reader ({@link SslObject}),
+ * whose typed violations are worded here as APISIX words what it checks in code ({@code apisix/ssl.lua
+ * check_ssl_conf}): "failed to parse cert: ...", "failed to handle cert-key pair[1]: ...",
+ * "mismatched number of certs and keys", "failed to validate client_cert: ..."; ours (a key that does not match its
+ * certificate, a malformed reference, a bad {@code skip_mtls_uri_regex}, an {@code issuer} with certificates) as
+ * "invalid configuration: ..." naming the property.
  */
 final class SslValidator implements Validator {
+    private static final Pattern PAIR = Pattern.compile("(certs|keys)\\[(\\d+)]");
 
     @Override
     public void validate(ObjectNode ssl, Lookup lookup) {
-        if (ssl.has("issuer") && (ssl.has("cert") || ssl.has("key") || ssl.has("certs") || ssl.has("keys"))) {
-            throw AdminException.invalid("issuer excludes cert, key, certs and keys: the certificates are issued");
+        String id = ssl.path("id").asText();
+        List<SslObjectViolation> shape;
+        SniEntrySpec spec = null;
+        try {
+            spec = SslObject.parse(id, ssl);
+            shape = List.of();
+        } catch (InvalidSslObjectException e) {
+            shape = e.violations();
         }
+        // Ours first: APISIX's schema has no issuer, and would word an issued object's missing cert its own way.
+        shape.stream().filter(v -> v.kind() == SslObjectViolation.Kind.CONFLICT).findFirst().ifPresent(v -> {
+            throw worded(v);
+        });
         JsonSchemas.apisix().check("ssl.json", ssl);
-        references(ssl);
-        if (ssl.path("certs").size() != ssl.path("keys").size() && !"client".equals(ssl.path("type").asText())) {
-            throw AdminException.badRequest("mismatched number of certs and keys");
+        if (!shape.isEmpty()) {
+            throw worded(shape.get(0));
         }
-        if (ssl.has("client")) {
-            client(ssl.get("client"));
-        }
-        if (ssl.has("cert")) {
-            pair(ssl.get("cert"), ssl.get("key"), -1);
-        }
-        for (int i = 0; i < Math.min(ssl.path("certs").size(), ssl.path("keys").size()); i++) {
-            pair(ssl.get("certs").get(i), ssl.get("keys").get(i), i);
-        }
-        try {
-            SslObject.fromJson(ssl.path("id").asText(), ssl); // what will be served is read as the store will read it
-        } catch (IllegalArgumentException e) {
-            throw AdminException.invalid(e.getMessage());
-        }
+        SslObject.checkPem(spec).stream().findFirst().ifPresent(v -> {
+            throw worded(v);
+        });
     }
 
-    /** Ours: a reference is parsed when it is written, not found wanting when it is first resolved. */
-    private static void references(ObjectNode ssl) {
-        for (String field : new String[]{"cert", "key"}) {
-            reference(ssl.get(field), field);
-        }
-        for (String field : new String[]{"certs", "keys"}) {
-            ssl.path(field).forEach(value -> reference(value, field));
-        }
-        reference(ssl.path("client").get("ca"), "client.ca");
+    /** A violation as APISIX words the check, or as an invalid property where the check is ours. */
+    private static AdminException worded(SslObjectViolation violation) {
+        String pair = pairPrefix(violation.field());
+        return switch (violation.kind()) {
+            case BAD_CERTIFICATE -> violation.field().equals("client.ca")
+                    ? AdminException.badRequest("failed to validate client_cert: failed to parse cert: " + violation.detail())
+                    : AdminException.badRequest(pair + "failed to parse cert: " + violation.detail());
+            case BAD_KEY -> AdminException.badRequest(pair + "failed to parse key: " + violation.detail());
+            case KEY_MISMATCH -> AdminException.badRequest(pair + "failed to match cert and key: " + violation.detail());
+            case MISMATCHED_PAIRS -> AdminException.badRequest(violation.detail());
+            case BAD_REFERENCE -> AdminException.invalid("property \"" + property(violation.field())
+                    + "\" validation failed: " + violation.detail());
+            case BAD_VALUE -> violation.field().equals("client.skip_mtls_uri_regex")
+                    ? AdminException.invalid("property \"client\" validation failed: property \"skip_mtls_uri_regex\" "
+                    + "validation failed: " + violation.detail())
+                    : AdminException.invalid(violation.detail());
+            case MISSING, CONFLICT -> AdminException.invalid(violation.detail());
+        };
     }
 
-    private static void reference(JsonNode value, String name) {
-        if (isReference(value)) {
-            try {
-                SecretReference.parse(value.asText());
-            } catch (IllegalArgumentException e) {
-                throw AdminException.invalid("property \"" + name + "\" validation failed: " + e.getMessage());
-            }
-        }
+    /** APISIX numbers pairs from 1: {@code certs[0]} is "cert-key pair[1]"; the main pair has no prefix. */
+    private static String pairPrefix(String field) {
+        Matcher m = PAIR.matcher(field);
+        return m.matches() ? "failed to handle cert-key pair[" + (Integer.parseInt(m.group(2)) + 1) + "]: " : "";
     }
 
-    private static void client(JsonNode client) {
-        JsonNode ca = client.get("ca");
-        if (!isReference(ca)) {
-            try {
-                Pem.decodeCertificates("client.ca", ca.asText());
-            } catch (PemException e) {
-                throw AdminException.badRequest("failed to validate client_cert: failed to parse cert: " + e.reason());
-            }
-        }
-    }
-
-    /** Inline pairs are parsed and matched now; a pair with a reference is checked when it is resolved. */
-    private static void pair(JsonNode cert, JsonNode key, int index) {
-        String prefix = index < 0 ? "" : "failed to handle cert-key pair[" + (index + 1) + "]: ";
-        boolean inlineCert = !isReference(cert);
-        boolean inlineKey = !isReference(key);
-        try {
-            if (inlineCert) {
-                Pem.decodeCertificates("cert", cert.asText());
-            }
-        } catch (PemException e) {
-            throw AdminException.badRequest(prefix + "failed to parse cert: " + e.reason());
-        }
-        try {
-            if (inlineKey) {
-                Pem.decodePrivateKey("key", key.asText(), null);
-            }
-        } catch (PemException e) {
-            throw AdminException.badRequest(prefix + "failed to parse key: " + e.reason());
-        }
-        if (inlineCert && inlineKey) {
-            try {
-                Pem.decodeCertifiedKey("cert", cert.asText(), "key", key.asText(), null);
-            } catch (PemException e) {
-                throw AdminException.badRequest(prefix + "failed to match cert and key: " + e.reason());
-            }
-        }
-    }
-
-    static boolean isReference(JsonNode value) {
-        return value != null && value.isTextual() && SecretReference.isReference(value.asText());
+    /** The property as written in the request: {@code certs[0]} is in {@code certs}. */
+    private static String property(String field) {
+        Matcher m = PAIR.matcher(field);
+        return m.matches() ? m.group(1) : field;
     }
 }

@@ -4,7 +4,8 @@ import io.github.vaultsni.gateway.proxy.ExchangeMeter;
 import io.github.vaultsni.gateway.proxy.Forwarder;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.metrics.VaultSniMetrics;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -21,19 +22,21 @@ import java.util.List;
  * {@value #PATH}, as APISIX's export server serves them, in the text format 0.0.4 or OpenMetrics as the scraper's
  * {@code Accept} asks.
  */
-public final class GatewayMetrics implements AutoCloseable {
+public final class GatewayMetrics extends AbstractLifeCycle {
     /** APISIX's metrics path. */
     public static final String PATH = "/apisix/prometheus/metrics";
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final ApisixMetrics traffic = new ApisixMetrics();
-    private final VaultSniMetrics certificates;
+    private final SslObjectRegistry certificateRegistry;
+    private VaultSniMetrics certificates;
 
     /**
      * @param certificates the registry the gateway's SSL objects are served from (its handshakes are counted)
      * @param store        the configuration store, whose reachability is {@code apisix_etcd_reachable}
      */
-    public GatewayMetrics(SniCertificateRegistry certificates, ConfigStore store) {
+    public GatewayMetrics(SslObjectRegistry certificates, ConfigStore store) {
+        this.certificateRegistry = certificates;
         traffic.collectors().forEach(registry::register);
         String hostname = Forwarder.localHostName();
         registry.register(GaugeWithCallback.builder().name("apisix_node_info").help("Info of APISIX node")
@@ -41,7 +44,12 @@ public final class GatewayMetrics implements AutoCloseable {
         registry.register(GaugeWithCallback.builder().name("apisix_etcd_reachable")
                 .help("Config server etcd reachable from APISIX, 0 is unreachable (the embedded store: always 1)")
                 .callback(callback -> callback.call(store.reachable() ? 1 : 0)).build());
-        this.certificates = VaultSniMetrics.register(registry, certificates);
+    }
+
+    /** Starts counting the registry's handshakes, Vault reads and issuances. */
+    @Override
+    protected void doStart() {
+        certificates = VaultSniMetrics.register(registry, certificateRegistry);
     }
 
     /** What the proxy doors tell of each request's end. */
@@ -75,7 +83,10 @@ public final class GatewayMetrics implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        certificates.close();
+    protected void doStop() {
+        if (certificates != null) {
+            certificates.close();
+            certificates = null;
+        }
     }
 }

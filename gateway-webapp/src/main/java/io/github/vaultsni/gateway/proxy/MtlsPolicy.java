@@ -16,15 +16,10 @@ import java.util.regex.Pattern;
  */
 public final class MtlsPolicy {
     private final SniCertificates certificates;
-    private final SkipMtlsRules skipRules;
 
-    /**
-     * @param certificates the certificates served on HTTPS
-     * @param skipRules    each SSL object's {@code skip_mtls_uri_regex}
-     */
-    public MtlsPolicy(SniCertificates certificates, SkipMtlsRules skipRules) {
+    /** @param certificates the certificates served on HTTPS; each entry carries its {@code skip_mtls_uri_regex} */
+    public MtlsPolicy(SniCertificates certificates) {
         this.certificates = certificates;
-        this.skipRules = skipRules;
     }
 
     /** Why the request (its normalised {@code path}) must be refused with 400, or null to let it through. */
@@ -36,7 +31,7 @@ public final class MtlsPolicy {
         String sni = request.sni();
         SniEntry connection = index.lookup(sni);
         if (connection != null && connection.verifiesClients() && !request.hasClientCertificate()
-                && !skipped(connection.id(), path)) {
+                && !skipped(connection, path)) {
             return "client certificate was not present";
         }
         String host = request.host();
@@ -49,8 +44,8 @@ public final class MtlsPolicy {
         return null;
     }
 
-    private boolean skipped(String sslObjectId, String uri) {
-        for (Pattern pattern : skipRules.skipMtlsUris(sslObjectId)) {
+    private static boolean skipped(SniEntry entry, String uri) {
+        for (Pattern pattern : entry.skipMtlsUris()) {
             if (pattern.matcher(uri).find()) {
                 return true;
             }

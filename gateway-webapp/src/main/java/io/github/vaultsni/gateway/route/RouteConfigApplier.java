@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.gateway.store.StoredKind;
 import io.github.vaultsni.gateway.store.StoredObject;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +21,12 @@ import java.util.Map;
  * new table from the stored objects and swaps it in whole. Requests in flight keep the route and upstream they
  * matched, so a swap drops nothing. A route naming a missing upstream is left out (and logged).
  */
-public final class RouteConfigApplier implements RouteTableSource, AutoCloseable {
+public final class RouteConfigApplier extends AbstractLifeCycle implements RouteTableSource, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RouteConfigApplier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ConfigStore store;
-    private final AutoCloseable watch;
+    private AutoCloseable watch;
     private volatile RouteTable table = RouteTable.empty();
     /** The last version of each route and upstream that could be used, kept when a newer one cannot. */
     private final Map<String, Route> goodRoutes = new HashMap<>();
@@ -32,11 +34,23 @@ public final class RouteConfigApplier implements RouteTableSource, AutoCloseable
     /** Rejections already logged, by kind, id and revision: one line each. */
     private final java.util.Set<String> rejected = new java.util.HashSet<>();
 
+    /** Routes from {@code store} (started before this applier), read and watched once this applier starts. */
     public RouteConfigApplier(ConfigStore store) {
         this.store = store;
+    }
+
+    /** A started applier of {@code store}. */
+    public static RouteConfigApplier start(ConfigStore store) {
+        RouteConfigApplier applier = new RouteConfigApplier(store);
+        LifeCycle.start(applier);
+        return applier;
+    }
+
+    @Override
+    protected void doStart() {
         long revision = store.revision();
         rebuild();
-        this.watch = store.watch(revision, change -> {
+        watch = store.watch(revision, change -> {
             if (StoredKind.ROUTES.holds(change.key()) || StoredKind.UPSTREAMS.holds(change.key())) {
                 rebuild();
             }
@@ -107,11 +121,20 @@ public final class RouteConfigApplier implements RouteTableSource, AutoCloseable
     }
 
     @Override
-    public void close() {
+    protected void doStop() {
         try {
-            watch.close();
+            if (watch != null) {
+                watch.close();
+                watch = null;
+            }
         } catch (Exception e) {
             LOG.debug("closing the route watch: {}", e.toString());
         }
+    }
+
+    /** Stops the applier ({@link #stop()}). */
+    @Override
+    public void close() {
+        LifeCycle.stop(this);
     }
 }

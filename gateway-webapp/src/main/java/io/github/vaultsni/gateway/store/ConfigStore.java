@@ -1,5 +1,7 @@
 package io.github.vaultsni.gateway.store;
 
+import org.eclipse.jetty.util.component.LifeCycle;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -8,7 +10,8 @@ import java.util.function.Function;
 
 /**
  * Where the gateway's configuration lives: an ordered key-value store with revisions and watches, shaped so
- * that an etcd-backed store can replace the embedded one. The contract every implementation keeps:
+ * that an etcd-backed store can replace the embedded one. A Jetty {@code LifeCycle}: made, it is closed; started,
+ * it holds its files or connection and serves. The contract every implementation keeps:
  * <ul>
  *   <li>a write returns only once it is durable, and is all or nothing;</li>
  *   <li>every write gets the next revision; {@code modifiedIndex} only grows;</li>
@@ -18,7 +21,7 @@ import java.util.function.Function;
  *       writers do not).</li>
  * </ul>
  */
-public interface ConfigStore extends AutoCloseable {
+public interface ConfigStore extends LifeCycle, AutoCloseable {
 
     Optional<StoredObject> get(String key);
 
@@ -72,7 +75,7 @@ public interface ConfigStore extends AutoCloseable {
         return true;
     }
 
-    /** Releases files and locks. */
+    /** Stops the store: releases its files, locks and connections, and stops telling watchers. */
     @Override
     void close();
 

@@ -59,27 +59,24 @@ public final class EtcdConfigStore extends MirroredConfigStore {
      */
     private static final List<String> APPLY_ORDER = Arrays.stream(StoredKind.values()).map(StoredKind::prefix).toList();
 
-    private final Client client;
-    private final KV kv;
+    private final EtcdConnection connection;
     private final String keyPrefix;
     private final String endpoints;
-    private final ScheduledExecutorService resyncs = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "etcd-resync");
-        t.setDaemon(true);
-        return t;
-    });
+    private Client client;
+    private KV kv;
+    private ScheduledExecutorService resyncs;
     private volatile Watch.Watcher watcher;
     private volatile boolean closed;
 
-    private EtcdConfigStore(EtcdConnection connection) {
+    /** The store on etcd at {@code connection}, connected when it starts. */
+    public EtcdConfigStore(EtcdConnection connection) {
+        this.connection = connection;
         this.endpoints = String.join(",", connection.endpoints());
         this.keyPrefix = connection.keyPrefix();
-        this.client = client(connection);
-        this.kv = client.getKVClient();
     }
 
     /**
-     * Connects, lists the configuration and starts watching it.
+     * Connects, lists the configuration and starts watching it: a started {@link EtcdConfigStore}.
      *
      * @throws ConfigStore.UnavailableException when etcd cannot be reached at start, refuses the user, or its
      *         certificate is not trusted
@@ -87,12 +84,33 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     public static EtcdConfigStore open(EtcdConnection connection) {
         EtcdConfigStore store = new EtcdConfigStore(connection);
         try {
-            store.sync(true);
+            store.start();
         } catch (RuntimeException e) {
-            store.close();
             throw e;
+        } catch (Exception e) {
+            throw new UnavailableException("etcd at " + store.endpoints + ": " + e);
         }
         return store;
+    }
+
+    /** Connects, lists the configuration and starts watching it; a failed start closes what it opened. */
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        try {
+            closed = false;
+            resyncs = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "etcd-resync");
+                t.setDaemon(true);
+                return t;
+            });
+            client = client(connection);
+            kv = client.getKVClient();
+            sync(true);
+        } catch (Exception | Error e) {
+            doStop();
+            throw e;
+        }
     }
 
     private static Client client(EtcdConnection connection) {
@@ -261,8 +279,12 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     /** One count-only read of the configuration's prefix, within a second. */
     @Override
     public boolean reachable() {
+        KV current = kv;
+        if (current == null || closed) {
+            return false;
+        }
         try {
-            kv.get(bytes(OBJECTS), GetOption.builder().isPrefix(true).withCountOnly(true).build())
+            current.get(bytes(OBJECTS), GetOption.builder().isPrefix(true).withCountOnly(true).build())
                     .get(REACHABLE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             return true;
         } catch (ExecutionException | TimeoutException e) {
@@ -315,13 +337,19 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     }
 
     @Override
-    public void close() {
+    protected void doStop() throws Exception {
         closed = true;
-        resyncs.shutdownNow();
-        stopDispatching();
+        if (resyncs != null) {
+            resyncs.shutdownNow();
+        }
         if (watcher != null) {
             watcher.close();
+            watcher = null;
         }
-        client.close();
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+        super.doStop();
     }
 }

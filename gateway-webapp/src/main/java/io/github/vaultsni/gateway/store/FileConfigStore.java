@@ -36,35 +36,49 @@ public final class FileConfigStore extends MirroredConfigStore {
     private static final int MAX_RECORD = 16 * 1024 * 1024;
 
     private final Path directory;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private FileChannel lockChannel;
+    private FileLock lock;
     private FileChannel log;
     private long records;
 
-    private FileConfigStore(Path directory) throws IOException {
+    /** The store in {@code directory} (created if missing), opened when it starts. */
+    public FileConfigStore(Path directory) {
         this.directory = directory;
-        SecretFiles.directory(directory);
-        lockChannel = SecretFiles.open(directory.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock acquired;
-        try {
-            acquired = lockChannel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            acquired = null;
-        }
-        lock = acquired;
-        if (lock == null) {
-            lockChannel.close();
-            throw new IllegalStateException("data directory " + directory + " is in use by another process");
-        }
-        replay();
     }
 
-    /** Opens (or creates) the store in {@code directory}. */
+    /** Opens (or creates) the store in {@code directory}: a started {@link FileConfigStore}. */
     public static FileConfigStore open(Path directory) {
+        FileConfigStore store = new FileConfigStore(directory);
         try {
-            return new FileConfigStore(directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the configuration store in " + directory, e);
+            store.start();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new UncheckedIOException("cannot open the configuration store in " + directory,
+                    e instanceof IOException io ? io : new IOException(e));
+        }
+        return store;
+    }
+
+    /** Takes the directory's lock (refusing a directory another process holds), then replays the log. */
+    @Override
+    protected synchronized void doStart() throws Exception {
+        super.doStart();
+        try {
+            SecretFiles.directory(directory);
+            lockChannel = SecretFiles.open(directory.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                lock = lockChannel.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new IllegalStateException("data directory " + directory + " is in use by another process");
+            }
+            replay();
+        } catch (Exception | Error e) {
+            doStop(); // a failed start releases what it took
+            throw e;
         }
     }
 
@@ -98,17 +112,24 @@ public final class FileConfigStore extends MirroredConfigStore {
     }
 
     @Override
-    public synchronized void close() {
-        stopDispatching();
+    protected synchronized void doStop() throws Exception {
         try {
             if (log != null) {
                 log.close();
+                log = null;
             }
-            lock.release();
-            lockChannel.close();
+            if (lock != null) {
+                lock.release();
+                lock = null;
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+                lockChannel = null;
+            }
         } catch (IOException e) {
             LOG.warn("closing the configuration store in {}: {}", directory, e.toString());
         }
+        super.doStop();
     }
 
     /** Writes the record durably, then applies it in memory and tells the watchers. Caller holds the lock. */

@@ -1,5 +1,6 @@
 package io.github.vaultsni.gateway.store;
 
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,7 @@ import java.util.function.Consumer;
  * then handed to the store's one dispatcher thread, which tells the watchers in revision order, outside the lock:
  * a watcher that takes its time delays later events, never a writer, and never holds the store while it runs.
  */
-abstract class MirroredConfigStore implements ConfigStore {
+abstract class MirroredConfigStore extends AbstractLifeCycle implements ConfigStore {
     private static final Logger LOG = LoggerFactory.getLogger(MirroredConfigStore.class);
     private static final int HISTORY = 10_000;
 
@@ -32,11 +33,8 @@ abstract class MirroredConfigStore implements ConfigStore {
     private final Deque<ConfigChange> history = new ArrayDeque<>();
     /** Who is told of changes. Only the dispatcher thread reads or changes it. */
     private final List<Consumer<ConfigChange>> watchers = new ArrayList<>();
-    private final ExecutorService dispatcher = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "config-events");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Tells the watchers; made when the store starts. */
+    private volatile ExecutorService dispatcher;
     /** The revision of the last change the watchers were told of. Guarded by {@code delivery}. */
     private long delivered;
     private final Object delivery = new Object();
@@ -131,10 +129,44 @@ abstract class MirroredConfigStore implements ConfigStore {
     }
 
     private void dispatch(Runnable task) {
+        ExecutorService events = dispatcher;
         try {
-            dispatcher.execute(task);
+            if (events == null) {
+                throw new RejectedExecutionException("not started");
+            }
+            events.execute(task);
         } catch (RejectedExecutionException closed) {
-            LOG.debug("configuration store closed: a change is not delivered");
+            LOG.debug("configuration store not running: a change is not delivered");
+        }
+    }
+
+    /** Starts the dispatcher; subclasses open their backend after it (their replay's changes are a snapshot). */
+    @Override
+    protected void doStart() throws Exception {
+        synchronized (this) {
+            objects.clear();
+            history.clear();
+            revision = 0;
+            snapshotRevision = 0;
+        }
+        synchronized (delivery) {
+            delivered = 0;
+        }
+        dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "config-events");
+            t.setDaemon(true);
+            return t;
+        });
+        super.doStart();
+    }
+
+    /** Stops the store ({@link #stop()}), for try-with-resources. */
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the configuration store: {}", e.toString());
         }
     }
 
@@ -156,8 +188,13 @@ abstract class MirroredConfigStore implements ConfigStore {
     }
 
     /** Stops delivering changes; those already handed to the dispatcher are dropped. */
-    protected void stopDispatching() {
-        dispatcher.shutdownNow();
+    @Override
+    protected void doStop() throws Exception {
+        ExecutorService events = dispatcher;
+        if (events != null) {
+            events.shutdownNow();
+        }
+        super.doStop();
     }
 
     /**

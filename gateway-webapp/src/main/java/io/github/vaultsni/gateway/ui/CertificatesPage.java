@@ -1,7 +1,7 @@
 package io.github.vaultsni.gateway.ui;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SslObjectRegistry;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -27,10 +27,10 @@ public final class CertificatesPage {
             "app.js", "text/javascript;charset=utf-8", "style.css", "text/css;charset=utf-8");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final SniCertificateRegistry registry;
+    private final SslObjectRegistry registry;
     private final Clock clock;
 
-    public CertificatesPage(SniCertificateRegistry registry, Clock clock) {
+    public CertificatesPage(SslObjectRegistry registry, Clock clock) {
         this.registry = registry;
         this.clock = clock;
     }

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.secret.SecretObjectStatus;
 import io.github.vaultsni.secret.SecretReference;
-import io.github.vaultsni.sni.SniCertificateRegistry;
-import io.github.vaultsni.sni.SniEntrySpec;
-import io.github.vaultsni.sni.SniEntryStatus;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.registry.SniEntryStatus;
 
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +27,7 @@ final class CertificatesReport {
     private CertificatesReport() {
     }
 
-    static ObjectNode of(SniCertificateRegistry registry, Instant now) {
+    static ObjectNode of(SslObjectRegistry registry, Instant now) {
         ObjectNode report = JSON.objectNode().put("now", now.toString());
         ArrayNode ssls = report.putArray("ssls");
         for (SniEntryStatus status : registry.status()) {

@@ -4,13 +4,14 @@ import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.GatewayCore;
 import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 import io.github.vaultsni.gateway.proxy.GatewayProxyServlet;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SslObjectRegistry;
 import io.github.vaultsni.sni.SniCertificates;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -24,7 +25,7 @@ import java.util.EnumSet;
  * generated, stored in the data directory, printed once), {@code gateway.viewerKey},
  * {@code gateway.encryptionKeyFile} (default {@code <dataDir>.key}).
  *
- * <p>SSL objects go to the {@link SniCertificateRegistry} found in the context attribute named after that class
+ * <p>SSL objects go to the {@link SslObjectRegistry} found in the context attribute named after that class
  * (the jetty-base's {@code webapps/gateway.xml} passes the {@code vault-sni} module's, so its HTTPS connector
  * serves them); without one they are built but served by nothing. In a WAR the admin API is on every connector
  * of the container, so its key is always required; so it is for the Prometheus endpoint at
@@ -32,7 +33,7 @@ import java.util.EnumSet;
  * {@code X-API-KEY} header).
  */
 public final class GatewayWebappListener implements ServletContextListener {
-    public static final String REGISTRY_ATTRIBUTE = SniCertificateRegistry.class.getName();
+    public static final String REGISTRY_ATTRIBUTE = SslObjectRegistry.class.getName();
 
     private GatewayCore core;
 
@@ -49,7 +50,7 @@ public final class GatewayWebappListener implements ServletContextListener {
             config.encryptionKeyFile(Path.of(keyFile));
         }
         Object shared = context.getAttribute(REGISTRY_ATTRIBUTE);
-        if (shared instanceof SniCertificateRegistry registry) {
+        if (shared instanceof SslObjectRegistry registry) {
             core = new GatewayCore(config.build(), registry);
             context.log("gateway: SSL objects are served through the vault-sni module's certificate registry");
         } else {
@@ -57,6 +58,11 @@ public final class GatewayWebappListener implements ServletContextListener {
             context.log("gateway: no vault-sni certificate registry in context attribute " + REGISTRY_ATTRIBUTE
                     + (shared == null ? "" : " (found a " + shared.getClass().getName() + " from another class loader)")
                     + ": SSL objects are kept but not served by this container");
+        }
+        try {
+            core.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("gateway: cannot start: " + e.getMessage(), e);
         }
         context.addServlet("admin", core.newAdminServlet()).addMapping("/apisix/admin/*");
         context.addServlet("metrics", core.metrics().newServlet()).addMapping(GatewayMetrics.PATH);
@@ -72,7 +78,7 @@ public final class GatewayWebappListener implements ServletContextListener {
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         if (core != null) {
-            core.close();
+            LifeCycle.stop(core);
         }
     }
 

@@ -96,7 +96,7 @@ class ClusterTest {
         for (Gateway node : nodes.subList(0, 2)) {
             assertEquals(cert.certificate(), served(node, "keys.test.com"), "the good certificate stays");
         }
-        assertTrue(testLog().contains("cannot apply /apisix/ssls/k (PUT): entry k: cert and key are required"));
+        assertTrue(testLog().contains("cannot apply /apisix/ssls/k (PUT): ssl k: cert and key are required"));
     }
 
     private static String testLog() throws java.io.IOException {

@@ -16,7 +16,6 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,7 +30,6 @@ class MtlsPolicyTest {
     /** Only the SSL object {@code mtls} has skip rules; APISIX finds them anywhere in the URI (ngx.re.find). */
     private static final Map<String, List<Pattern>> SKIP_MTLS_URIS = Map.of("mtls",
             List.of(Pattern.compile("^/health$"), Pattern.compile("/public/")));
-    private static final SkipMtlsRules SKIP = id -> SKIP_MTLS_URIS.getOrDefault(id, List.of());
     private static CertifiedKey serverKey;
     private static X509Certificate clientCa;
 
@@ -105,15 +103,16 @@ class MtlsPolicyTest {
     }
 
     private static SniEntry entry(String id, String sni, boolean verifiesClients) {
-        return new SniEntry(id, List.of(sni), List.of(serverKey), true, Set.of(),
-                verifiesClients ? List.of(clientCa) : List.of(), 1, true, 0);
+        return SniEntry.builder(id).snis(List.of(sni)).keys(List.of(serverKey))
+                .clientCertificates(verifiesClients ? List.of(clientCa) : List.of(), 1)
+                .skipMtlsUris(SKIP_MTLS_URIS.getOrDefault(id, List.of())).build();
     }
 
     private static MtlsPolicy policy(SniEntry... entries) {
         SniCertificates certificates = new SniCertificates();
         certificates.publish(SniCertificateIndex.build(List.of(entries), null, SniEntryPreference.newestValid(),
                 Instant.now()));
-        return new MtlsPolicy(certificates, SKIP);
+        return new MtlsPolicy(certificates);
     }
 
     private static MtlsPolicy served() {

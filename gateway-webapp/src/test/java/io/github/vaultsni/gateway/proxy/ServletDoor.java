@@ -16,6 +16,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ final class ServletDoor implements ProxyDoor {
     ServletDoor(Path dataDir, String adminKey) throws Exception {
         SniCertificates certificates = new SniCertificates();
         core = new GatewayCore(GatewayConfig.builder().dataDir(dataDir).adminKey(adminKey).build(), certificates);
+        core.start();
         HttpConfiguration config = new HttpConfiguration();
         http = new ServerConnector(server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
         http.setHost("127.0.0.1");
@@ -86,7 +88,7 @@ final class ServletDoor implements ProxyDoor {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         } finally {
-            core.close();
+            LifeCycle.stop(core);
         }
     }
 }

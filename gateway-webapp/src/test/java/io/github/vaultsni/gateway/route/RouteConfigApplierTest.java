@@ -27,7 +27,7 @@ class RouteConfigApplierTest {
     @BeforeEach
     void open() {
         store = FileConfigStore.open(dir);
-        applier = new RouteConfigApplier(store);
+        applier = RouteConfigApplier.start(store);
     }
 
     @AfterEach

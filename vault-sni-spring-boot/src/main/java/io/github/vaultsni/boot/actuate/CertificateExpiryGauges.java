@@ -1,8 +1,8 @@
 package io.github.vaultsni.boot.actuate;
 
-import io.github.vaultsni.sni.SniBindings;
-import io.github.vaultsni.sni.SniCertificateRegistry;
-import io.github.vaultsni.sni.SniEntryStatus;
+import io.github.vaultsni.registry.SniBindings;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.registry.SniEntryStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -47,10 +47,10 @@ public final class CertificateExpiryGauges implements MeterBinder, AutoCloseable
     /** The gauges of one meter registry, kept in step with the bound ids. */
     private static final class Gauges implements SniBindings.Listener {
         private final MeterRegistry meters;
-        private final SniCertificateRegistry registry;
+        private final SslObjectRegistry registry;
         private final Map<String, Gauge> gauges = new HashMap<>();
 
-        Gauges(MeterRegistry meters, SniCertificateRegistry registry) {
+        Gauges(MeterRegistry meters, SslObjectRegistry registry) {
             this.meters = meters;
             this.registry = registry;
         }
@@ -75,7 +75,7 @@ public final class CertificateExpiryGauges implements MeterBinder, AutoCloseable
                     .register(meters);
         }
 
-        private static double notAfter(SniCertificateRegistry registry, String id) {
+        private static double notAfter(SslObjectRegistry registry, String id) {
             return registry.status(id).map(SniEntryStatus::notAfter).map(t -> (double) t.getEpochSecond())
                     .orElse(Double.NaN);
         }

@@ -1,7 +1,7 @@
 package io.github.vaultsni.boot.actuate;
 
-import io.github.vaultsni.sni.SniCertificateRegistry;
-import io.github.vaultsni.sni.SniEntryStatus;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.registry.SniEntryStatus;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -19,9 +19,9 @@ import java.util.Objects;
  */
 @Endpoint(id = "sslobjects")
 public final class SslObjectsEndpoint {
-    private final SniCertificateRegistry registry;
+    private final SslObjectRegistry registry;
 
-    public SslObjectsEndpoint(SniCertificateRegistry registry) {
+    public SslObjectsEndpoint(SslObjectRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 

@@ -1,8 +1,8 @@
 package io.github.vaultsni.boot.actuate;
 
 import io.github.vaultsni.boot.VaultSniAutoConfiguration;
-import io.github.vaultsni.sni.SniBindings;
-import io.github.vaultsni.sni.SniCertificateRegistry;
+import io.github.vaultsni.registry.SniBindings;
+import io.github.vaultsni.registry.SslObjectRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -21,7 +21,7 @@ import org.springframework.context.annotation.Configuration;
  * {@code management.endpoints.web.exposure.include}), and the not-after gauges for Micrometer.
  */
 @AutoConfiguration(after = VaultSniAutoConfiguration.class)
-@ConditionalOnBean(SniCertificateRegistry.class)
+@ConditionalOnBean(SslObjectRegistry.class)
 public class VaultSniActuatorAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
@@ -30,7 +30,7 @@ public class VaultSniActuatorAutoConfiguration {
     static class HealthIndicatorConfiguration {
         @Bean
         @ConditionalOnMissingBean
-        VaultSniHealthIndicator vaultSniHealthIndicator(SniCertificateRegistry registry) {
+        VaultSniHealthIndicator vaultSniHealthIndicator(SslObjectRegistry registry) {
             return new VaultSniHealthIndicator(registry);
         }
     }
@@ -41,7 +41,7 @@ public class VaultSniActuatorAutoConfiguration {
     static class SslObjectsConfiguration {
         @Bean
         @ConditionalOnMissingBean
-        SslObjectsEndpoint sslObjectsEndpoint(SniCertificateRegistry registry) {
+        SslObjectsEndpoint sslObjectsEndpoint(SslObjectRegistry registry) {
             return new SslObjectsEndpoint(registry);
         }
     }

@@ -1,7 +1,7 @@
 package io.github.vaultsni.boot.actuate;
 
-import io.github.vaultsni.sni.SniCertificateRegistry;
-import io.github.vaultsni.sni.SniEntryStatus;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.registry.SniEntryStatus;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -20,9 +20,9 @@ import java.util.Objects;
  * references and causes only).
  */
 public final class VaultSniHealthIndicator implements HealthIndicator {
-    private final SniCertificateRegistry registry;
+    private final SslObjectRegistry registry;
 
-    public VaultSniHealthIndicator(SniCertificateRegistry registry) {
+    public VaultSniHealthIndicator(SslObjectRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
@@ -30,7 +30,7 @@ public final class VaultSniHealthIndicator implements HealthIndicator {
     public Health health() {
         List<SniEntryStatus> statuses = registry.status();
         Health.Builder health = statuses.stream().anyMatch(s -> s.state() == SniEntryStatus.State.FAILED) ? Health.down()
-                : statuses.stream().anyMatch(s -> s.state() == SniEntryStatus.State.PENDING) ? Health.unknown()
+                : statuses.stream().anyMatch(s -> s.state() == SniEntryStatus.State.RESOLVING) ? Health.unknown()
                 : Health.up();
         Map<String, Object> certificates = new LinkedHashMap<>();
         for (SniEntryStatus status : statuses) {

@@ -1,15 +1,14 @@
 package io.github.vaultsni.boot.actuate;
 
+import io.github.vaultsni.registry.SniBindings;
+import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.sni.SniBindings;
-import io.github.vaultsni.sni.SniCertificateRegistry;
-import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniEntryPreference;
-import io.github.vaultsni.sni.SniEntrySpec;
 import io.github.vaultsni.testsupport.TestPki;
+import org.eclipse.jetty.util.component.LifeCycle;
 import io.github.vaultsni.testsupport.TestPki.Issued;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -20,10 +19,14 @@ import java.util.concurrent.TimeUnit;
 final class ActuatorFixture implements AutoCloseable {
     static final Issued ROOT = TestPki.rootCa("ROOTCA", "EC");
     final Issued leaf = ROOT.leaf("EC", "test.com");
-    final SecretResolver resolver = SecretResolver.builder().backgroundRefresh(false).build();
-    final SniCertificateRegistry registry = new SniCertificateRegistry(resolver, new SniCertificates(),
-            Clock.systemUTC(), SniEntryPreference.newestValid());
+    final VaultSniRuntime runtime = VaultSniRuntime.builder().backgroundRefresh(false).build();
+    final SecretResolver resolver = runtime.resolver();
+    final SslObjectRegistry registry = runtime.registry();
     final SniBindings bindings = new SniBindings(registry);
+
+    ActuatorFixture() {
+        LifeCycle.start(runtime);
+    }
 
     SniEntrySpec good() {
         return SniEntrySpec.of("good", List.of("test.com"), leaf.certificatePem(), leaf.privateKeyPem());
@@ -40,7 +43,6 @@ final class ActuatorFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        registry.close();
-        resolver.close();
+        runtime.close();
     }
 }

@@ -1,7 +1,7 @@
 package io.github.vaultsni.boot.actuate;
 
 import io.github.vaultsni.issuer.IssuerSpec;
-import io.github.vaultsni.sni.SniEntrySpec;
+import io.github.vaultsni.registry.SniEntrySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

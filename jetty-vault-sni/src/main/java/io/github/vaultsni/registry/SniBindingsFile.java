@@ -1,7 +1,8 @@
-package io.github.vaultsni.sni;
+package io.github.vaultsni.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,13 +33,17 @@ public final class SniBindingsFile implements AutoCloseable {
 
     private final Path file;
     private final SniBindings bindings;
+    private final Scheduler scheduler;
     private String lastContent;
     private String lastRefused;
-    private ScheduledExecutorService scanner;
+    private Scheduler.Task scan;
+    private long scanMillis;
 
-    public SniBindingsFile(Path file, SniBindings bindings) {
+    /** @param scheduler runs the scans of {@link #watch} (a runtime's) */
+    public SniBindingsFile(Path file, SniBindings bindings, Scheduler scheduler) {
         this.file = Objects.requireNonNull(file, "file");
         this.bindings = Objects.requireNonNull(bindings, "bindings");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     }
 
     public Path file() {
@@ -88,33 +91,41 @@ public final class SniBindingsFile implements AutoCloseable {
     }
 
     /**
-     * Applies the file now, then again within {@code interval} of each change, from a daemon thread, until
+     * Applies the file now, then again within {@code interval} of each change, on the scheduler, until
      * {@link #close()}. Returns the first application ({@link #reload()}).
      */
     public synchronized CompletableFuture<Void> watch(Duration interval) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval (" + interval + ") must be positive");
         }
-        if (scanner != null) {
+        if (scanMillis > 0) {
             throw new IllegalStateException("already watching " + file);
         }
         CompletableFuture<Void> first = reload();
-        scanner = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "vault-sni-bindings");
-            t.setDaemon(true);
-            return t;
-        });
-        long millis = interval.toMillis();
-        scanner.scheduleWithFixedDelay(this::reload, millis, millis, TimeUnit.MILLISECONDS);
+        scanMillis = interval.toMillis();
+        scan = scheduler.schedule(this::scan, scanMillis, TimeUnit.MILLISECONDS);
         return first;
+    }
+
+    private synchronized void scan() {
+        if (scanMillis == 0) {
+            return;
+        }
+        try {
+            reload();
+        } catch (RuntimeException e) {
+            LOG.warn("scanning the bindings file {} failed: {}", file, e.toString());
+        }
+        scan = scheduler.schedule(this::scan, scanMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Stops watching; what the file bound stays bound. */
     @Override
     public synchronized void close() {
-        if (scanner != null) {
-            scanner.shutdownNow();
-            scanner = null;
+        scanMillis = 0;
+        if (scan != null) {
+            scan.cancel();
+            scan = null;
         }
     }
 
@@ -129,7 +140,7 @@ public final class SniBindingsFile implements AutoCloseable {
             index++;
             String id = ssl.hasNonNull("id") ? ssl.get("id").asText()
                     : ssl.hasNonNull("sni") ? ssl.get("sni").asText() : ssl.path("snis").path(0).asText("entry-" + index);
-            specs.add(SslObject.fromJson(id, ssl).spec());
+            specs.add(SslObject.parseAndCheck(id, ssl));
         }
         return specs;
     }

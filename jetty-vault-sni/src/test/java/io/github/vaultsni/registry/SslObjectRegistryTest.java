@@ -1,11 +1,12 @@
-package io.github.vaultsni.sni;
+package io.github.vaultsni.registry;
 
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.TlsServerFixture;
 import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
 import io.github.vaultsni.vault.VaultAuth;
-import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
@@ -36,18 +37,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Entries from secret references, served over real TLS, with the Vault test server behind them. */
 @Timeout(120)
-class SniCertificateRegistryTest {
+class SslObjectRegistryTest {
     private static final String ROOT_TOKEN = "registry-root";
     private static final String CRT = "$secret://vault/quickstart-secret-id/ssl/test.com.crt";
     private static final String KEY = "$secret://vault/quickstart-secret-id/ssl/test.com.key";
     private static Issued rootCa;
 
     private final TestClock clock = new TestClock(java.time.Instant.now());
+    private final Runtimes runtimes = new Runtimes();
     private VaultTestServer vault;
     private VaultHttp http;
     private SecretResolver resolver;
     private TlsServerFixture server;
-    private SniCertificateRegistry registry;
+    private SslObjectRegistry registry;
     private SSLContext client;
 
     @BeforeAll
@@ -63,20 +65,19 @@ class SniCertificateRegistryTest {
         http.writePolicy(ROOT_TOKEN, "apisix-policy", "path \"kv/apisix/*\" { capabilities = [\"read\"] }");
         storeInVault(rootCa.leaf("RSA", "test.com"));
         String token = http.createToken(ROOT_TOKEN, List.of("apisix-policy"), null);
-        resolver = SecretResolver.builder().clock(clock).backgroundRefresh(false).build();
-        resolver.register("vault", "quickstart-secret-id", new VaultSecretManager(VaultSettings.builder(vault.address())
-                .prefix("kv/apisix").auth(VaultAuth.token(token)).timeout(Duration.ofSeconds(2)).build(), clock,
-                resolver::resolveValue));
         server = new TlsServerFixture();
-        registry = new SniCertificateRegistry(resolver, server.certificates, clock, SniEntryPreference.newestValid());
+        VaultSniRuntime runtime = runtimes.start(settings -> settings.clock(clock).certificates(server.certificates())
+                .vault("quickstart-secret-id", VaultSettings.builder(vault.address()).prefix("kv/apisix")
+                        .auth(VaultAuth.token(token)).timeout(Duration.ofSeconds(2)).build()));
+        resolver = runtime.resolver();
+        registry = runtime.registry();
         client = TlsServerFixture.clientContext(rootCa, null);
     }
 
     @AfterEach
     void stop() throws Exception {
-        registry.close();
+        runtimes.close();
         server.close();
-        resolver.close();
         vault.close();
     }
 
@@ -176,7 +177,7 @@ class SniCertificateRegistryTest {
         assertThrows(SSLHandshakeException.class, () -> served("test.com"));
         registry.put(SniEntrySpec.of("ssl", List.of("test.com"), CRT, KEY)).get(10, TimeUnit.SECONDS);
         served("test.com");
-        registry.remove("ssl");
+        registry.remove("ssl").get(10, TimeUnit.SECONDS);
         assertThrows(SSLHandshakeException.class, () -> served("test.com"));
         assertTrue(registry.status("ssl").isEmpty());
     }

@@ -1,5 +1,6 @@
-package io.github.vaultsni.sni;
+package io.github.vaultsni.registry;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
@@ -13,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Entries bound to a {@link SniCertificateRegistry} from named sources, each a whole list that is re-applied when
+ * Entries bound to a {@link SslObjectRegistry} from named sources, each a whole list that is re-applied when
  * it changes: a bindings file ({@link SniBindingsFile}), a list in an application's properties. Applying a
  * source's list puts its new and changed entries and removes those it listed before and lists no more; entries
  * it did not change are left alone (not rebuilt, not re-fetched). An id belongs to the source that bound it
@@ -29,18 +30,18 @@ public final class SniBindings {
         void boundIdsChanged(Set<String> ids);
     }
 
-    private final SniCertificateRegistry registry;
+    private final SslObjectRegistry registry;
     /** Source name to its entries by id, as last applied. Guarded by this. */
     private final Map<String, Map<String, SniEntrySpec>> sources = new LinkedHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-    public SniBindings(SniCertificateRegistry registry) {
+    public SniBindings(SslObjectRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
     /**
      * Makes {@code source}'s entries exactly {@code specs}. The future completes once every put entry has been
-     * built (or has failed) and is being served as its status says.
+     * built (or has failed) and is being served as its status says, and every removed one is no longer served.
      *
      * @throws IllegalArgumentException when an id appears twice in {@code specs}, or is bound by another source;
      *                                  nothing is changed then
@@ -60,15 +61,14 @@ public final class SniBindings {
         Map<String, SniEntrySpec> applied = sources.getOrDefault(source, Map.of());
         Set<String> gone = new HashSet<>(applied.keySet());
         gone.removeAll(wanted.keySet());
-        gone.forEach(registry::remove);
-        List<CompletableFuture<SniEntryStatus>> puts = wanted.values().stream()
-                .filter(spec -> !spec.equals(applied.get(spec.id())))
-                .map(registry::put)
-                .toList();
+        List<CompletableFuture<?>> changes = new ArrayList<>();
+        gone.forEach(id -> changes.add(registry.remove(id)));
+        wanted.values().stream().filter(spec -> !spec.equals(applied.get(spec.id())))
+                .forEach(spec -> changes.add(registry.put(spec)));
         sources.put(source, wanted);
         Set<String> ids = ids();
         listeners.forEach(listener -> listener.boundIdsChanged(ids));
-        return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new));
     }
 
     /** Every id bound now, from all sources, in the order they were bound. */
@@ -96,7 +96,7 @@ public final class SniBindings {
         listeners.remove(listener);
     }
 
-    public SniCertificateRegistry registry() {
+    public SslObjectRegistry registry() {
         return registry;
     }
 

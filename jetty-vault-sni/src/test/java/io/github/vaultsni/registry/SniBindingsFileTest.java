@@ -1,4 +1,4 @@
-package io.github.vaultsni.sni;
+package io.github.vaultsni.registry;
 
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
@@ -30,9 +30,15 @@ class SniBindingsFileTest {
 
     @TempDir
     Path dir;
-    private final BoundRegistry bound = new BoundRegistry();
-    private final SniCertificateRegistry registry = bound.registry;
-    private final SniBindings bindings = bound.bindings;
+    private final BoundRegistry bound;
+    private final SslObjectRegistry registry;
+    private final SniBindings bindings;
+
+    SniBindingsFileTest() throws Exception {
+        bound = new BoundRegistry();
+        registry = bound.registry;
+        bindings = bound.bindings;
+    }
 
     @BeforeAll
     static void pki() {
@@ -40,7 +46,7 @@ class SniBindingsFileTest {
     }
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         bound.close();
     }
 
@@ -56,7 +62,7 @@ class SniBindingsFileTest {
     @Test
     void reload_appliesTheFile_theIdDefaultingToTheSni_andAMissingFileBindsNothing() throws Exception {
         Path file = dir.resolve("vault-sni.json");
-        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings);
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings, bound.runtime.scheduler());
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
         assertEquals(Set.of(), bindings.ids());
 
@@ -73,7 +79,7 @@ class SniBindingsFileTest {
     @Test
     void aFileThatDoesNotParse_changesNothing() throws Exception {
         Path file = dir.resolve("vault-sni.json");
-        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings);
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings, bound.runtime.scheduler());
         write(file, List.of(sslObject("test.com")));
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
         Files.writeString(file, "[{\"sni\": \"example.org\"");
@@ -86,9 +92,9 @@ class SniBindingsFileTest {
     @Test
     void aFileRefusedForAnIdAnotherSourceBinds_isAppliedOnceThatSourceLetsGo_withoutAnEdit() throws Exception {
         Path file = dir.resolve("vault-sni.json");
-        SniEntrySpec fromProperties = SslObject.fromJson("test.com", JSON.valueToTree(sslObject("test.com"))).spec();
+        SniEntrySpec fromProperties = SslObject.parse("test.com", JSON.valueToTree(sslObject("test.com")));
         bindings.apply("properties", List.of(fromProperties)).get(10, TimeUnit.SECONDS);
-        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings);
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings, bound.runtime.scheduler());
         write(file, List.of(sslObject("test.com")));
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
         assertEquals(Set.of(), bindings.ids(file.toString()), "refused: properties bind test.com");
@@ -102,7 +108,7 @@ class SniBindingsFileTest {
     void watch_appliesEachChange() throws Exception {
         Path file = dir.resolve("vault-sni.json");
         write(file, List.of(sslObject("test.com")));
-        try (SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings)) {
+        try (SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings, bound.runtime.scheduler())) {
             bindingsFile.watch(Duration.ofMillis(100)).get(10, TimeUnit.SECONDS);
             assertEquals(Set.of("test.com"), bindings.ids());
             write(file, List.of(sslObject("example.org")));

@@ -1,4 +1,4 @@
-package io.github.vaultsni.sni;
+package io.github.vaultsni.registry;
 
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
@@ -22,9 +22,15 @@ class SniBindingsTest {
     private static Issued testCom;
     private static Issued exampleOrg;
 
-    private final BoundRegistry bound = new BoundRegistry();
-    private final SniCertificateRegistry registry = bound.registry;
-    private final SniBindings bindings = bound.bindings;
+    private final BoundRegistry bound;
+    private final SslObjectRegistry registry;
+    private final SniBindings bindings;
+
+    SniBindingsTest() throws Exception {
+        bound = new BoundRegistry();
+        registry = bound.registry;
+        bindings = bound.bindings;
+    }
 
     @BeforeAll
     static void pki() {
@@ -34,7 +40,7 @@ class SniBindingsTest {
     }
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         bound.close();
     }
 

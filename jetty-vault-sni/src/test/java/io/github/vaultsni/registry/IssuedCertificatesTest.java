@@ -1,11 +1,13 @@
-package io.github.vaultsni.sni;
+package io.github.vaultsni.registry;
 
 import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.issuer.IssuerSpec;
+import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.secret.SecretResolver;
+import io.github.vaultsni.sni.SniCertificates;
+import io.github.vaultsni.sni.TlsServerFixture;
 import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.vault.VaultAuth;
-import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
 import io.github.vaultsni.testsupport.TlsClients;
 import io.github.vaultsni.vaulttest.RecordedRequest;
@@ -55,16 +57,22 @@ class IssuedCertificatesTest {
 
     private VaultTestServer vault;
     private VaultHttp http;
+    private String token;
     private SecretResolver resolver;
     private TlsServerFixture server;
-    private SniCertificateRegistry registry;
+    private SslObjectRegistry registry;
     private SSLContext client;
+    private final Runtimes runtimes = new Runtimes();
     private final List<AutoCloseable> closing = new ArrayList<>();
     /** What the registries' issuance listeners heard, as "ssl OUTCOME". */
     private final List<String> issuances = new CopyOnWriteArrayList<>();
 
-    /** The test server and the registry on one clock, the system's unless a test gives its own. */
+    /** The test server and a node (a runtime) on one clock, the system's unless a test gives its own. */
     private void start(Clock clock) throws Exception {
+        start(clock, IssuedCertificateStore.inMemory());
+    }
+
+    private void start(Clock clock, IssuedCertificateStore store) throws Exception {
         vault = VaultTestServer.builder().rootToken(ROOT_TOKEN).clock(clock).start();
         http = new VaultHttp(vault.address());
         http.enablePki(ROOT_TOKEN, "pki");
@@ -74,29 +82,30 @@ class IssuedCertificatesTest {
                 "allow_subdomains", true, "key_type", "ec"));
         http.writePolicy(ROOT_TOKEN, "gateway-pki", "path \"pki/sign/gateway\" { capabilities = [\"update\"] }\n"
                 + "path \"pki/issue/vault-keys\" { capabilities = [\"update\"] }");
-        String token = http.createToken(ROOT_TOKEN, List.of("gateway-pki"), null);
-        resolver = SecretResolver.builder().clock(clock).backgroundRefresh(false).build();
-        resolver.register("vault", "pki-secret", new VaultSecretManager(VaultSettings.builder(vault.address())
-                .auth(VaultAuth.token(token)).timeout(Duration.ofSeconds(2)).build(), clock, resolver::resolveValue));
+        token = http.createToken(ROOT_TOKEN, List.of("gateway-pki"), null);
         server = new TlsServerFixture();
-        registry = registry(clock, server.certificates);
+        VaultSniRuntime node = node(clock, server.certificates(), store);
+        resolver = node.resolver();
+        registry = node.registry();
         client = TlsClients.trusting(http.expect(200, "GET", "pki/cert/ca", null, null).data().get("certificate").asText());
     }
 
-    private SniCertificateRegistry registry(Clock clock, SniCertificates certificates) {
-        SniCertificateRegistry created = new SniCertificateRegistry(resolver, certificates, clock, SniEntryPreference.newestValid());
-        created.addIssuanceListener((ssl, outcome) -> issuances.add(ssl + " " + outcome));
-        closing.add(created);
-        return created;
+    /** A node: a runtime with the PKI secret object, its issuances heard, serving to {@code certificates}. */
+    private VaultSniRuntime node(Clock clock, SniCertificates certificates, IssuedCertificateStore store) throws Exception {
+        VaultSniRuntime node = runtimes.start(settings -> settings.clock(clock).certificates(certificates)
+                .issuedCertificates(store).vault("pki-secret", VaultSettings.builder(vault.address())
+                        .auth(VaultAuth.token(token)).timeout(Duration.ofSeconds(2)).build()));
+        node.registry().addIssuanceListener((ssl, outcome) -> issuances.add(ssl + " " + outcome));
+        return node;
     }
 
     @AfterEach
     void stop() throws Exception {
+        runtimes.close();
         for (AutoCloseable c : closing) {
             c.close();
         }
         server.close();
-        resolver.close();
         vault.close();
     }
 
@@ -202,19 +211,28 @@ class IssuedCertificatesTest {
         served("a.slow.internal.test");
         assertThrows(SSLException.class, () -> served("b.slow.internal.test"), "names_per_minute");
         assertEquals(3, signs());
-        assertTrue(registry.status("slow").orElseThrow().error().contains("names_per_minute"),
-                registry.status("slow").orElseThrow()::toString);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertTrue(
+                String.valueOf(registry.status("slow").orElseThrow().error()).contains("names_per_minute"),
+                registry.status("slow").orElseThrow()::toString));
     }
 
     @Test
-    void aFailedIssuance_isRefused_thenServedOnceVaultAnswers() throws Exception {
-        start(Clock.systemUTC());
+    void aFailedIssuance_isRefused_newNamesAreRefusedAtOnceAWhile_thenServedOnceVaultAnswers() throws Exception {
+        TestClock clock = new TestClock(Instant.now());
+        start(clock);
         registry.put(issued("svc", List.of("*.svc.internal.test"), gateway())).get(2, TimeUnit.SECONDS);
         vault.setReachable(false);
         assertThrows(SSLException.class, () -> served("a.svc.internal.test"));
         assertTrue(registry.status("svc").orElseThrow().error().startsWith("a.svc.internal.test: "));
         await().until(() -> issuances.contains("svc FAILED"));
+        long requests = vault.requests().size();
         vault.setReachable(true);
+        assertThrows(SSLException.class, () -> served("b.svc.internal.test"), "the breaker is open: refused at once");
+        assertEquals(requests, vault.requests().size(), "Vault was not asked while the breaker was open");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertTrue(
+                String.valueOf(registry.status("svc").orElseThrow().error()).contains("did not answer"),
+                registry.status("svc").orElseThrow()::toString));
+        clock.advance(Duration.ofSeconds(2)); // past the breaker's first cool-down: the next new name is its probe
         assertEquals(List.of("a.svc.internal.test"), dnsNames(served("a.svc.internal.test").leaf()));
         assertEquals(List.of("svc FAILED", "svc ISSUED"), issuances);
     }
@@ -298,16 +316,14 @@ class IssuedCertificatesTest {
 
     @Test
     void aRestart_servesTheStoredCertificate_withoutAskingVault() throws Exception {
-        start(Clock.systemUTC());
         IssuedCertificateStore store = IssuedCertificateStore.inMemory();
-        registry.setIssuedCertificateStore(store);
+        start(Clock.systemUTC(), store);
         registry.put(issued("kept", List.of("kept.internal.test"), gateway())).get(2, TimeUnit.SECONDS);
         String first = serial(served("kept.internal.test").leaf());
-        registry.close();
+        runtimes.close();
         server.close();
         server = new TlsServerFixture();
-        SniCertificateRegistry restarted = registry(Clock.systemUTC(), server.certificates);
-        restarted.setIssuedCertificateStore(store);
+        SslObjectRegistry restarted = node(Clock.systemUTC(), server.certificates(), store).registry();
         restarted.put(issued("kept", List.of("kept.internal.test"), gateway())).get(2, TimeUnit.SECONDS);
         assertEquals(first, serial(served("kept.internal.test").leaf()));
         assertEquals(1, signs());
@@ -321,13 +337,11 @@ class IssuedCertificatesTest {
 
     @Test
     void twoNodes_sharingAStore_serveOneCertificatePerName() throws Exception {
-        start(Clock.systemUTC());
         IssuedCertificateStore store = IssuedCertificateStore.inMemory();
+        start(Clock.systemUTC(), store);
         TlsServerFixture otherServer = new TlsServerFixture();
         closing.add(otherServer);
-        SniCertificateRegistry other = registry(Clock.systemUTC(), otherServer.certificates);
-        registry.setIssuedCertificateStore(store);
-        other.setIssuedCertificateStore(store);
+        SslObjectRegistry other = node(Clock.systemUTC(), otherServer.certificates(), store).registry();
         SniEntrySpec spec = issued("shared", List.of("shared.internal.test"), gateway());
         var a = registry.put(spec);
         var b = other.put(spec);

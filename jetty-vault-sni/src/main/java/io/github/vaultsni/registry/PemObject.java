@@ -1,0 +1,209 @@
+package io.github.vaultsni.registry;
+
+import io.github.vaultsni.pem.CertifiedKey;
+import io.github.vaultsni.pem.Pem;
+import io.github.vaultsni.secret.SecretException;
+import io.github.vaultsni.secret.SecretReference;
+import io.github.vaultsni.sni.SniEntry;
+import io.github.vaultsni.sni.SniPreparation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * An SSL object whose certificates are stored: inline PEM, or references resolved through the secret resolver.
+ * Built (values resolved, then PEM parsed on the registry's executor) when started and again each time a value it
+ * reads changes; the built entry is served while ACTIVE or RENEWING. See {@link SslObjectMachine} for the states.
+ */
+final class PemObject extends SslObjectMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(PemObject.class);
+
+    /** The outcome of one build: an entry, or why there is none. */
+    private record Built(SniEntry entry, String error) {
+    }
+
+    private SniEntryStatus.State state;
+    private volatile SniEntry entry;
+    private String error;
+    private boolean building;
+    private boolean rebuildWanted;
+    /** Completes once the current resolution's outcome is published; handshakes for the names wait on it. */
+    private volatile CompletableFuture<Void> resolved = new CompletableFuture<>();
+    private final SniPreparation waitForResolution = name -> waitOn(resolved);
+
+    PemObject(SniEntrySpec spec, SslObjectRegistry registry, Instant now) {
+        super(spec, registry, now);
+        this.state = spec.enabled() ? SniEntryStatus.State.RESOLVING : SniEntryStatus.State.DISABLED;
+    }
+
+    @Override
+    void start(SslObjectMachine previous) {
+        if (spec.enabled()) {
+            build();
+        } else {
+            settled();
+        }
+    }
+
+    @Override
+    List<SniEntry> served() {
+        SniEntry current = entry;
+        return current != null && (state == SniEntryStatus.State.ACTIVE || state == SniEntryStatus.State.RENEWING)
+                ? List.of(current) : List.of();
+    }
+
+    @Override
+    void claim(Map<String, SniPreparation> exact, Map<String, SniPreparation> wildcard, SniPreparation[] any) {
+        if (state == SniEntryStatus.State.RESOLVING) {
+            claimNames(waitForResolution, exact, wildcard, any);
+        }
+    }
+
+    @Override
+    SniEntry entry() {
+        return entry;
+    }
+
+    @Override
+    boolean settling() {
+        return state == SniEntryStatus.State.RESOLVING;
+    }
+
+    @Override
+    void secretChanged(SecretReference reference) {
+        if (state == SniEntryStatus.State.ACTIVE) {
+            LOG.info("rebuilding certificate entry {}: {} changed", spec.id(), reference);
+            state = SniEntryStatus.State.RENEWING;
+            registry.changed(this);
+        } else if (state == SniEntryStatus.State.FAILED) {
+            state = SniEntryStatus.State.RESOLVING;
+            resolved = new CompletableFuture<>();
+            registry.changed(this);
+        } else if (state == SniEntryStatus.State.DISABLED) {
+            return;
+        }
+        build();
+    }
+
+    @Override
+    void remove() {
+        super.remove();
+        entry = null;
+        resolved.complete(null);
+    }
+
+    /** Resolves the values and parses them off the serial executor; the outcome comes back to it. */
+    private void build() {
+        if (building) {
+            rebuildWanted = true;
+            return;
+        }
+        building = true;
+        long generation = registry.nextGeneration();
+        Map<String, CompletableFuture<String>> values = new LinkedHashMap<>();
+        spec.values().forEach(text -> values.computeIfAbsent(text, this::resolve));
+        CompletableFuture.allOf(values.values().toArray(CompletableFuture[]::new))
+                .handleAsync((ignored, failure) -> parse(values, generation), registry.executor())
+                .thenAccept(built -> registry.serially(() -> settle(built)));
+    }
+
+    private CompletableFuture<String> resolve(String value) {
+        if (!SecretReference.isReference(value)) {
+            return CompletableFuture.completedFuture(value);
+        }
+        return registry.resolver().resolveAsync(SecretReference.parse(value)); // well formed: checked by the spec
+    }
+
+    private Built parse(Map<String, CompletableFuture<String>> values, long generation) {
+        try {
+            Map<String, String> resolved = new java.util.HashMap<>();
+            values.forEach((text, value) -> resolved.put(text, value.join()));
+            return new Built(entry(resolved, generation), null);
+        } catch (CompletionException e) {
+            return new Built(null, message(e.getCause()));
+        } catch (RuntimeException e) {
+            return new Built(null, message(e));
+        }
+    }
+
+    private static String message(Throwable cause) {
+        return cause instanceof SecretException || cause instanceof IllegalArgumentException
+                ? cause.getMessage() : "unexpected " + cause.getClass().getSimpleName();
+    }
+
+    /** Parses the resolved values ({@code resolved}: configured text to value) into an entry. */
+    private SniEntry entry(Map<String, String> resolved, long generation) {
+        List<CertifiedKey> keys = new ArrayList<>();
+        keys.add(pair(resolved, spec.cert(), "cert", spec.key(), "key"));
+        for (int i = 0; i < spec.certs().size(); i++) {
+            keys.add(pair(resolved, spec.certs().get(i), "certs[" + i + "]", spec.keys().get(i), "keys[" + i + "]"));
+        }
+        List<X509Certificate> clientCa = spec.clientCa() == null ? List.of()
+                : Pem.decodeCertificates(source(spec.clientCa(), "client.ca"), resolved.get(spec.clientCa()));
+        return SniEntry.builder(spec.id()).snis(spec.snis()).keys(keys).protocols(spec.protocols())
+                .clientCertificates(clientCa, spec.clientDepth()).skipMtlsUris(spec.skipMtlsPatterns())
+                .generation(generation).build();
+    }
+
+    private CertifiedKey pair(Map<String, String> resolved, String cert, String certField, String key, String keyField) {
+        return Pem.decodeCertifiedKey(source(cert, certField), resolved.get(cert), source(key, keyField),
+                resolved.get(key), null);
+    }
+
+    /** How errors name a value: the reference itself, or the object's field for inline PEM. */
+    private String source(String value, String field) {
+        return SecretReference.isReference(value) ? value : "ssl " + spec.id() + " " + field;
+    }
+
+    private void settle(Built built) {
+        building = false;
+        if (removed()) {
+            return;
+        }
+        if (rebuildWanted) {
+            rebuildWanted = false; // a value changed while this build ran: build again with it
+            build();
+            return;
+        }
+        if (built.entry() != null) {
+            boolean valid = built.entry().keys().stream().allMatch(k -> k.isValidAt(registry.now()));
+            if (!valid) {
+                LOG.warn("certificate entry {} ({}) is served although a certificate is outside its validity period",
+                        spec.id(), built.entry().keys().get(0).subject());
+            }
+            entry = built.entry();
+            state = SniEntryStatus.State.ACTIVE;
+            error = null;
+        } else {
+            LOG.warn("certificate entry {} is not served: {}", spec.id(), built.error());
+            entry = null;
+            state = SniEntryStatus.State.FAILED;
+            error = built.error();
+        }
+        CompletableFuture<Void> done = resolved;
+        registry.afterNextPublication(() -> done.complete(null));
+        settled();
+    }
+
+    @Override
+    SniEntryStatus status(Instant now) {
+        SniEntryStatus.Builder status = SniEntryStatus.builder(spec.id(), state, now).error(error).references(references());
+        SniEntry current = entry;
+        if (current != null && state != SniEntryStatus.State.FAILED) {
+            CertifiedKey main = current.keys().get(0);
+            Instant notAfter = current.keys().stream().map(CertifiedKey::notAfter).min(Comparator.naturalOrder()).orElseThrow();
+            status.certificate(main.subject(), main.dnsNames(), notAfter,
+                    current.keys().stream().allMatch(k -> k.isValidAt(now)));
+        }
+        return status.build();
+    }
+}

@@ -1,0 +1,146 @@
+package io.github.vaultsni.sni;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads the server name from the first bytes of a TLS connection, before any TLS engine sees them: the
+ * ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2), reassembled from as many handshake records as it spans, and
+ * its {@code server_name} extension (RFC 6066 §3). Pure: never moves the buffer's position, never copies more
+ * than the name.
+ */
+final class ClientHello {
+    private static final int HANDSHAKE = 22;
+    private static final int CLIENT_HELLO = 1;
+    private static final int SERVER_NAME = 0;
+    private static final int HOST_NAME = 0;
+    private static final int RECORD_HEADER = 5;
+    private static final int MAX_RECORD = 1 << 14;
+
+    /** How far reading got. */
+    enum Status {
+        /** The bytes so far are the start of a ClientHello: read more. */
+        MORE,
+        /** The bytes are not a TLS ClientHello (plain HTTP, SSLv2, garbage): the TLS engine will say so. */
+        NOT_A_HELLO,
+        /** The whole ClientHello was read; its host name, if it has one, is in the result. */
+        READ
+    }
+
+    /** @param hostName the {@code host_name} the client sent, as sent (ASCII); null when it sent none */
+    record Result(Status status, String hostName) {
+        static final Result MORE = new Result(Status.MORE, null);
+        static final Result NOT_A_HELLO = new Result(Status.NOT_A_HELLO, null);
+    }
+
+    private ClientHello() {
+    }
+
+    /** Reads what {@code buffer} holds between its position and limit. */
+    static Result read(ByteBuffer buffer) {
+        ByteBuffer message = handshakeMessage(buffer.duplicate());
+        if (message == null) {
+            return Result.MORE;
+        }
+        if (message == NOT_HANDSHAKE) {
+            return Result.NOT_A_HELLO;
+        }
+        try {
+            return new Result(Status.READ, serverName(message));
+        } catch (IndexOutOfBoundsException | IllegalArgumentException malformed) {
+            return Result.NOT_A_HELLO;
+        }
+    }
+
+    private static final ByteBuffer NOT_HANDSHAKE = ByteBuffer.allocate(0);
+
+    /**
+     * The first handshake message's body (type and length checked), joined from the records it spans; null when
+     * more bytes are needed; {@link #NOT_HANDSHAKE} when the bytes are no ClientHello.
+     */
+    private static ByteBuffer handshakeMessage(ByteBuffer in) {
+        ByteBuffer joined = null;
+        int needed = -1;
+        while (true) {
+            if (in.remaining() < RECORD_HEADER) {
+                return in.remaining() > 0 && (in.get(in.position()) & 0xFF) != HANDSHAKE ? NOT_HANDSHAKE : null;
+            }
+            int type = in.get() & 0xFF;
+            int major = in.get() & 0xFF;
+            in.get(); // minor version: any, as TLS 1.3 clients send 3.1 in the first record
+            int length = in.getShort() & 0xFFFF;
+            if (type != HANDSHAKE || major != 3 || length == 0 || length > MAX_RECORD) {
+                return NOT_HANDSHAKE;
+            }
+            if (in.remaining() < length) {
+                return null;
+            }
+            ByteBuffer fragment = in.slice(in.position(), length);
+            in.position(in.position() + length);
+            if (joined == null) {
+                if (length < 4 || (fragment.get(0) & 0xFF) != CLIENT_HELLO) {
+                    return length < 4 ? null : NOT_HANDSHAKE;
+                }
+                needed = 4 + ((fragment.get(1) & 0xFF) << 16 | (fragment.get(2) & 0xFF) << 8 | (fragment.get(3) & 0xFF));
+                joined = ByteBuffer.allocate(needed);
+            }
+            int take = Math.min(fragment.remaining(), joined.remaining());
+            joined.put(fragment.limit(fragment.position() + take));
+            if (!joined.hasRemaining()) {
+                return joined.flip().position(4);
+            }
+        }
+    }
+
+    /** The {@code host_name} of the ClientHello body at {@code hello}'s position, or null. */
+    private static String serverName(ByteBuffer hello) {
+        skip(hello, 2 + 32); // legacy_version, random
+        skip(hello, hello.get() & 0xFF); // legacy_session_id
+        skip(hello, hello.getShort() & 0xFFFF); // cipher_suites
+        skip(hello, hello.get() & 0xFF); // legacy_compression_methods
+        if (!hello.hasRemaining()) {
+            return null; // a TLS 1.2 hello may end here: no extensions
+        }
+        int extensionsEnd = (hello.getShort() & 0xFFFF) + hello.position();
+        while (hello.position() + 4 <= extensionsEnd) {
+            int type = hello.getShort() & 0xFFFF;
+            int length = hello.getShort() & 0xFFFF;
+            if (type != SERVER_NAME) {
+                skip(hello, length);
+                continue;
+            }
+            int listEnd = (hello.getShort() & 0xFFFF) + hello.position();
+            while (hello.position() + 3 <= listEnd) {
+                int nameType = hello.get() & 0xFF;
+                int nameLength = hello.getShort() & 0xFFFF;
+                if (nameType == HOST_NAME) {
+                    byte[] name = new byte[nameLength];
+                    hello.get(name);
+                    return hostName(name);
+                }
+                skip(hello, nameLength);
+            }
+            return null;
+        }
+        return null;
+    }
+
+    /** The name when it is one a host could have (letters, digits, {@code .-_}, at most 255); else null. */
+    private static String hostName(byte[] name) {
+        if (name.length == 0 || name.length > 255) {
+            return null;
+        }
+        for (byte b : name) {
+            boolean ok = b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '-'
+                    || b == '_';
+            if (!ok) {
+                return null;
+            }
+        }
+        return new String(name, StandardCharsets.US_ASCII);
+    }
+
+    private static void skip(ByteBuffer buffer, int bytes) {
+        buffer.position(buffer.position() + bytes);
+    }
+}

@@ -1,0 +1,114 @@
+package io.github.vaultsni.sni;
+
+import org.junit.jupiter.api.Test;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * The server name read from the first bytes of a connection, from ClientHellos the JDK's own TLS client writes
+ * (TLS 1.3 and 1.2, with and without SNI), whole, cut short, split across records, and from bytes that are no
+ * ClientHello at all.
+ */
+class ClientHelloTest {
+
+    /** The first flight a JDK client sends: its ClientHello record(s). */
+    private static ByteBuffer helloFrom(String sni, String... protocols) throws Exception {
+        SSLEngine engine = SSLContext.getDefault().createSSLEngine("127.0.0.1", 443);
+        engine.setUseClientMode(true);
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
+        if (protocols.length > 0) {
+            parameters.setProtocols(protocols);
+        }
+        engine.setSSLParameters(parameters);
+        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.wrap(ByteBuffer.allocate(0), out);
+        return out.flip();
+    }
+
+    @Test
+    void aTls13Hello_givesItsName_asSent() throws Exception {
+        ClientHello.Result read = ClientHello.read(helloFrom("Api.Example.COM"));
+        assertEquals(ClientHello.Status.READ, read.status());
+        assertEquals("Api.Example.COM", read.hostName(), "as sent: normalised by the caller");
+    }
+
+    @Test
+    void aTls12Hello_andOneWithoutSni() throws Exception {
+        assertEquals("a.test", ClientHello.read(helloFrom("a.test", "TLSv1.2")).hostName());
+        ClientHello.Result none = ClientHello.read(helloFrom(null));
+        assertEquals(ClientHello.Status.READ, none.status());
+        assertNull(none.hostName());
+    }
+
+    @Test
+    void aHelloCutShort_asksForMore_atEveryLength() throws Exception {
+        ByteBuffer whole = helloFrom("a.test");
+        for (int length = 0; length < whole.remaining(); length++) {
+            ByteBuffer part = whole.duplicate().limit(whole.position() + length);
+            assertEquals(ClientHello.Status.MORE, ClientHello.read(part).status(), "at " + length + " bytes");
+            assertEquals(whole.position(), part.position(), "the buffer is not consumed");
+        }
+    }
+
+    @Test
+    void aHelloSplitAcrossRecords_isJoined() throws Exception {
+        ByteBuffer whole = helloFrom("split.test");
+        byte[] record = new byte[whole.remaining()];
+        whole.get(record);
+        int body = record.length - 5;
+        int first = 40;
+        ByteBuffer split = ByteBuffer.allocate(record.length + 5);
+        split.put(record, 0, 3).putShort((short) first).put(record, 5, first);
+        split.put(record, 0, 3).putShort((short) (body - first)).put(record, 5 + first, body - first);
+        assertEquals("split.test", ClientHello.read(split.flip()).hostName());
+    }
+
+    @Test
+    void bytesThatAreNoHello_areSaidSoAtOnce() {
+        assertEquals(ClientHello.Status.NOT_A_HELLO, ClientHello.read(ascii("GET / HTTP/1.1\r\n")).status());
+        assertEquals(ClientHello.Status.NOT_A_HELLO, ClientHello.read(ascii("G")).status(), "one byte is enough");
+        assertEquals(ClientHello.Status.NOT_A_HELLO,
+                ClientHello.read(ByteBuffer.wrap(new byte[]{22, 3, 1, 0, 4, 2, 0, 0, 0})).status(), "not a ClientHello");
+        assertEquals(ClientHello.Status.NOT_A_HELLO,
+                ClientHello.read(ByteBuffer.wrap(new byte[]{22, 3, 1, 0x7f, (byte) 0xff})).status(), "a record too long");
+    }
+
+    @Test
+    void aNameNoHostCouldHave_isNoName() throws Exception {
+        ByteBuffer hello = helloFrom("abc.test");
+        byte[] bytes = new byte[hello.remaining()];
+        hello.get(bytes);
+        int at = indexOf(bytes, "abc.test".getBytes(StandardCharsets.US_ASCII));
+        bytes[at] = 0; // a NUL in the name
+        ClientHello.Result read = ClientHello.read(ByteBuffer.wrap(bytes));
+        assertEquals(ClientHello.Status.READ, read.status());
+        assertNull(read.hostName());
+    }
+
+    private static ByteBuffer ascii(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+}
