@@ -32,7 +32,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.reflect.Proxy;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -91,10 +90,10 @@ public class RequestMeteringBenchmark {
         }
         RouteTable routeTable = RouteTable.of(table);
         MtlsPolicy mtls = new MtlsPolicy(new SniCertificates());
-        metered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(),
-                Clock.systemUTC(), meter), pool, Invocable.InvocationType.NON_BLOCKING);
+        metered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(), meter), pool,
+                Invocable.InvocationType.NON_BLOCKING);
         unmetered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(),
-                Clock.systemUTC(), ExchangeMeter.NONE), pool, Invocable.InvocationType.NON_BLOCKING);
+                ExchangeMeter.NONE), pool, Invocable.InvocationType.NON_BLOCKING);
         exchange = metered.begin(requests.get(0));
         if (exchange.refused()) {
             throw new IllegalStateException("the benchmark's request did not match: " + exchange.refusalStatus());

@@ -113,7 +113,7 @@ public final class GatewayCore extends ContainerLifeCycle {
             adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
             adminApi = new AdminApi(store, cipher, clock, registry::status);
             adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
-            proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates), this::clientCertificate, clock,
+            proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates), this::clientCertificate,
                     metrics.exchanges());
         } catch (Exception | Error e) {
             FailedStart.stopStarted(this, e); // a failed start stops what it started: the store's lock first of all

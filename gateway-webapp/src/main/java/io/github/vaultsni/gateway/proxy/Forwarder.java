@@ -74,7 +74,7 @@ public final class Forwarder implements AutoCloseable {
      */
     public static Forwarder start(ProxyConfiguration configuration, Executor executor,
                                   Invocable.InvocationType invocationType) {
-        return new Forwarder(configuration, new UpstreamClients(executor, invocationType, configuration.clock(),
+        return new Forwarder(configuration, new UpstreamClients(executor, invocationType,
                 configuration.clientCertificates()));
     }
 
@@ -124,6 +124,7 @@ public final class Forwarder implements AutoCloseable {
         exchange.upstreamSending();
         Request request = exchange.client().newRequest(node.origin()).method(client.method())
                 .path(query == null ? exchange.path().forwarded() : exchange.path().forwarded() + "?" + query);
+        UpstreamClients.presentClientCertificate(request, upstream);
         String host = upstream.passHost().hostFor(client.authority(), node);
         request.headers(out -> headers.writeRequestHeaders(client, host, out));
         applyTimeouts(exchange, request);

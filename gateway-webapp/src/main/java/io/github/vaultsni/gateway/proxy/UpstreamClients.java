@@ -4,10 +4,13 @@ import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.sni.SniEntry;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.RandomConnectionPool;
+import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -15,31 +18,37 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.CRL;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Iterator;
+import java.util.Collection;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP clients the proxy talks to upstreams with, all set up for proxying (no redirects followed, no cookies
- * kept, no content decoded, no {@code User-Agent} of their own): the shared one (TLS not verified, APISIX's
- * default), one that verifies upstream certificates against the JDK's trust store and host names
- * ({@code tls.verify: true}), and one per client certificate ({@code tls.client_cert_id}) and generation, so a
- * rotated client certificate gets a fresh client while requests in flight finish on the old one, which is
- * stopped {@link #RETIREMENT_GRACE} later on the scheduler.
+ * kept, no content decoded, no {@code User-Agent} of their own): one per TLS verification setting, the shared one
+ * (not verified, APISIX's default) and one verifying upstream certificates against the JDK's trust store and host
+ * names ({@code tls.verify: true}). Neither holds a client certificate of its own: a request to an upstream with
+ * {@code tls.client_cert_id} is tagged with it, so its connections are pooled apart, and the client certificate of
+ * each new connection is chosen by a key manager that reads the current {@code type: client} SSL object. A rotated
+ * certificate is presented by the next connection, with no new client; a deleted one leaves no client, no thread
+ * and no key behind (its connections close as their pool idles them out).
  */
 final class UpstreamClients implements AutoCloseable {
-    /** How long a client replaced by a newer certificate generation keeps serving the requests it has. */
-    static final Duration RETIREMENT_GRACE = Duration.ofSeconds(60);
     /** APISIX's default {@code timeout.read}; upstreams with another one set it per request. */
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamClients.class);
@@ -47,87 +56,56 @@ final class UpstreamClients implements AutoCloseable {
     /** As many as the server side's: one selector for every upstream connection would serialise their responses. */
     private static final int SELECTORS = Math.max(2, Runtime.getRuntime().availableProcessors() / 2);
 
-    private record Key(String certificateId, long generation, boolean verify) {
-    }
-
-    private record Retiring(HttpClient client, Instant stopAt) {
+    /** What a request to an upstream with a client certificate is tagged with: its connections present it. */
+    record ClientCertificateTag(String sslObjectId) {
     }
 
     private final Executor executor;
     private final Invocable.InvocationType invocationType;
-    private final Clock clock;
     private final UpstreamClientCertificates certificates;
     private final Scheduler scheduler = new ScheduledExecutorScheduler("gateway-upstream-scheduler", true);
-    private final HttpClient shared;
-    private final Map<Key, HttpClient> clients = new ConcurrentHashMap<>();
-    private final Queue<Retiring> retiring = new ConcurrentLinkedQueue<>();
+    private final HttpClient unverified;
+    private final HttpClient verifying;
 
     /**
      * @param executor       runs the clients' I/O and response callbacks (the door's server thread pool)
      * @param invocationType whether the door's response listeners may block ({@code NON_BLOCKING}: they run on
      *                       the thread that read the response)
+     * @param certificates   the {@code type: client} SSL objects, read when a connection is opened
      */
-    UpstreamClients(Executor executor, Invocable.InvocationType invocationType, Clock clock,
-                    UpstreamClientCertificates certificates) {
+    UpstreamClients(Executor executor, Invocable.InvocationType invocationType, UpstreamClientCertificates certificates) {
         this.executor = executor;
         this.invocationType = invocationType;
-        this.clock = clock;
         this.certificates = certificates;
         try {
             scheduler.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the upstream scheduler", e);
         }
-        this.shared = start(new UnverifiedUpstreamTls(), "shared");
+        this.unverified = start(new PresentingTls(false), "unverified");
+        this.verifying = start(new PresentingTls(true), "verifying");
     }
 
-    /** The shared client: no TLS verification, no client certificate. */
+    /** The shared client: no TLS verification. */
     HttpClient shared() {
-        return shared;
+        return unverified;
     }
 
-    /** The client for this upstream; empty when its client certificate is not available (yet). */
+    /** The client for this upstream; empty when its client certificate is not available (yet, or any more). */
     Optional<HttpClient> forUpstream(Upstream upstream) {
         Upstream.Tls tls = upstream.tls();
-        if (tls.clientCertId() == null) {
-            return Optional.of(tls.verify() ? client(new Key(null, 0, true), null) : shared);
+        if (tls.clientCertId() != null && certificates.clientCertificate(tls.clientCertId()).isEmpty()) {
+            return Optional.empty();
         }
-        return certificates.clientCertificate(tls.clientCertId())
-                .map(entry -> client(new Key(entry.id(), entry.generation(), tls.verify()), entry));
+        return Optional.of(tls.verify() ? verifying : unverified);
     }
 
-    private HttpClient client(Key key, SniEntry certificate) {
-        HttpClient client = clients.get(key);
-        return client != null ? client : create(key, certificate);
-    }
-
-    private synchronized HttpClient create(Key key, SniEntry certificate) {
-        HttpClient existing = clients.get(key);
-        if (existing != null) {
-            return existing;
+    /** Tags {@code request} with its upstream's client certificate, if it has one: its connections present it. */
+    static void presentClientCertificate(Request request, Upstream upstream) {
+        String id = upstream.tls().clientCertId();
+        if (id != null) {
+            request.tag(new ClientCertificateTag(id));
         }
-        HttpClient client = start(tls(key, certificate), key.certificateId() == null ? "verifying" : key.certificateId());
-        clients.put(key, client);
-        retireOlderGenerations(key);
-        return client;
-    }
-
-    private static SslContextFactory.Client tls(Key key, SniEntry certificate) {
-        SslContextFactory.Client tls = key.verify() ? new SslContextFactory.Client() : new UnverifiedUpstreamTls();
-        if (certificate != null) {
-            try {
-                CertifiedKey certified = certificate.keys().get(0);
-                KeyStore keys = KeyStore.getInstance("PKCS12");
-                keys.load(null, null);
-                keys.setKeyEntry("client", certified.privateKey(), new char[0],
-                        certified.chain().toArray(X509Certificate[]::new));
-                tls.setKeyStore(keys);
-                tls.setKeyStorePassword("");
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot hold client certificate " + key.certificateId(), e);
-            }
-        }
-        return tls;
     }
 
     private HttpClient start(SslContextFactory.Client tls, String name) {
@@ -164,47 +142,10 @@ final class UpstreamClients implements AutoCloseable {
         return client;
     }
 
-    /** A newer generation of a client certificate replaces the older ones' clients, stopped after the grace. */
-    private void retireOlderGenerations(Key newer) {
-        if (newer.certificateId() == null) {
-            return;
-        }
-        Instant stopAt = clock.instant().plus(RETIREMENT_GRACE);
-        for (Iterator<Map.Entry<Key, HttpClient>> it = clients.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Key, HttpClient> entry = it.next();
-            Key k = entry.getKey();
-            if (newer.certificateId().equals(k.certificateId()) && k.generation() < newer.generation()) {
-                it.remove();
-                retiring.add(new Retiring(entry.getValue(), stopAt));
-                scheduler.schedule(this::stopRetired, RETIREMENT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    /** Stops the retired clients whose grace has passed by the clock; the others wait for their own turn. */
-    void stopRetired() {
-        Instant now = clock.instant();
-        retiring.removeIf(r -> {
-            if (r.stopAt().isAfter(now)) {
-                return false;
-            }
-            stop(r.client());
-            return true;
-        });
-    }
-
-    /** Clients alive now: the shared one, those made on demand, and the retired ones not yet stopped. */
-    int liveClients() {
-        return 1 + clients.size() + retiring.size();
-    }
-
     @Override
     public void close() {
-        clients.values().forEach(UpstreamClients::stop);
-        clients.clear();
-        retiring.forEach(r -> stop(r.client()));
-        retiring.clear();
-        stop(shared);
+        stop(verifying);
+        stop(unverified);
         try {
             scheduler.stop();
         } catch (Exception e) {
@@ -217,6 +158,130 @@ final class UpstreamClients implements AutoCloseable {
             client.stop();
         } catch (Exception e) {
             LOG.debug("stopping an upstream client: {}", e.toString());
+        }
+    }
+
+    /**
+     * TLS to upstreams, verifying their certificates and host names against the JDK's trust store, or not at all
+     * ({@code tls.verify: false}, APISIX's default: then Jetty's start-up warnings about trusting all certificates,
+     * two lines at every start whether or not an upstream uses TLS, are left out, as it is the upstream's own
+     * setting). A connection of a destination tagged with a client certificate gets its engine from that certificate's
+     * own {@link SSLContext}, whose key manager presents the SSL object's current certificate: its TLS sessions, kept
+     * per context, are never resumed by a connection presenting another certificate, or none. Those contexts hold no
+     * key (the key manager reads the registry at each handshake) and go once their SSL object is gone.
+     */
+    private final class PresentingTls extends SslContextFactory.Client implements SslClientConnectionFactory.SslEngineFactory {
+        private final boolean verify;
+        private final Map<String, SSLContext> presenting = new ConcurrentHashMap<>();
+
+        PresentingTls(boolean verify) {
+            super(!verify);
+            this.verify = verify;
+            if (!verify) {
+                setEndpointIdentificationAlgorithm(null);
+            }
+        }
+
+        @Override
+        public SSLEngine newSslEngine(String host, int port, Map<String, Object> context) {
+            if (context.get(Destination.CONTEXT_KEY) instanceof Destination destination
+                    && destination.getOrigin().getTag() instanceof ClientCertificateTag tag) {
+                // One context per certificate generation: a rotated certificate never resumes the old one's sessions.
+                presenting.keySet().removeIf(key -> !key.equals(current(key.substring(0, key.lastIndexOf('@')))));
+                String key = current(tag.sslObjectId());
+                SSLContext presenter = key == null ? getSslContext() : presenting.computeIfAbsent(key, this::presentingContext);
+                SSLEngine engine = presenter.createSSLEngine(host, port);
+                customize(engine);
+                return engine;
+            }
+            return newSSLEngine(host, port);
+        }
+
+        /** {@code <id>@<generation>} of the SSL object's current certificate, or null while it has none. */
+        private String current(String sslObjectId) {
+            return certificates.clientCertificate(sslObjectId).map(e -> sslObjectId + "@" + e.generation()).orElse(null);
+        }
+
+        /** A context of this factory's settings whose key manager presents that certificate ({@code <id>@<generation>}). */
+        private SSLContext presentingContext(String key) {
+            try {
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(new KeyManager[]{new CurrentClientCertificate(key.substring(0, key.lastIndexOf('@')))},
+                        verify ? null : SslContextFactory.TRUST_ALL_CERTS, null);
+                return context;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot make a TLS context for client certificate " + key, e);
+            }
+        }
+
+        @Override
+        protected TrustManager[] getTrustManagers(KeyStore trustStore, Collection<? extends CRL> crls) throws Exception {
+            return verify ? super.getTrustManagers(trustStore, crls) : SslContextFactory.TRUST_ALL_CERTS;
+        }
+
+        @Override
+        protected void checkTrustAll() {
+        }
+
+        @Override
+        protected void checkEndPointIdentificationAlgorithm() {
+        }
+    }
+
+    /** One SSL object's current certificate, by an alias that names its generation. */
+    private final class CurrentClientCertificate extends X509ExtendedKeyManager {
+        private final String sslObjectId;
+
+        CurrentClientCertificate(String sslObjectId) {
+            this.sslObjectId = sslObjectId;
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+            SniEntry entry = certificates.clientCertificate(sslObjectId).orElse(null);
+            if (entry == null) {
+                return null;
+            }
+            String keyType = entry.keys().get(0).keyType();
+            return Arrays.asList(keyTypes).contains(keyType) ? sslObjectId + "@" + entry.generation() : null;
+        }
+
+        /** The current certificate, unless it was rotated since the alias was chosen (then none: never a mixed pair). */
+        private CertifiedKey key(String alias) {
+            SniEntry entry = certificates.clientCertificate(sslObjectId).orElse(null);
+            return entry != null && (sslObjectId + "@" + entry.generation()).equals(alias) ? entry.keys().get(0) : null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            CertifiedKey key = key(alias);
+            return key == null ? null : key.chain().toArray(X509Certificate[]::new);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            CertifiedKey key = key(alias);
+            return key == null ? null : key.privateKey();
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
         }
     }
 }

@@ -156,4 +156,36 @@ class UpstreamTlsTest {
         assertEquals("CN=gateway-client", response.getContentAsString());
         assertEquals(List.of("CN=gateway-client"), List.of(get("/mtls").getContentAsString()));
     }
+
+    @Test
+    void clientCertificates_areChosenPerConnection_andARotationIsPresentedByTheNextConnection() throws Exception {
+        Issued a = clientCa.leaf("EC", "client-a");
+        Issued b = clientCa.leaf("RSA", "client-b");
+        put("ssls/a", clientObject(a));
+        put("ssls/b", clientObject(b));
+        put("routes/a", route("/a", "{\"client_cert_id\":\"a\"}"));
+        put("routes/b", route("/b", "{\"client_cert_id\":\"b\"}"));
+        put("routes/none", route("/none", null));
+        await().atMost(Duration.ofSeconds(5)).until(() -> get("/a").getStatus() == 200 && get("/b").getStatus() == 200);
+        for (int i = 0; i < 3; i++) {
+            assertEquals("CN=client-a", get("/a").getContentAsString(), "one node, each route its own certificate");
+            assertEquals("CN=client-b", get("/b").getContentAsString(), "never another's session resumed");
+            assertEquals("anonymous", get("/none").getContentAsString(), "no certificate where none is named");
+        }
+
+        Issued rotated = clientCa.leaf("EC", "client-a-rotated");
+        put("ssls/a", clientObject(rotated));
+        upstream.getConnectors()[0].getConnectedEndPoints().forEach(endPoint -> endPoint.close()); // new connections
+        await().atMost(Duration.ofSeconds(5)).until(() -> get("/a").getContentAsString().equals("CN=client-a-rotated"));
+        assertEquals("CN=client-b", get("/b").getContentAsString());
+
+        assertEquals(200, admin.call("DELETE", "routes/a", null).status());
+        assertEquals(200, admin.call("DELETE", "ssls/a", null).status());
+        assertEquals("CN=client-b", get("/b").getContentAsString());
+    }
+
+    private static String clientObject(Issued leaf) {
+        return JSON.createObjectNode().put("type", "client").put("cert", leaf.certificatePem())
+                .put("key", leaf.privateKeyPem()).toString();
+    }
 }
