@@ -77,7 +77,7 @@ public class RequestMeteringBenchmark {
     public void setUp() throws Exception {
         pool = new QueuedThreadPool();
         pool.start();
-        runtime = VaultSniRuntime.builder().backgroundRefresh(false).build();
+        runtime = VaultSniRuntime.builder().secrets(secrets -> secrets.backgroundRefresh(false)).build();
         runtime.start();
         metrics = new GatewayMetrics(runtime.registry(), noStore());
         metrics.start();

@@ -99,8 +99,9 @@ public final class GatewayCore extends ContainerLifeCycle {
                     : SecretCipher.fromKeyFile(config.encryptionKeyFile());
             StoredIssuedCertificates issued = new StoredIssuedCertificates(store, cipher);
             if (shared == null) {
-                registry = started(VaultSniRuntime.builder().clock(clock).certificates(certificates)
-                        .issuedCertificates(issued).fallbackSni(config.fallbackSni().orElse(null)).build()).registry();
+                registry = started(VaultSniRuntime.builder().clock(clock)
+                        .registry(settings -> settings.certificates(certificates).issuedCertificates(issued))
+                        .fallbackSni(config.fallbackSni().orElse(null)).build()).registry();
             } else {
                 registry = shared;
                 registry.useIssuedCertificates(issued);

@@ -96,7 +96,8 @@ public class VaultSniModule extends ContainerLifeCycle {
         if (cacheMaxStaleSeconds > 0) {
             cache.maxStale(Duration.ofSeconds(cacheMaxStaleSeconds));
         }
-        VaultSniRuntime.Builder runtime = VaultSniRuntime.builder().certificates(certificates).cache(cache.build())
+        VaultSniRuntime.Builder runtime = VaultSniRuntime.builder().secrets(secrets -> secrets.cache(cache.build()))
+                .registry(registry -> registry.certificates(certificates))
                 .defaultEntry(defaultEntry).fallbackSni(fallbackSni);
         if (vaultUri != null && !vaultUri.isBlank()) {
             runtime.vault(vaultSecretObjectId, vaultSettings());

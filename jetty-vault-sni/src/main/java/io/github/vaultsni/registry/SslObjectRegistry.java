@@ -15,8 +15,6 @@ import io.github.vaultsni.sni.SniNames;
 import io.github.vaultsni.sni.SniPreparation;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.Dumpable;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.util.thread.SerializedExecutor;
 import org.slf4j.Logger;
@@ -57,7 +55,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * snapshot, and the ClientHello reader parks its connection until the outcome is published.
  *
  * <p>A Jetty {@code LifeCycle}: the constructor assigns; {@link #start()} listens to the resolver and schedules
- * renewals; objects may be put before it starts, and are built once it has.
+ * renewals; objects are put once it runs (a change asked of a registry that is not running is refused).
  */
 public final class SslObjectRegistry extends ContainerLifeCycle {
     private static final Logger LOG = LoggerFactory.getLogger(SslObjectRegistry.class);
@@ -92,27 +90,23 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
     private SslObjectRegistry(Builder b) {
         this.resolver = b.resolver;
         this.certificates = b.certificates;
-        this.clock = b.clock;
+        this.clock = resolver.clock();
         this.preference = b.preference;
         this.resolveWait = b.resolveWait;
         this.handover = b.handover;
-        QueuedThreadPool ownPool = b.executor == null ? new QueuedThreadPool(8, 1) : null;
-        if (ownPool != null) {
-            ownPool.setName("sni-registry");
-            ownPool.setDaemon(true);
-            addBean(ownPool, true);
-        }
-        this.executor = b.executor != null ? b.executor : ownPool;
-        this.scheduler = b.scheduler != null ? b.scheduler : new ScheduledExecutorScheduler("sni-registry-scheduler", true);
-        addBean(scheduler, b.scheduler == null);
+        this.executor = b.executor;
+        this.scheduler = resolver.scheduler();
         this.serial = new SerializedExecutor(executor);
         this.issuance = new Issuance(b.authority, b.issuedCertificates, clock, executor, scheduler);
         this.lastPublicationNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS);
     }
 
-    /** A registry reading references through {@code resolver}; see the builder for the rest. */
-    public static Builder builder(SecretResolver resolver) {
-        return new Builder(resolver);
+    /**
+     * A registry reading references through {@code resolver}, on its clock and scheduler, building on
+     * {@code executor} (a runtime's pool); see the builder for the rest.
+     */
+    public static Builder builder(SecretResolver resolver, Executor executor) {
+        return new Builder(resolver, executor);
     }
 
     @Override
@@ -151,6 +145,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
      */
     public CompletableFuture<SniEntryStatus> put(SniEntrySpec spec) {
         Objects.requireNonNull(spec, "spec");
+        requireRunning();
         CompletableFuture<SniEntryStatus> result = new CompletableFuture<>();
         serially(() -> {
             SslObjectMachine previous = machines.get(spec.id());
@@ -177,6 +172,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
 
     /** Stops serving an object; the future completes once a snapshot without it is served. */
     public CompletableFuture<Void> remove(String id) {
+        requireRunning();
         CompletableFuture<Void> result = new CompletableFuture<>();
         serially(() -> {
             SslObjectMachine machine = machines.remove(id);
@@ -232,6 +228,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
     }
 
     private CompletableFuture<Void> change(Runnable change) {
+        requireRunning();
         CompletableFuture<Void> published = new CompletableFuture<>();
         serially(() -> {
             change.run();
@@ -285,6 +282,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
      * the renewals started are served or have failed.
      */
     public CompletableFuture<Void> renewDue() {
+        requireRunning();
         CompletableFuture<Void> done = new CompletableFuture<>();
         serially(() -> {
             Instant now = now();
@@ -293,6 +291,13 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
             CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).whenComplete((ok, failure) -> done.complete(null));
         });
         return done;
+    }
+
+    /** Changes are taken from the start of {@link #start()} to the end of {@link #stop()}: not before, not after. */
+    private void requireRunning() {
+        if (!isRunning()) {
+            throw new IllegalStateException("the SSL object registry is " + getState() + ": start it first");
+        }
     }
 
     /** A referenced value changed: the objects reading it are told. */
@@ -414,15 +419,13 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
     }
 
     /**
-     * Settings of an {@link SslObjectRegistry}: each has a default, stated on its setter, but the resolver. A runtime
-     * ({@code VaultSniRuntime}) passes one executor, scheduler and clock to all of its parts.
+     * Settings of an {@link SslObjectRegistry}: each has a default, stated on its setter, but the resolver and the
+     * executor. A runtime ({@code VaultSniRuntime}) passes one executor, scheduler and clock to all of its parts.
      */
     public static final class Builder {
         private final SecretResolver resolver;
+        private final Executor executor;
         private SniCertificates certificates = new SniCertificates();
-        private Clock clock = Clock.systemUTC();
-        private Executor executor;
-        private Scheduler scheduler;
         private SniEntryPreference preference = SniEntryPreference.newestValid();
         private Duration resolveWait = Duration.ofSeconds(3);
         private Duration handover = Duration.ofMillis(100);
@@ -431,31 +434,14 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         };
         private IssuedCertificateStore issuedCertificates = IssuedCertificateStore.inMemory();
 
-        private Builder(SecretResolver resolver) {
+        private Builder(SecretResolver resolver, Executor executor) {
             this.resolver = Objects.requireNonNull(resolver, "resolver");
+            this.executor = Objects.requireNonNull(executor, "executor");
         }
 
-        /** Where the snapshots are published. Default: a new {@link SniCertificates}. */
+        /** Where the snapshots are published (the TLS connectors read it). Default: a new {@link SniCertificates}. */
         public Builder certificates(SniCertificates certificates) {
             this.certificates = Objects.requireNonNull(certificates, "certificates");
-            return this;
-        }
-
-        /** Time for statuses, validity and renewals. Default: the system clock. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /** Runs builds and issuances (which may block on Vault). Default: a pool of 8 threads of the registry's own. */
-        public Builder executor(Executor executor) {
-            this.executor = executor;
-            return this;
-        }
-
-        /** Paces publications and renewals. Default: one of the registry's own. */
-        public Builder scheduler(Scheduler scheduler) {
-            this.scheduler = scheduler;
             return this;
         }
 

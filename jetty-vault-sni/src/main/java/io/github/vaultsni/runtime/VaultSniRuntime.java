@@ -1,14 +1,10 @@
 package io.github.vaultsni.runtime;
 
-import io.github.vaultsni.issuer.CertificateAuthority;
-import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.issuer.VaultPkiAuthority;
 import io.github.vaultsni.metrics.VaultSniMetrics;
 import io.github.vaultsni.registry.SslObjectRegistry;
-import io.github.vaultsni.secret.SecretCacheSettings;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniEntryPreference;
 import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -21,12 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
+import java.util.function.Consumer;
 
 /**
  * Everything that turns SSL objects into served certificates, assembled once for every way in (the
@@ -71,14 +66,13 @@ public final class VaultSniRuntime extends ContainerLifeCycle implements AutoClo
         }
         this.scheduler = b.scheduler != null ? b.scheduler : new ScheduledExecutorScheduler("vault-sni-scheduler", true);
         addBean(scheduler, b.scheduler == null);
-        this.resolver = SecretResolver.builder().clock(clock).cache(b.cache).environment(b.environment)
-                .executor(new LimitedExecutor(executor, b.fetchConcurrency)).scheduler(scheduler)
-                .backgroundRefresh(b.backgroundRefresh).build();
-        CertificateAuthority authority = b.authority != null ? b.authority
-                : new VaultPkiAuthority(id -> resolver.manager("vault", id, VaultSecretManager.class), clock);
-        this.registry = SslObjectRegistry.builder(resolver).certificates(b.certificates).clock(clock)
-                .executor(executor).scheduler(scheduler).preference(b.preference).resolveWait(b.resolveWait)
-                .authority(authority).issuedCertificates(b.issuedCertificates).build();
+        SecretResolver.Builder secrets = SecretResolver.builder();
+        b.secrets.accept(secrets);
+        this.resolver = secrets.clock(clock).on(new LimitedExecutor(executor, b.fetchConcurrency), scheduler).build();
+        SslObjectRegistry.Builder objects = SslObjectRegistry.builder(resolver, executor)
+                .authority(new VaultPkiAuthority(id -> resolver.manager("vault", id, VaultSecretManager.class), clock));
+        b.registry.accept(objects);
+        this.registry = objects.build();
         this.vaults = Map.copyOf(b.vaults);
         this.prometheus = b.prometheus;
         this.maxSniLabels = b.maxSniLabels;
@@ -161,15 +155,9 @@ public final class VaultSniRuntime extends ContainerLifeCycle implements AutoClo
         private Scheduler scheduler;
         private int threads = DEFAULT_THREADS;
         private int fetchConcurrency = DEFAULT_FETCH_CONCURRENCY;
-        private SniCertificates certificates = new SniCertificates();
-        private SecretCacheSettings cache = SecretCacheSettings.defaults();
-        private Function<String, String> environment = System::getenv;
-        private boolean backgroundRefresh = true;
+        private Consumer<SecretResolver.Builder> secrets = settings -> { };
+        private Consumer<SslObjectRegistry.Builder> registry = settings -> { };
         private final Map<String, VaultSettings> vaults = new LinkedHashMap<>();
-        private CertificateAuthority authority;
-        private IssuedCertificateStore issuedCertificates = IssuedCertificateStore.inMemory();
-        private SniEntryPreference preference = SniEntryPreference.newestValid();
-        private Duration resolveWait = Duration.ofSeconds(3);
         private PrometheusRegistry prometheus;
         private int maxSniLabels = VaultSniMetrics.DEFAULT_MAX_SNI_LABELS;
         private String defaultEntry;
@@ -214,57 +202,28 @@ public final class VaultSniRuntime extends ContainerLifeCycle implements AutoClo
             return this;
         }
 
-        /** Where what is served is published (the TLS connectors read it). Default: a new {@link SniCertificates}. */
-        public Builder certificates(SniCertificates certificates) {
-            this.certificates = Objects.requireNonNull(certificates, "certificates");
+        /**
+         * The secret resolver's own settings (its cache, where {@code $env://} reads, whether it refreshes in the
+         * background), applied in turn, the runtime's clock and threads set over them. Default: the resolver's.
+         */
+        public Builder secrets(Consumer<SecretResolver.Builder> settings) {
+            this.secrets = this.secrets.andThen(Objects.requireNonNull(settings, "settings"));
             return this;
         }
 
-        /** The secret cache's TTLs and limits. Default: {@link SecretCacheSettings#defaults()}. */
-        public Builder cache(SecretCacheSettings cache) {
-            this.cache = Objects.requireNonNull(cache, "cache");
-            return this;
-        }
-
-        /** Where {@code $env://} reads variables. Default: {@link System#getenv(String)}. */
-        public Builder environment(Function<String, String> environment) {
-            this.environment = Objects.requireNonNull(environment, "environment");
-            return this;
-        }
-
-        /** Whether values past their TTL are refreshed in the background (tests that drive a clock turn it off). Default on. */
-        public Builder backgroundRefresh(boolean on) {
-            this.backgroundRefresh = on;
+        /**
+         * The registry's own settings (where it publishes, which object wins a name, waits, where issued certificates
+         * are kept, who issues them), applied in turn. Default: the registry's, with Vault's PKI engine issuing
+         * through the secret object each issuer names.
+         */
+        public Builder registry(Consumer<SslObjectRegistry.Builder> settings) {
+            this.registry = this.registry.andThen(Objects.requireNonNull(settings, "settings"));
             return this;
         }
 
         /** A Vault secret object, {@code $secret://vault/<id>/...}, registered when the runtime starts. */
         public Builder vault(String secretObjectId, VaultSettings settings) {
             vaults.put(Objects.requireNonNull(secretObjectId, "secretObjectId"), Objects.requireNonNull(settings, "settings"));
-            return this;
-        }
-
-        /** Who issues certificates for objects with an issuer. Default: Vault's PKI engine, through the secret object the issuer names. */
-        public Builder authority(CertificateAuthority authority) {
-            this.authority = authority;
-            return this;
-        }
-
-        /** Where issued certificates are kept. Default: memory (a restart issues them again). */
-        public Builder issuedCertificates(IssuedCertificateStore store) {
-            this.issuedCertificates = Objects.requireNonNull(store, "store");
-            return this;
-        }
-
-        /** Which of two objects claiming a name serves it. Default: {@link SniEntryPreference#newestValid()}. */
-        public Builder preference(SniEntryPreference preference) {
-            this.preference = Objects.requireNonNull(preference, "preference");
-            return this;
-        }
-
-        /** How long a handshake for a name whose object is being built waits for it. Default: 3 s. */
-        public Builder resolveWait(Duration resolveWait) {
-            this.resolveWait = Objects.requireNonNull(resolveWait, "resolveWait");
             return this;
         }
 

@@ -116,6 +116,16 @@ public final class SecretResolver extends ContainerLifeCycle implements AutoClos
         refetch(manager, id);
     }
 
+    /** The resolver's clock, which the parts that build on it share. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The resolver's scheduler, which the parts that build on it share. */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
     /** The manager registered for {@code $secret://<manager>/<id>/...}, if any. */
     public Optional<SecretManager> manager(String manager, String id) {
         return Optional.ofNullable(managers.get(key(manager, id)));
@@ -331,17 +341,13 @@ public final class SecretResolver extends ContainerLifeCycle implements AutoClos
         }
 
         /**
-         * Runs fetches, each of which blocks on the network: give one that bounds how many run at once. Default: a
-         * pool of {@link #fetchThreads} threads of the resolver's own.
+         * The threads the resolver works on, a runtime's: {@code fetches} runs fetches, each of which blocks on the
+         * network (give one that bounds how many run at once), {@code scheduler} the background refresh. Default: a
+         * pool of {@link #fetchThreads} threads and a scheduler of the resolver's own.
          */
-        public Builder executor(Executor executor) {
-            this.executor = executor;
-            return this;
-        }
-
-        /** Runs the background refresh. Default: one of the resolver's own. */
-        public Builder scheduler(Scheduler scheduler) {
-            this.scheduler = scheduler;
+        public Builder on(Executor fetches, Scheduler scheduler) {
+            this.executor = Objects.requireNonNull(fetches, "fetches");
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 

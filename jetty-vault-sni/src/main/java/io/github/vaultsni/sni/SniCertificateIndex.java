@@ -28,7 +28,7 @@ import java.util.Set;
  * A claimed name is never served by a broader entry while its own is being prepared: {@link #preparation} says
  * what to wait for, and the ClientHello reader parks the connection on it. A client that sends no name gets the
  * default entry, if one is set, else the entry of the fallback SNI ({@link #withFallbackSni}), if one is set and
- * served, else nothing. Disabled entries are never served. When several entries claim one name, the
+ * served, else nothing. When several entries claim one name, the
  * {@link SniEntryPreference} picks the winner at build time.
  */
 public final class SniCertificateIndex {
@@ -73,13 +73,13 @@ public final class SniCertificateIndex {
     }
 
     /**
-     * Indexes the enabled entries.
+     * Indexes the entries (the registry gives only those it serves: a disabled object's are not among them).
      *
      * @param defaultEntryId the entry for clients that send no name, or null for none
      */
     public static SniCertificateIndex build(Collection<SniEntry> entries, String defaultEntryId,
                                             SniEntryPreference preference, Instant now) {
-        List<SniEntry> served = entries.stream().filter(SniEntry::enabled).toList();
+        List<SniEntry> served = List.copyOf(entries);
         Map<String, SniEntry> exact = new HashMap<>(capacityFor(served.size()));
         Map<String, SniEntry> wildcard = new HashMap<>();
         Map<String, CertifiedKey> aliases = new HashMap<>(capacityFor(served.size()));
@@ -216,7 +216,7 @@ public final class SniCertificateIndex {
         return clientIssuers.length > 0;
     }
 
-    /** The served (enabled) entries. */
+    /** The served entries. */
     public List<SniEntry> entries() {
         return entries;
     }

@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
  * @param id           the entry's id (an SSL object id)
  * @param snis         normalised names ({@link SniNames#normalize}); {@code *.x} covers one label, {@code *} all
  * @param keys         at least one certified key; at most one per key type
- * @param enabled      false: kept (for status) but never served
  * @param protocols    the TLS versions allowed ({@code TLSv1.2}, {@code TLSv1.3}); empty: the connector's
  * @param clientCa     CA certificates client certificates must chain to; empty: no client certificates
  * @param clientDepth  the longest client chain accepted, counting the client certificate (APISIX's depth, 1 =
@@ -27,7 +26,7 @@ import java.util.regex.Pattern;
  * @param generation   distinguishes rebuilds of the same id, so a handshake in flight during a swap still finds
  *                     the key it chose
  */
-public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, boolean enabled, Set<String> protocols,
+public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, Set<String> protocols,
                        List<X509Certificate> clientCa, int clientDepth, List<Pattern> skipMtlsUris, long generation) {
 
     private static final Set<String> PROTOCOLS = Set.of("TLSv1.1", "TLSv1.2", "TLSv1.3");
@@ -61,12 +60,12 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
         }
     }
 
-    /** An enabled entry with default options: any protocol, no client certificates. */
+    /** An entry with default options: any protocol, no client certificates. */
     public static SniEntry of(String id, List<String> snis, List<CertifiedKey> keys) {
         return builder(id).snis(snis).keys(keys).build();
     }
 
-    /** An entry named {@code id}: enabled, any protocol, no client certificates, generation 0 unless told otherwise. */
+    /** An entry named {@code id}: any protocol, no client certificates, generation 0 unless told otherwise. */
     public static Builder builder(String id) {
         return new Builder(id);
     }
@@ -102,7 +101,7 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
 
     @Override
     public String toString() {
-        return "SniEntry{" + id + " " + snis + ", " + keys.size() + " key(s)" + (enabled ? "" : ", disabled") + "}";
+        return "SniEntry{" + id + " " + snis + ", " + keys.size() + " key(s)}";
     }
 
     /** Builds an {@link SniEntry}; {@link #keys} is required. */
@@ -110,7 +109,6 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
         private final String id;
         private List<String> snis = List.of();
         private List<CertifiedKey> keys = List.of();
-        private boolean enabled = true;
         private Set<String> protocols = Set.of();
         private List<X509Certificate> clientCa = List.of();
         private int clientDepth = 1;
@@ -129,12 +127,6 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
 
         public Builder keys(List<CertifiedKey> keys) {
             this.keys = keys;
-            return this;
-        }
-
-        /** Default true. */
-        public Builder enabled(boolean enabled) {
-            this.enabled = enabled;
             return this;
         }
 
@@ -164,7 +156,7 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, bo
         }
 
         public SniEntry build() {
-            return new SniEntry(id, snis, keys, enabled, protocols, clientCa, clientDepth, skipMtlsUris, generation);
+            return new SniEntry(id, snis, keys, protocols, clientCa, clientDepth, skipMtlsUris, generation);
         }
     }
 }

@@ -90,7 +90,8 @@ class VaultSniMetricsTest {
                 "soon.key", soon.traditionalPrivateKeyPem(), "test.com.crt", later.certificatePem(),
                 "test.com.key", later.traditionalPrivateKeyPem(), "ca.crt", rootCa.certificatePem()));
         SniCertificates certificates = new SniCertificates();
-        runtime = VaultSniRuntime.builder().clock(clock).backgroundRefresh(false).certificates(certificates)
+        runtime = VaultSniRuntime.builder().clock(clock).secrets(secrets -> secrets.backgroundRefresh(false))
+                .registry(settings -> settings.certificates(certificates))
                 .vault("quickstart-secret-id", VaultSettings.builder(vault.address()).prefix("kv/apisix")
                         .auth(VaultAuth.token(ROOT_TOKEN)).timeout(Duration.ofSeconds(2)).build()).build();
         runtime.start();

@@ -14,8 +14,12 @@ final class BoundRegistry implements AutoCloseable {
     final SslObjectRegistry registry;
     final SniBindings bindings;
 
-    BoundRegistry() throws Exception {
-        runtime = runtimes.start(settings -> { });
+    BoundRegistry() {
+        try {
+            runtime = runtimes.start(settings -> { });
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start a runtime", e);
+        }
         resolver = runtime.resolver();
         registry = runtime.registry();
         bindings = new SniBindings(registry);

@@ -92,8 +92,8 @@ class IssuedCertificatesTest {
 
     /** A node: a runtime with the PKI secret object, its issuances heard, serving to {@code certificates}. */
     private VaultSniRuntime node(Clock clock, SniCertificates certificates, IssuedCertificateStore store) throws Exception {
-        VaultSniRuntime node = runtimes.start(settings -> settings.clock(clock).certificates(certificates)
-                .issuedCertificates(store).vault("pki-secret", VaultSettings.builder(vault.address())
+        VaultSniRuntime node = runtimes.start(settings -> settings.clock(clock)
+                .registry(registry -> registry.certificates(certificates).issuedCertificates(store)).vault("pki-secret", VaultSettings.builder(vault.address())
                         .auth(VaultAuth.token(token)).timeout(Duration.ofSeconds(2)).build()));
         node.registry().addIssuanceListener((ssl, outcome) -> issuances.add(ssl + " " + outcome));
         return node;

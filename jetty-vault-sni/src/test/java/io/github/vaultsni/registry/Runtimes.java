@@ -16,7 +16,7 @@ final class Runtimes implements AutoCloseable {
 
     /** A started runtime with {@code settings} applied over the tests' defaults. */
     VaultSniRuntime start(Consumer<VaultSniRuntime.Builder> settings) throws Exception {
-        VaultSniRuntime.Builder builder = VaultSniRuntime.builder().backgroundRefresh(false);
+        VaultSniRuntime.Builder builder = VaultSniRuntime.builder().secrets(secrets -> secrets.backgroundRefresh(false));
         settings.accept(builder);
         VaultSniRuntime runtime = builder.build();
         runtime.start();

@@ -2,7 +2,7 @@ package io.github.vaultsni.registry;
 
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,25 +30,15 @@ class SniBindingsFileTest {
 
     @TempDir
     Path dir;
-    private final BoundRegistry bound;
-    private final SslObjectRegistry registry;
-    private final SniBindings bindings;
-
-    SniBindingsFileTest() throws Exception {
-        bound = new BoundRegistry();
-        registry = bound.registry;
-        bindings = bound.bindings;
-    }
+    /** What the files are bound to. */
+    @AutoClose
+    private final BoundRegistry bound = new BoundRegistry();
 
     @BeforeAll
     static void pki() {
         root = TestPki.rootCa("ROOTCA", "RSA");
     }
 
-    @AfterEach
-    void close() throws Exception {
-        bound.close();
-    }
 
     private static Map<String, Object> sslObject(String sni) {
         Issued leaf = root.leaf("RSA", sni);
@@ -62,59 +52,59 @@ class SniBindingsFileTest {
     @Test
     void reload_appliesTheFile_theIdDefaultingToTheSni_andAMissingFileBindsNothing() throws Exception {
         Path file = dir.resolve("vault-sni.json");
-        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings, bound.runtime.scheduler());
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bound.bindings, bound.runtime.scheduler());
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
-        assertEquals(Set.of(), bindings.ids());
+        assertEquals(Set.of(), bound.bindings.ids());
 
         write(file, List.of(sslObject("test.com"), sslObject("example.org")));
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
-        assertEquals(Set.of("test.com", "example.org"), bindings.ids(file.toString()));
-        assertEquals(SniEntryStatus.State.ACTIVE, registry.status("test.com").orElseThrow().state());
+        assertEquals(Set.of("test.com", "example.org"), bound.bindings.ids(file.toString()));
+        assertEquals(SniEntryStatus.State.ACTIVE, bound.registry.status("test.com").orElseThrow().state());
 
         Files.delete(file);
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
-        assertTrue(registry.status().isEmpty());
+        assertTrue(bound.registry.status().isEmpty());
     }
 
     @Test
     void aFileThatDoesNotParse_changesNothing() throws Exception {
         Path file = dir.resolve("vault-sni.json");
-        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings, bound.runtime.scheduler());
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bound.bindings, bound.runtime.scheduler());
         write(file, List.of(sslObject("test.com")));
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
         Files.writeString(file, "[{\"sni\": \"example.org\"");
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
         write(file, Map.of("sni", "example.org"));
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
-        assertEquals(Set.of("test.com"), bindings.ids());
+        assertEquals(Set.of("test.com"), bound.bindings.ids());
     }
 
     @Test
     void aFileRefusedForAnIdAnotherSourceBinds_isAppliedOnceThatSourceLetsGo_withoutAnEdit() throws Exception {
         Path file = dir.resolve("vault-sni.json");
         SniEntrySpec fromProperties = SslObject.parse("test.com", JSON.valueToTree(sslObject("test.com")));
-        bindings.apply("properties", List.of(fromProperties)).get(10, TimeUnit.SECONDS);
-        SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings, bound.runtime.scheduler());
+        bound.bindings.apply("properties", List.of(fromProperties)).get(10, TimeUnit.SECONDS);
+        SniBindingsFile bindingsFile = new SniBindingsFile(file, bound.bindings, bound.runtime.scheduler());
         write(file, List.of(sslObject("test.com")));
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
-        assertEquals(Set.of(), bindings.ids(file.toString()), "refused: properties bind test.com");
+        assertEquals(Set.of(), bound.bindings.ids(file.toString()), "refused: properties bind test.com");
 
-        bindings.apply("properties", List.of()).get(10, TimeUnit.SECONDS);
+        bound.bindings.apply("properties", List.of()).get(10, TimeUnit.SECONDS);
         bindingsFile.reload().get(10, TimeUnit.SECONDS);
-        assertEquals(Set.of("test.com"), bindings.ids(file.toString()), "the unchanged file, applied now");
+        assertEquals(Set.of("test.com"), bound.bindings.ids(file.toString()), "the unchanged file, applied now");
     }
 
     @Test
     void watch_appliesEachChange() throws Exception {
         Path file = dir.resolve("vault-sni.json");
         write(file, List.of(sslObject("test.com")));
-        try (SniBindingsFile bindingsFile = new SniBindingsFile(file, bindings, bound.runtime.scheduler())) {
+        try (SniBindingsFile bindingsFile = new SniBindingsFile(file, bound.bindings, bound.runtime.scheduler())) {
             bindingsFile.watch(Duration.ofMillis(100)).get(10, TimeUnit.SECONDS);
-            assertEquals(Set.of("test.com"), bindings.ids());
+            assertEquals(Set.of("test.com"), bound.bindings.ids());
             write(file, List.of(sslObject("example.org")));
-            await().atMost(Duration.ofSeconds(10)).until(() -> registry.status("example.org")
+            await().atMost(Duration.ofSeconds(10)).until(() -> bound.registry.status("example.org")
                     .filter(s -> s.state() == SniEntryStatus.State.ACTIVE).isPresent());
-            assertEquals(Set.of("example.org"), bindings.ids());
+            assertEquals(Set.of("example.org"), bound.bindings.ids());
         }
     }
 }

@@ -2,7 +2,7 @@ package io.github.vaultsni.registry;
 
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,15 +22,10 @@ class SniBindingsTest {
     private static Issued testCom;
     private static Issued exampleOrg;
 
-    private final BoundRegistry bound;
-    private final SslObjectRegistry registry;
-    private final SniBindings bindings;
-
-    SniBindingsTest() throws Exception {
-        bound = new BoundRegistry();
-        registry = bound.registry;
-        bindings = bound.bindings;
-    }
+    @AutoClose
+    private final BoundRegistry bound = new BoundRegistry();
+    private final SslObjectRegistry registry = bound.registry;
+    private final SniBindings bindings = bound.bindings;
 
     @BeforeAll
     static void pki() {
@@ -39,10 +34,6 @@ class SniBindingsTest {
         exampleOrg = root.leaf("EC", "example.org");
     }
 
-    @AfterEach
-    void close() throws Exception {
-        bound.close();
-    }
 
     /** An entry serving {@code leaf} for its CN, the one name the leaves here have. */
     private static SniEntrySpec spec(String id, Issued leaf) {

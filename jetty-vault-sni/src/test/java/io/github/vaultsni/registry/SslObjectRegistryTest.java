@@ -66,7 +66,7 @@ class SslObjectRegistryTest {
         storeInVault(rootCa.leaf("RSA", "test.com"));
         String token = http.createToken(ROOT_TOKEN, List.of("apisix-policy"), null);
         server = new TlsServerFixture();
-        VaultSniRuntime runtime = runtimes.start(settings -> settings.clock(clock).certificates(server.certificates())
+        VaultSniRuntime runtime = runtimes.start(settings -> settings.clock(clock).registry(registry -> registry.certificates(server.certificates()))
                 .vault("quickstart-secret-id", VaultSettings.builder(vault.address()).prefix("kv/apisix")
                         .auth(VaultAuth.token(token)).timeout(Duration.ofSeconds(2)).build()));
         resolver = runtime.resolver();

@@ -75,12 +75,6 @@ class SniCertificateIndexTest {
     }
 
     @Test
-    void disabledEntries_areNotServed() {
-        SniEntry disabled = SniEntry.builder("off").snis(List.of("off.example")).keys(List.of(key)).enabled(false).build();
-        assertNull(index(null, disabled).lookup("off.example"));
-    }
-
-    @Test
     void contestedName_goesToTheCurrentlyValidNewestCertificate_thenSmallerId() {
         Instant now = Instant.now();
         CertifiedKey older = TlsServerFixture.certifiedKey(ca.leaf("EC", now.minus(Duration.ofDays(10)),

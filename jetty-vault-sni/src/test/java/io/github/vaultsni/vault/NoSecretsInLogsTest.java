@@ -52,8 +52,8 @@ class NoSecretsInLogsTest {
             String token = http.createToken(root, List.of("ro"), "60s");
             String[] ids = http.appRole(root, "r", List.of("ro"), "60s");
             PrometheusRegistry prometheus = new PrometheusRegistry();
-            VaultSniRuntime runtime = VaultSniRuntime.builder().clock(clock).backgroundRefresh(false)
-                    .cache(SecretCacheSettings.builder().ttl(Duration.ofSeconds(10)).build()).metrics(prometheus).build();
+            VaultSniRuntime runtime = VaultSniRuntime.builder().clock(clock).secrets(secrets -> secrets.backgroundRefresh(false)
+                    .cache(SecretCacheSettings.builder().ttl(Duration.ofSeconds(10)).build())).metrics(prometheus).build();
             try (runtime) {
                 runtime.start();
                 SecretResolver resolver = runtime.resolver();

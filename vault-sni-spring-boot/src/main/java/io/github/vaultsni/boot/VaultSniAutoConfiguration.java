@@ -63,11 +63,11 @@ public class VaultSniAutoConfiguration {
                                     ObjectProvider<IssuedCertificateStore> issuedCertificates) {
         VaultSniProperties.Cache cache = properties.cache();
         VaultSniRuntime.Builder runtime = VaultSniRuntime.builder().clock(clock.getIfUnique(Clock::systemUTC))
-                .certificates(certificates)
-                .cache(SecretCacheSettings.builder().ttl(cache.ttl()).negativeTtl(cache.negativeTtl())
-                        .maxStale(cache.maxStale()).build())
+                .secrets(secrets -> secrets.cache(SecretCacheSettings.builder().ttl(cache.ttl())
+                        .negativeTtl(cache.negativeTtl()).maxStale(cache.maxStale()).build()))
+                .registry(registry -> registry.certificates(certificates))
                 .defaultEntry(properties.defaultEntry()).fallbackSni(properties.fallbackSni());
-        issuedCertificates.ifUnique(runtime::issuedCertificates);
+        issuedCertificates.ifUnique(store -> runtime.registry(registry -> registry.issuedCertificates(store)));
         VaultConnectionDefaults fallback = defaults.getIfAvailable();
         VaultConnection.settings(properties.vault(), fallback).ifPresentOrElse(vault -> {
             runtime.vault(properties.vault().secretObjectId(), vault);

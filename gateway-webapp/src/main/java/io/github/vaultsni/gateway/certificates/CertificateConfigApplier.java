@@ -36,7 +36,7 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
     private final SecretResolver resolver;
     private final SslObjectRegistry registry;
     private final Clock clock;
-    private AutoCloseable watch;
+    private ConfigStore.Watch watch;
     private volatile CompletableFuture<Void> initialCertificates = new CompletableFuture<>();
 
     /** Applies {@code store}'s objects (the store started first) once this applier starts. */
@@ -60,13 +60,9 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
 
     @Override
     protected void doStop() {
-        try {
-            if (watch != null) {
-                watch.close();
-                watch = null;
-            }
-        } catch (Exception e) {
-            LOG.debug("closing the configuration watch: {}", e.toString());
+        if (watch != null) {
+            watch.close();
+            watch = null;
         }
     }
 

@@ -26,7 +26,7 @@ public final class RouteConfigApplier extends AbstractLifeCycle implements Route
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ConfigStore store;
-    private AutoCloseable watch;
+    private ConfigStore.Watch watch;
     private volatile RouteTable table = RouteTable.empty();
     /** The last version of each route and upstream that could be used, kept when a newer one cannot. */
     private final Map<String, Route> goodRoutes = new HashMap<>();
@@ -122,13 +122,9 @@ public final class RouteConfigApplier extends AbstractLifeCycle implements Route
 
     @Override
     protected void doStop() {
-        try {
-            if (watch != null) {
-                watch.close();
-                watch = null;
-            }
-        } catch (Exception e) {
-            LOG.debug("closing the route watch: {}", e.toString());
+        if (watch != null) {
+            watch.close();
+            watch = null;
         }
     }
 

@@ -58,7 +58,7 @@ public interface ConfigStore extends LifeCycle, AutoCloseable {
      * @throws CompactedException when changes after {@code fromRevision} are no longer kept: re-list, then
      *                            watch from the store's revision
      */
-    AutoCloseable watch(long fromRevision, Consumer<ConfigChange> listener);
+    Watch watch(long fromRevision, Consumer<ConfigChange> listener);
 
     /**
      * Waits, at most {@code timeout}, until the watchers have been told of every change up to {@code revision}:
@@ -78,6 +78,12 @@ public interface ConfigStore extends LifeCycle, AutoCloseable {
     /** Stops the store: releases its files, locks and connections, and stops telling watchers. */
     @Override
     void close();
+
+    /** A watch: closing it stops the changes it was told of. */
+    interface Watch extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /** How a conditional write ended: see {@link #updateIf}. */
     sealed interface UpdateOutcome permits Written, Kept {

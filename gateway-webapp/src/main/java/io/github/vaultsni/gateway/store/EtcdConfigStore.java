@@ -5,7 +5,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.kv.GetResponse;
@@ -65,7 +64,7 @@ public final class EtcdConfigStore extends MirroredConfigStore {
     private Client client;
     private KV kv;
     private ScheduledExecutorService resyncs;
-    private volatile Watch.Watcher watcher;
+    private volatile io.etcd.jetcd.Watch.Watcher watcher;
     private volatile boolean closed;
 
     /** The store on etcd at {@code connection}, connected when it starts. */
@@ -221,7 +220,7 @@ public final class EtcdConfigStore extends MirroredConfigStore {
             watcher.close();
         }
         watcher = client.getWatchClient().watch(bytes(OBJECTS), WatchOption.builder().isPrefix(true).withPrevKV(true)
-                .withRevision(revision + 1).build(), Watch.listener(this::onEvents, this::onWatchError));
+                .withRevision(revision + 1).build(), io.etcd.jetcd.Watch.listener(this::onEvents, this::onWatchError));
         LOG.info("configuration from etcd {}: {} objects at revision {}", endpoints, fresh.size(), revision);
     }
 

@@ -70,7 +70,7 @@ abstract class MirroredConfigStore extends AbstractLifeCycle implements ConfigSt
      * each change once, in order.
      */
     @Override
-    public synchronized AutoCloseable watch(long fromRevision, Consumer<ConfigChange> listener) {
+    public synchronized Watch watch(long fromRevision, Consumer<ConfigChange> listener) {
         long oldest = history.isEmpty() ? revision + 1 : history.peekFirst().revision();
         if (fromRevision + 1 < oldest && fromRevision < revision) {
             throw new CompactedException(fromRevision, oldest);

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class ActuatorFixture implements AutoCloseable {
     static final Issued ROOT = TestPki.rootCa("ROOTCA", "EC");
     final Issued leaf = ROOT.leaf("EC", "test.com");
-    final VaultSniRuntime runtime = VaultSniRuntime.builder().backgroundRefresh(false).build();
+    final VaultSniRuntime runtime = VaultSniRuntime.builder().secrets(secrets -> secrets.backgroundRefresh(false)).build();
     final SecretResolver resolver = runtime.resolver();
     final SslObjectRegistry registry = runtime.registry();
     final SniBindings bindings = new SniBindings(registry);
