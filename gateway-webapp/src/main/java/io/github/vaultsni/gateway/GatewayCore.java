@@ -16,6 +16,7 @@ import io.github.vaultsni.gateway.store.FileConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
 import io.github.vaultsni.gateway.store.SecretFiles;
 import io.github.vaultsni.gateway.ui.CertificatesPage;
+import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.registry.SniEntrySpec;
 import io.github.vaultsni.registry.SslObjectRegistry;
 import io.github.vaultsni.runtime.FailedStart;
@@ -109,7 +110,8 @@ public final class GatewayCore extends ContainerLifeCycle {
             }
             // Metered before the first object is applied: the stored objects' reads, issuances and handshakes count too.
             metrics = started(new GatewayMetrics(registry, store));
-            applier = started(new CertificateConfigApplier(store, cipher, registry.resolver(), registry, clock));
+            applier = started(new CertificateConfigApplier(store, cipher, registry.resolver(), registry, clock,
+                    shared == null ? CertificateConfigApplier.OnStop.KEEP : CertificateConfigApplier.OnStop.WITHDRAW));
             RouteConfigApplier routes = started(new RouteConfigApplier(store));
             adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
             adminApi = new AdminApi(store, cipher, clock, registry::status);
@@ -126,6 +128,9 @@ public final class GatewayCore extends ContainerLifeCycle {
     @Override
     protected void doStop() throws Exception {
         super.doStop();
+        if (shared != null && shared.isRunning()) {
+            shared.useIssuedCertificates(IssuedCertificateStore.inMemory()); // not this gateway's store, stopped
+        }
         getBeans().forEach(this::removeBean);
         store = null;
         registry = null;

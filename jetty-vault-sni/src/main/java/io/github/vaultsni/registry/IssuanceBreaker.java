@@ -35,6 +35,13 @@ final class IssuanceBreaker {
         return true;
     }
 
+    /** A probe {@link #admit} handed out was not used (its name was taken meanwhile, or its object removed). */
+    synchronized void abandon() {
+        if (state == State.PROBING) {
+            state = State.OPEN; // its cool-down is over: the next new name probes
+        }
+    }
+
     /** An issuance is still in flight past its on-demand wait. */
     synchronized void slow(Instant now) {
         slowInFlight++;

@@ -156,6 +156,7 @@ final class IssuedObject extends SslObjectMachine {
         Unit created = new Unit(name, List.of(name), spec.id() + "/" + name);
         Unit raced = units.putIfAbsent(name, created);
         if (raced != null) {
+            registry.issuance().breaker(issuer).abandon(); // not issued by this call: a probe it took goes back
             return raced.waitFor();
         }
         registry.serially(() -> obtain(created));
@@ -192,7 +193,12 @@ final class IssuedObject extends SslObjectMachine {
 
     /** Starts the one issuance of {@code unit}, unless one is in flight. Serial. */
     private void obtain(Unit unit) {
-        if (unit.inFlight || removed()) {
+        if (removed()) {
+            registry.issuance().breaker(issuer).abandon(); // admitted, never asked: a probe it took goes back
+            unit.done.complete(null);
+            return;
+        }
+        if (unit.inFlight) {
             return;
         }
         unit.inFlight = true;
@@ -200,9 +206,13 @@ final class IssuedObject extends SslObjectMachine {
             registry.changed(this); // RENEWING
         }
         Instant now = registry.now();
-        registry.issuance().obtain(spec.id(), issuer, unit.id, unit.names, unit.current,
-                        certificate -> fits(unit, certificate, now), certificate -> Issuance.due(certificate, now))
-                .whenComplete((obtained, failure) -> registry.serially(() -> settle(unit, obtained, failure)));
+        try {
+            registry.issuance().obtain(spec.id(), issuer, unit.id, unit.names, unit.current,
+                            certificate -> fits(unit, certificate, now), certificate -> Issuance.due(certificate, now))
+                    .whenComplete((obtained, failure) -> registry.serially(() -> settle(unit, obtained, failure)));
+        } catch (RuntimeException e) {
+            settle(unit, null, e); // the pool refused the work (stopping): said, and retried like any failure
+        }
     }
 
     private void settle(Unit unit, Issuance.Obtained obtained, Throwable failure) {
@@ -262,6 +272,10 @@ final class IssuedObject extends SslObjectMachine {
                 unit.serve(null, null, Instant.MAX);
                 registry.issuance().forget(spec.id(), unit.id);
                 registry.changed(this);
+                if (unit != exact) {
+                    units.remove(unit.id, unit); // its next handshake asks anew, within the cap and the rate
+                    continue;
+                }
             }
             boolean wanted = unit.current != null ? !now.isBefore(unit.renewAt) : unit == exact;
             if (wanted && !now.isBefore(unit.retryAt) && !unit.inFlight) {
@@ -278,6 +292,14 @@ final class IssuedObject extends SslObjectMachine {
     void remove() {
         super.remove();
         units.values().forEach(unit -> unit.done.complete(null));
+    }
+
+    /**
+     * Deleted, not replaced: its stored certificates go too. (A replacement keeps them: its successor takes over
+     * those that fit, and the others no longer fit and are overwritten when issued anew.)
+     */
+    @Override
+    void delete() {
         registry.issuance().forgetAll(spec.id());
     }
 

@@ -109,11 +109,15 @@ final class PemObject extends SslObjectMachine {
         }
         building = true;
         long generation = registry.nextGeneration();
-        Map<String, CompletableFuture<String>> values = new LinkedHashMap<>();
-        spec.values().forEach(text -> values.computeIfAbsent(text, this::resolve));
-        CompletableFuture.allOf(values.values().toArray(CompletableFuture[]::new))
-                .handleAsync((ignored, failure) -> parse(values, generation), registry.executor())
-                .thenAccept(built -> registry.serially(() -> settle(built)));
+        try {
+            Map<String, CompletableFuture<String>> values = new LinkedHashMap<>();
+            spec.values().forEach(text -> values.computeIfAbsent(text, this::resolve));
+            CompletableFuture.allOf(values.values().toArray(CompletableFuture[]::new))
+                    .handleAsync((ignored, failure) -> parse(values, generation), registry.executor())
+                    .thenAccept(built -> registry.serially(() -> settle(built)));
+        } catch (RuntimeException e) {
+            settle(new Built(null, message(e))); // the pool refused the work (stopping): failed, never stuck building
+        }
     }
 
     private CompletableFuture<String> resolve(String value) {

@@ -46,7 +46,7 @@ abstract class SslObjectMachine {
     /** Set once, on the serial executor; read by connector threads asking what a name waits for. */
     private volatile boolean removed;
     /** What the object this one replaced served, served on while this one is first built, for a short handover. Serial. */
-    private List<SniEntry> inherited;
+    private volatile List<SniEntry> inherited;
     private volatile SniEntryStatus published;
     /** Who waits for the next settled state to be published (puts). Serial. */
     private final List<CompletableFuture<SniEntryStatus>> settledWaiters = new ArrayList<>();
@@ -66,13 +66,22 @@ abstract class SslObjectMachine {
 
     /** What the snapshot holds for this object: while it is first built, within the handover, its predecessor's. Serial. */
     final List<SniEntry> servedNow() {
-        return inherited != null && settling() ? inherited : served();
+        List<SniEntry> handedOver = inherited;
+        return handedOver != null && settling() ? handedOver : served();
+    }
+
+    /** The main built entry, or while it is first built, within the handover, its predecessor's. Any thread. */
+    final SniEntry entryNow() {
+        List<SniEntry> handedOver = inherited;
+        SniEntry own = entry();
+        return own == null && handedOver != null ? handedOver.get(0) : own;
     }
 
     /**
-     * Serves {@code entries} (what the replaced object served) while this object is first built, until the handover
-     * ends ({@link #handoverOver}): a rotation built within it swaps old for new directly; one that takes longer
-     * (Vault slow or down) serves nothing for the id once it ends. Serial.
+     * Serves {@code entries} (what the replaced object's own work built: never what it inherited, so handovers do
+     * not chain) while this object is first built, until the handover ends ({@link #handoverOver}): a rotation built
+     * within it swaps old for new directly; one that takes longer (Vault slow or down) serves nothing for the id
+     * once it ends. Serial.
      */
     final void inherit(List<SniEntry> entries) {
         inherited = entries.isEmpty() ? null : List.copyOf(entries);
@@ -116,6 +125,10 @@ abstract class SslObjectMachine {
     void remove() {
         removed = true;
         settled();
+    }
+
+    /** Removed for good (a DELETE, not a replacement): what it kept elsewhere goes too. Serial. */
+    void delete() {
     }
 
     final boolean removed() {

@@ -97,7 +97,8 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         this.executor = b.executor;
         this.scheduler = resolver.scheduler();
         this.serial = new SerializedExecutor(executor);
-        this.issuance = new Issuance(b.authority, b.issuedCertificates, clock, executor, scheduler);
+        this.issuance = new Issuance(b.authority, b.issuedCertificates, clock, b.issuances != null ? b.issuances : executor,
+                scheduler);
         this.lastPublicationNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS);
     }
 
@@ -156,7 +157,8 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
             SslObjectMachine machine = spec.issuer() != null ? new IssuedObject(spec, this, now()) : new PemObject(spec, this, now());
             if (previous != null) {
                 if (spec.enabled() && spec.type() == previous.spec.type() && !handover.isZero()) {
-                    machine.inherit(previous.servedNow());
+                    machine.inherit(spec.type() == SniEntrySpec.Type.SERVER ? previous.served()
+                            : previous.entry() == null ? List.of() : List.of(previous.entry()));
                     scheduler.schedule(() -> serially(machine::handoverOver), handover.toMillis(), TimeUnit.MILLISECONDS);
                 }
                 forget(previous);
@@ -178,6 +180,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
             SslObjectMachine machine = machines.remove(id);
             if (machine != null) {
                 forget(machine);
+                machine.delete();
                 requestPublication();
             }
             afterNextPublication(() -> result.complete(null));
@@ -189,10 +192,8 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         machine.remove();
         changed.remove(machine);
         for (String reference : machine.references()) {
-            Set<String> ids = readers.get(SecretReference.parse(reference));
-            if (ids != null) {
-                ids.remove(machine.spec.id());
-            }
+            readers.computeIfPresent(SecretReference.parse(reference),
+                    (key, ids) -> ids.remove(machine.spec.id()) && ids.isEmpty() ? null : ids);
         }
     }
 
@@ -240,7 +241,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
     /** The built entry of {@code id} while it is served (a client object: while it is built), whatever its type. */
     public Optional<SniEntry> entry(String id) {
         SslObjectMachine machine = machines.get(id);
-        return machine == null ? Optional.empty() : Optional.ofNullable(machine.entry());
+        return machine == null ? Optional.empty() : Optional.ofNullable(machine.entryNow());
     }
 
     /** The object as configured, whatever its state. */
@@ -380,16 +381,33 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         publicationScheduled = false;
         lastPublicationNanos = System.nanoTime();
         Instant now = now();
+        boolean published;
         try {
             certificates.publish(snapshot(now));
+            published = true;
         } catch (RuntimeException e) {
-            LOG.error("cannot publish the certificate index: {}", e.toString());
+            LOG.error("cannot publish the certificate index", e);
+            published = false;
         }
-        changed.forEach(machine -> machine.publish(now));
-        changed.clear();
+        if (published) { // a status never says more than clients see
+            for (SslObjectMachine machine : changed) {
+                try {
+                    machine.publish(now);
+                } catch (RuntimeException e) {
+                    LOG.error("cannot take the status of SSL object {}", machine.spec.id(), e);
+                }
+            }
+            changed.clear();
+        }
         List<Runnable> actions = afterPublication;
         afterPublication = new ArrayList<>();
-        actions.forEach(Runnable::run);
+        for (Runnable action : actions) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.error("after a publication", e);
+            }
+        }
     }
 
     private SniCertificateIndex snapshot(Instant now) {
@@ -433,10 +451,20 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
             throw new IllegalStateException("no certificate authority is configured to issue for " + names);
         };
         private IssuedCertificateStore issuedCertificates = IssuedCertificateStore.inMemory();
+        private Executor issuances;
 
         private Builder(SecretResolver resolver, Executor executor) {
             this.resolver = Objects.requireNonNull(resolver, "resolver");
             this.executor = Objects.requireNonNull(executor, "executor");
+        }
+
+        /**
+         * Runs issuances and their store's reads and writes, which block on Vault and the configuration store: give
+         * one that bounds how many run at once (a runtime does). Default: the registry's executor.
+         */
+        public Builder issuances(Executor issuances) {
+            this.issuances = Objects.requireNonNull(issuances, "issuances");
+            return this;
         }
 
         /** Where the snapshots are published (the TLS connectors read it). Default: a new {@link SniCertificates}. */

@@ -1,8 +1,8 @@
 package io.github.vaultsni.runtime;
 
 import java.util.Objects;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Deque;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class LimitedExecutor implements Executor {
     private final Executor executor;
     private final int limit;
-    private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+    private final Deque<Runnable> waiting = new ConcurrentLinkedDeque<>();
     private final AtomicInteger running = new AtomicInteger();
 
     LimitedExecutor(Executor executor, int limit) {
@@ -58,7 +58,7 @@ final class LimitedExecutor implements Executor {
                 });
             } catch (RejectedExecutionException e) {
                 running.decrementAndGet();
-                waiting.clear();
+                waiting.addFirst(next); // kept in order: the pool is stopping, and whoever asks next is told so
                 throw e;
             }
         }

@@ -5,6 +5,7 @@ import io.github.vaultsni.metrics.VaultSniMetrics;
 import io.github.vaultsni.registry.SslObjectRegistry;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificates;
+import io.github.vaultsni.sni.SniNames;
 import io.github.vaultsni.vault.VaultSecretManager;
 import io.github.vaultsni.vault.VaultSettings;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -28,8 +29,9 @@ import java.util.function.Consumer;
  * {@code vault-sni} Jetty module, {@code gateway.jar}, {@code gateway.war}, the Spring Boot starter): one thread
  * pool, one scheduler and one clock, shared by the {@link SecretResolver} (its cache and Vault connections), the
  * {@link SslObjectRegistry} (its state machines and issuer) and, when asked, the meters ({@link VaultSniMetrics}).
- * Work that blocks on Vault runs on bounded shares of the pool ({@value #DEFAULT_FETCH_CONCURRENCY} reads at once),
- * so a Vault that hangs leaves the rest running.
+ * Work that blocks on Vault runs on bounded shares of the pool ({@value #DEFAULT_FETCH_CONCURRENCY} reads and
+ * {@value #DEFAULT_ISSUANCE_CONCURRENCY} issuances at once), so a Vault that hangs leaves the rest running: the
+ * registry's changes, its publications and the builds.
  *
  * <p>A Jetty {@code ContainerLifeCycle} (its {@code dump()} shows the tree): {@link #builder()} only assigns;
  * {@link #start()} starts the pool, the scheduler, the resolver (registering the Vault secret objects given to the
@@ -39,6 +41,8 @@ import java.util.function.Consumer;
 public final class VaultSniRuntime extends ContainerLifeCycle implements AutoCloseable {
     public static final int DEFAULT_THREADS = 16;
     public static final int DEFAULT_FETCH_CONCURRENCY = 4;
+    /** Issuances (and their store writes) at once: a Vault PKI that hangs holds at most these threads. */
+    static final int DEFAULT_ISSUANCE_CONCURRENCY = 4;
     private static final Logger LOG = LoggerFactory.getLogger(VaultSniRuntime.class);
 
     private final Clock clock;
@@ -70,7 +74,7 @@ public final class VaultSniRuntime extends ContainerLifeCycle implements AutoClo
         b.secrets.accept(secrets);
         this.resolver = secrets.clock(clock).on(new LimitedExecutor(executor, b.fetchConcurrency), scheduler).build();
         SslObjectRegistry.Builder objects = SslObjectRegistry.builder(resolver, executor)
-                .authority(new VaultPkiAuthority(id -> resolver.manager("vault", id, VaultSecretManager.class), clock));
+                .issuances(new LimitedExecutor(executor, DEFAULT_ISSUANCE_CONCURRENCY)).authority(new VaultPkiAuthority(id -> resolver.manager("vault", id, VaultSecretManager.class), clock));
         b.registry.accept(objects);
         this.registry = objects.build();
         this.vaults = Map.copyOf(b.vaults);
@@ -101,6 +105,10 @@ public final class VaultSniRuntime extends ContainerLifeCycle implements AutoClo
             registry.setDefaultEntry(defaultEntry);
             registry.setFallbackSni(fallbackSni);
         } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+                metrics = null;
+            }
             throw FailedStart.stopStarted(this, e);
         }
     }
@@ -251,9 +259,13 @@ public final class VaultSniRuntime extends ContainerLifeCycle implements AutoClo
             return this;
         }
 
-        /** The SNI whose certificate serves clients that send none (APISIX's {@code fallback_sni}). Default: none. */
+        /**
+         * The SNI whose certificate serves clients that send none (APISIX's {@code fallback_sni}). Default: none.
+         *
+         * @throws IllegalArgumentException when it is not a host name
+         */
         public Builder fallbackSni(String name) {
-            this.fallbackSni = name == null || name.isBlank() ? null : name;
+            this.fallbackSni = name == null || name.isBlank() ? null : SniNames.normalize(name.strip());
             return this;
         }
 

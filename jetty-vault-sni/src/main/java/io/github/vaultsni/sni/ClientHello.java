@@ -1,5 +1,6 @@
 package io.github.vaultsni.sni;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -16,6 +17,8 @@ final class ClientHello {
     private static final int HOST_NAME = 0;
     private static final int RECORD_HEADER = 5;
     private static final int MAX_RECORD = 1 << 14;
+    /** The longest ClientHello read: what one full record holds (a longer one is handed on unread). */
+    static final int MAX_HELLO = MAX_RECORD;
 
     /** How far reading got. */
     enum Status {
@@ -47,7 +50,7 @@ final class ClientHello {
         }
         try {
             return new Result(Status.READ, serverName(message));
-        } catch (IndexOutOfBoundsException | IllegalArgumentException malformed) {
+        } catch (IndexOutOfBoundsException | IllegalArgumentException | BufferUnderflowException malformed) {
             return Result.NOT_A_HELLO;
         }
     }
@@ -78,10 +81,21 @@ final class ClientHello {
             ByteBuffer fragment = in.slice(in.position(), length);
             in.position(in.position() + length);
             if (joined == null) {
+                // A first record too short for the message's own header, or a message longer than is read: not
+                // waited for (the TLS engine deals with it).
                 if (length < 4 || (fragment.get(0) & 0xFF) != CLIENT_HELLO) {
-                    return length < 4 ? null : NOT_HANDSHAKE;
+                    return NOT_HANDSHAKE;
                 }
                 needed = 4 + ((fragment.get(1) & 0xFF) << 16 | (fragment.get(2) & 0xFF) << 8 | (fragment.get(3) & 0xFF));
+                if (needed > MAX_HELLO) {
+                    return NOT_HANDSHAKE;
+                }
+                if (needed <= length) {
+                    return fragment.limit(needed).position(4); // the usual case: one record, no copy
+                }
+                if (!arrived(in.duplicate(), needed - length)) {
+                    return null; // copied only once every record of it is here
+                }
                 joined = ByteBuffer.allocate(needed);
             }
             int take = Math.min(fragment.remaining(), joined.remaining());
@@ -90,6 +104,24 @@ final class ClientHello {
                 return joined.flip().position(4);
             }
         }
+    }
+
+    /** Whether the records from {@code in}'s position hold at least {@code bytes} more handshake bytes. */
+    private static boolean arrived(ByteBuffer in, int bytes) {
+        int more = 0;
+        while (more < bytes) {
+            if (in.remaining() < RECORD_HEADER) {
+                return false;
+            }
+            in.position(in.position() + 3);
+            int length = in.getShort() & 0xFFFF;
+            if (in.remaining() < length) {
+                return false;
+            }
+            in.position(in.position() + length);
+            more += length;
+        }
+        return true;
     }
 
     /** The {@code host_name} of the ClientHello body at {@code hello}'s position, or null. */

@@ -48,7 +48,7 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
     private final SniCertificates certificates;
     private final String nextProtocol;
     private final AtomicInteger parked = new AtomicInteger();
-    private final Map<String, AtomicInteger> parkedByOwner = new ConcurrentHashMap<>();
+    private final Map<String, Integer> parkedByOwner = new ConcurrentHashMap<>();
     private int maxParked = DEFAULT_MAX_PARKED;
     private int maxParkedPerOwner = DEFAULT_MAX_PARKED_PER_OWNER;
 
@@ -105,17 +105,21 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
             parked.decrementAndGet();
             return false;
         }
-        AtomicInteger mine = parkedByOwner.computeIfAbsent(owner, o -> new AtomicInteger());
-        if (mine.incrementAndGet() > maxParkedPerOwner) {
-            unpark(owner);
-            return false;
+        boolean[] taken = new boolean[1];
+        parkedByOwner.compute(owner, (o, count) -> {
+            int now = count == null ? 0 : count;
+            taken[0] = now < maxParkedPerOwner;
+            return taken[0] ? now + 1 : count;
+        });
+        if (!taken[0]) {
+            parked.decrementAndGet();
         }
-        return true;
+        return taken[0];
     }
 
     private void unpark(String owner) {
         parked.decrementAndGet();
-        parkedByOwner.computeIfPresent(owner, (o, count) -> count.decrementAndGet() <= 0 ? null : count);
+        parkedByOwner.computeIfPresent(owner, (o, count) -> count <= 1 ? null : count - 1);
     }
 
     @Override

@@ -84,6 +84,24 @@ class ClientHelloTest {
     }
 
     @Test
+    void whatCannotBeAHelloWeRead_isHandedOnAtOnce_withoutAllocatingForIt() throws Exception {
+        assertEquals(ClientHello.Status.NOT_A_HELLO, ClientHello.read(ByteBuffer.wrap(
+                new byte[]{22, 3, 1, 0, 4, 1, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF})).status(), "a 16 MiB hello");
+        assertEquals(ClientHello.Status.NOT_A_HELLO, ClientHello.read(ByteBuffer.wrap(
+                new byte[]{22, 3, 1, 0, 2, 1, 0})).status(), "a first record too short for the message header");
+        ByteBuffer whole = helloFrom("cut.test");
+        byte[] bytes = new byte[whole.remaining()];
+        whole.get(bytes);
+        bytes[bytes.length - 1] = 0;
+        bytes[bytes.length - 2] = 0;
+        // extensions claim more than the message holds: the last ones are cut off
+        int at = indexOf(bytes, "cut.test".getBytes(StandardCharsets.US_ASCII)) - 2;
+        bytes[at] = (byte) 0xFF;
+        ClientHello.Result read = ClientHello.read(ByteBuffer.wrap(bytes));
+        assertEquals(ClientHello.Status.NOT_A_HELLO, read.status(), "a name longer than its message");
+    }
+
+    @Test
     void aNameNoHostCouldHave_isNoName() throws Exception {
         ByteBuffer hello = helloFrom("abc.test");
         byte[] bytes = new byte[hello.remaining()];

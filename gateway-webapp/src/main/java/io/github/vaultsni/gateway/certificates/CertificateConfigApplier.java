@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Applies secret objects and SSL objects from the store's change events to the secret resolver and the SSL
@@ -26,27 +28,41 @@ import java.util.concurrent.CompletableFuture;
  * configuration reaches what is served, whatever wrote it, on the store's dispatcher thread. It lists what the
  * store holds when it starts, then watches from that revision; applying is idempotent, so a change seen twice does
  * no harm. An object that cannot be applied is logged (never its secrets) and skipped: its previous version stays.
+ * Stopped with {@link OnStop#WITHDRAW}, it takes back what it applied from a resolver and registry it shares.
  */
 public final class CertificateConfigApplier extends AbstractLifeCycle {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateConfigApplier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What becomes of what was applied when the applier stops. */
+    public enum OnStop {
+        /** Left as it is: the resolver and registry are the gateway's own and stop with it. */
+        KEEP,
+        /** Withdrawn: the resolver and registry are shared (a jetty-base's module) and outlive this gateway. */
+        WITHDRAW
+    }
 
     private final ConfigStore store;
     private final SecretCipher cipher;
     private final SecretResolver resolver;
     private final SslObjectRegistry registry;
     private final Clock clock;
+    private final OnStop onStop;
+    /** The ids applied and not deleted since: what {@link OnStop#WITHDRAW} withdraws. Confined to the dispatcher. */
+    private final Set<String> secrets = ConcurrentHashMap.newKeySet();
+    private final Set<String> ssls = ConcurrentHashMap.newKeySet();
     private ConfigStore.Watch watch;
     private volatile CompletableFuture<Void> initialCertificates = new CompletableFuture<>();
 
     /** Applies {@code store}'s objects (the store started first) once this applier starts. */
     public CertificateConfigApplier(ConfigStore store, SecretCipher cipher, SecretResolver resolver,
-                                    SslObjectRegistry registry, Clock clock) {
+                                    SslObjectRegistry registry, Clock clock, OnStop onStop) {
         this.store = store;
         this.cipher = cipher;
         this.resolver = resolver;
         this.registry = registry;
         this.clock = clock;
+        this.onStop = onStop;
     }
 
     @Override
@@ -64,6 +80,12 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
             watch.close();
             watch = null;
         }
+        if (onStop == OnStop.WITHDRAW) {
+            ssls.forEach(registry::remove);
+            secrets.forEach(id -> resolver.unregister("vault", id));
+        }
+        ssls.clear();
+        secrets.clear();
     }
 
     /**
@@ -82,8 +104,13 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
                 applySecret(type, StoredKind.SECRETS.idOf(key), object);
             } else if (StoredKind.SSLS.holds(key)) {
                 String id = StoredKind.SSLS.idOf(key);
-                return type == ConfigChange.Type.DELETE ? registry.remove(id)
-                        : registry.put(SslObject.parse(id, read(StoredKind.SSLS, object)));
+                if (type == ConfigChange.Type.DELETE) {
+                    ssls.remove(id);
+                    return registry.remove(id);
+                }
+                CompletableFuture<?> put = registry.put(SslObject.parse(id, read(StoredKind.SSLS, object)));
+                ssls.add(id);
+                return put;
             }
         } catch (RuntimeException e) {
             LOG.warn("cannot apply {} ({}): {}", object.key(), type, e.getMessage());
@@ -93,11 +120,13 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
 
     private void applySecret(ConfigChange.Type type, String id, StoredObject object) {
         if (type == ConfigChange.Type.DELETE) {
+            secrets.remove(id);
             resolver.unregister("vault", id);
             return;
         }
         resolver.register("vault", id, new VaultSecretManager(VaultSecretObject.fromJson(read(StoredKind.SECRETS, object)),
                 clock, resolver::resolveValue));
+        secrets.add(id);
     }
 
     private ObjectNode read(StoredKind kind, StoredObject object) {

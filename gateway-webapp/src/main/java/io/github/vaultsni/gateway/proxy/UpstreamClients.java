@@ -189,8 +189,10 @@ final class UpstreamClients implements AutoCloseable {
                 // One context per certificate generation: a rotated certificate never resumes the old one's sessions.
                 presenting.keySet().removeIf(key -> !key.equals(current(key.substring(0, key.lastIndexOf('@')))));
                 String key = current(tag.sslObjectId());
-                SSLContext presenter = key == null ? getSslContext() : presenting.computeIfAbsent(key, this::presentingContext);
-                SSLEngine engine = presenter.createSSLEngine(host, port);
+                if (key == null) { // gone since the request was let through: fail it, never connect without it
+                    throw new IllegalStateException("client certificate " + tag.sslObjectId() + " is not available");
+                }
+                SSLEngine engine = presenting.computeIfAbsent(key, this::presentingContext).createSSLEngine(host, port);
                 customize(engine);
                 return engine;
             }
