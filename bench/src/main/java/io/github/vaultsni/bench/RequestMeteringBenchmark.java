@@ -171,12 +171,12 @@ public class RequestMeteringBenchmark {
         }
 
         @Override
-        public String authority() {
-            return "api.example.com";
+        public String targetAuthority() {
+            return null; // origin-form, as a browser's HTTP/1.1 request: the authority is the Host header's
         }
 
         @Override
-        public String host() {
+        public String hostHeader() {
             return "api.example.com";
         }
 

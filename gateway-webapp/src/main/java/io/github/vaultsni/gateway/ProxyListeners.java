@@ -4,13 +4,13 @@ import io.github.vaultsni.gateway.listener.JsonErrorHandler;
 import io.github.vaultsni.gateway.listener.ProxyHttpConnectionFactory;
 import io.github.vaultsni.gateway.listener.ServerHeader;
 import io.github.vaultsni.gateway.proxy.Forwarder;
+import io.github.vaultsni.http2.StrictHTTP2CServerConnectionFactory;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.SniClientCertificateCheck;
 import io.github.vaultsni.sni.SniConnectors;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
 import io.github.vaultsni.tls.TlsProvider;
 import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
@@ -41,7 +41,7 @@ final class ProxyListeners {
         plain.setRequestHeaderSize(Forwarder.MAX_REQUEST_HEADER_BYTES);
         plain.setUriCompliance(UriCompliance.DEFAULT);
         http = new ServerConnector(server, 1, SELECTORS,
-                new ProxyHttpConnectionFactory(plain, config.requestHeaderTimeout()), new HTTP2CServerConnectionFactory(plain));
+                new ProxyHttpConnectionFactory(plain, config.requestHeaderTimeout()), new StrictHTTP2CServerConnectionFactory(plain));
         http.setName("http");
         http.setHost(config.httpHost());
         http.setPort(config.httpPort());

@@ -1,8 +1,8 @@
 package io.github.vaultsni.sni;
 
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import io.github.vaultsni.http2.StrictHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
-import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -50,7 +50,9 @@ public final class SniConnectors {
         HttpConfiguration https = secure(httpConfiguration);
         sslContextFactory.setCipherComparator(HTTP2Cipher.COMPARATOR);
         HttpConnectionFactory http11 = http11Factory.apply(https);
-        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        // Its own type, not HTTP2ServerConnectionFactory: widening would make the verifier load jetty-http2-server with
+        // this class, which a jetty-base without the http2 module lacks (clientHello(...) is used there alone).
+        StrictHTTP2ServerConnectionFactory h2 = new StrictHTTP2ServerConnectionFactory(https);
         // ALPN compares names exactly, and clients say "http/1.1"; Jetty finds the factory case-insensitively.
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), "http/1.1");
         alpn.setDefaultProtocol("http/1.1");

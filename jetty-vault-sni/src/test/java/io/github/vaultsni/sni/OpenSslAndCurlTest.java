@@ -1,22 +1,21 @@
 package io.github.vaultsni.sni;
 
 import io.github.vaultsni.pem.Pem;
+import io.github.vaultsni.testsupport.ExternalTools;
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(120)
 class OpenSslAndCurlTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
     @TempDir
     Path dir;
     private TlsServerFixture server;
@@ -125,28 +125,15 @@ class OpenSslAndCurlTest {
         return finish(process, command);
     }
 
-    /** Skips when the tool is missing on a developer's machine; on CI a missing tool is a failure. */
     private static void require(String tool) {
-        boolean present = Path.of("/usr/bin", tool).toFile().canExecute() || Path.of("/usr/local/bin", tool).toFile().canExecute();
-        if (!present && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError(tool + " is missing on CI: .ci/run should have installed it");
-        }
-        Assumptions.assumeTrue(present, tool + " is not installed: skipping (.ci/run installs it)");
+        ExternalTools.require(tool);
     }
 
     private static String run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        return finish(process, command);
+        return ExternalTools.run(command, null, TIMEOUT);
     }
 
     private static String finish(Process process, List<String> command) throws IOException, InterruptedException {
-        boolean exited = process.waitFor(20, TimeUnit.SECONDS);
-        if (!exited) {
-            process.destroyForcibly();
-        }
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(exited, "timed out: " + command + "\n" + out);
-        return out;
+        return ExternalTools.finish(process, command, TIMEOUT);
     }
 }

@@ -1,6 +1,6 @@
 package io.github.vaultsni.gateway.accesslog;
 
-import io.github.vaultsni.gateway.proxy.ClientRequest;
+import io.github.vaultsni.gateway.proxy.GatewayRequest;
 import io.github.vaultsni.gateway.proxy.ProxyExchange;
 import io.github.vaultsni.gateway.route.UpstreamNode;
 import org.eclipse.jetty.http.HttpFields;
@@ -85,8 +85,9 @@ public final class ApisixAccessLog extends ContainerLifeCycle implements Request
         StringBuilder line = new StringBuilder(256);
         line.append(Request.getRemoteAddr(request)).append(" - - [")
                 .append(timeLocal()).append("] ");
-        escaped(line, host(request)).append(" \"");
-        escaped(line, request.getMethod() + " " + Redaction.url(target(request)) + " "
+        GatewayRequest read = exchange == null ? null : exchange.request();
+        escaped(line, read != null ? read.authority() : host(request)).append(" \"");
+        escaped(line, (read != null ? read.method() : request.getMethod()) + " " + Redaction.url(target(request)) + " "
                 + request.getConnectionMetaData().getProtocol()).append("\" ");
         line.append(response.getStatus()).append(' ').append(Math.max(0, Response.getContentBytesWritten(response)))
                 .append(' ');
@@ -122,14 +123,14 @@ public final class ApisixAccessLog extends ContainerLifeCycle implements Request
         } else {
             seconds(line, nanos);
         }
-        ClientRequest client = exchange.request();
+        GatewayRequest client = exchange.request();
         String query = client.query();
         line.append(" \"").append(node.origin().getScheme()).append("://");
         escaped(line, exchange.route().upstream().passHost().hostFor(client.authority(), node));
         escaped(line, Redaction.url(exchange.path().forwarded() + (query == null ? "" : "?" + query))).append('"');
     }
 
-    /** {@code $http_host}: the Host header, or HTTP/2's {@code :authority}. */
+    /** {@code $http_host} of a request the proxy never read: the Host header, or HTTP/2's {@code :authority}. */
     private static String host(Request request) {
         String host = request.getHeaders().get(HttpHeader.HOST);
         return host != null || !request.getHttpURI().hasAuthority() ? host : request.getHttpURI().getAuthority();

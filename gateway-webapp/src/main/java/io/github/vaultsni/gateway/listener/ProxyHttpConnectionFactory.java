@@ -1,5 +1,6 @@
 package io.github.vaultsni.gateway.listener;
 
+import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -16,8 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The proxy listeners' HTTP/1.1 connections. Two departures from Jetty's:
+ * The proxy listeners' HTTP/1.1 connections. Three departures from Jetty's:
  * <ul>
+ *   <li><b>Chunks end where their size says</b> ({@link ChunkFramingParser}): Jetty skips bytes after a chunk's
+ *       data; these connections answer 400.</li>
  *   <li><b>A deadline for a request's headers</b> (nginx's {@code client_header_timeout}): from the first byte of
  *       a request, its headers must be complete within {@code headerTimeout}, else the connection is closed. Jetty
  *       has only the idle timeout, which a client sending one byte every few seconds never reaches.</li>
@@ -57,6 +60,16 @@ public final class ProxyHttpConnectionFactory extends HttpConnectionFactory {
             super(configuration, connector, endPoint);
             this.headerTimeoutMs = headerTimeoutMs;
             this.scheduler = connector.getScheduler();
+        }
+
+        @Override
+        protected HttpParser newHttpParser(HttpCompliance compliance) {
+            HttpParser jettys = super.newHttpParser(compliance); // for its request handler and settings
+            HttpParser parser = new ChunkFramingParser((HttpParser.RequestHandler) jettys.getHandler(),
+                    getHttpConfiguration().getRequestHeaderSize(), compliance);
+            parser.setHeaderCacheSize(jettys.getHeaderCacheSize());
+            parser.setHeaderCacheCaseSensitive(jettys.isHeaderCacheCaseSensitive());
+            return parser;
         }
 
         @Override

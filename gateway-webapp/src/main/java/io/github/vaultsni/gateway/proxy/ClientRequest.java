@@ -3,9 +3,9 @@ package io.github.vaultsni.gateway.proxy;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
- * What the {@link Forwarder} reads of a client's request, whichever door it came through: the jetty-core handler
- * ({@link GatewayProxyHandler}) or the servlet ({@link GatewayProxyServlet}). Each door adapts its own request
- * type to this, so every proxy decision is made once, in the forwarding core, from the same facts.
+ * A client's request as a door has it, whichever door it came through: the jetty-core handler
+ * ({@link GatewayProxyHandler}) or the servlet ({@link GatewayProxyServlet}). Each door adapts its own request type
+ * to this; the {@link Forwarder} reads it once, into the {@link GatewayRequest} every decision is made from.
  */
 public interface ClientRequest {
 
@@ -18,13 +18,13 @@ public interface ClientRequest {
     String query();
 
     /**
-     * What the client addressed, {@code host[:port]} as sent: the {@code Host} header (HTTP/1) or
-     * {@code :authority} (HTTP/2, which has no {@code Host} header); null when it sent neither.
+     * The authority of the request target, {@code host[:port]} as sent: HTTP/2's {@code :authority}, or an
+     * HTTP/1.1 absolute-form target's; else (origin-form) what the {@code Host} header says, or null.
      */
-    String authority();
+    String targetAuthority();
 
-    /** The host of {@link #authority()}, lower case, without port; null when the client named none. */
-    String host();
+    /** The {@code Host} header field's value, or null when there is none (HTTP/2 usually sends none). */
+    String hostHeader();
 
     /** The request's headers; for HTTP/2, without pseudo-headers. */
     HttpFields headers();

@@ -6,7 +6,6 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
-import java.util.Locale;
 
 /**
  * A jetty-core {@link Request} as the {@link Forwarder} reads it. Values the forwarding core may read several
@@ -39,15 +38,13 @@ final class CoreClientRequest implements ClientRequest {
     }
 
     @Override
-    public String authority() {
-        String host = request.getHeaders().get(HttpHeader.HOST);
-        return host != null || !request.getHttpURI().hasAuthority() ? host : request.getHttpURI().getAuthority();
+    public String targetAuthority() {
+        return request.getHttpURI().hasAuthority() ? request.getHttpURI().getAuthority() : null;
     }
 
     @Override
-    public String host() {
-        String name = Request.getServerName(request);
-        return name == null ? null : name.toLowerCase(Locale.ROOT);
+    public String hostHeader() {
+        return request.getHeaders().get(HttpHeader.HOST);
     }
 
     @Override

@@ -27,8 +27,9 @@ import java.util.concurrent.TimeoutException;
  * this builds, stream the answer back, and ask this what to do when an attempt fails.
  *
  * <ol>
- *   <li>{@link #begin}: TRACE and CONNECT refused (405), at most {@value #MAX_REQUEST_HEADERS} header fields
- *       (431), the path normalised ({@link RequestPath}; 400 when it cannot be), the client-certificate rules
+ *   <li>{@link #begin}: the request read once into a {@link GatewayRequest} (a method token, TRACE and CONNECT
+ *       refused with 405, at most {@value #MAX_REQUEST_HEADERS} header fields (431), one authority, the path
+ *       normalised ({@link RequestPath}); 400 when any cannot be), the client-certificate rules
  *       ({@link MtlsPolicy}), the route (the current
  *       {@link io.github.vaultsni.gateway.route.RouteTable}), the upstream's client (TLS verification, client
  *       certificate), the first node from its balancer; or the status the gateway answers itself
@@ -79,45 +80,39 @@ public final class Forwarder implements AutoCloseable {
     }
 
     /** Decides what happens to a client's request: forwarded (to the exchange's first node) or answered here. */
-    public ProxyExchange begin(ClientRequest request) {
+    public ProxyExchange begin(ClientRequest raw) {
         meter.started();
-        String method = request.method();
-        if (method.equals("TRACE") || method.equals("CONNECT")) {
-            return ProxyExchange.refuse(request, null, null, 405, null); // as nginx: never proxied
+        GatewayRequest request = GatewayRequest.read(raw);
+        if (request.refused()) {
+            return ProxyExchange.refuse(request, null, request.refusalStatus(), request.refusalMessage());
         }
-        if (request.headers().size() > MAX_REQUEST_HEADERS) {
-            return ProxyExchange.refuse(request, null, null, 431, null);
-        }
-        RequestPath path = RequestPath.normalize(request.path());
-        if (path == null) {
-            return ProxyExchange.refuse(request, null, null, 400, null);
-        }
+        RequestPath path = request.path();
         String mtlsRefusal = mtls.refusal(request, path.decoded());
         if (mtlsRefusal != null) {
-            return ProxyExchange.refuse(request, path, null, 400, mtlsRefusal);
+            return ProxyExchange.refuse(request, null, 400, mtlsRefusal);
         }
-        Route route = routes.current().match(request.host(), method, path.decoded());
+        Route route = routes.current().match(request.host(), request.method(), path.decoded());
         if (route == null) {
-            return ProxyExchange.refuse(request, path, null, 404, null);
+            return ProxyExchange.refuse(request, null, 404, null);
         }
         Upstream upstream = route.upstream();
         HttpClient client = clients.forUpstream(upstream).orElse(null);
         if (client == null) {
             LOG.warn("route {}: client certificate {} for the upstream is not available", route.id(), upstream.tls().clientCertId());
-            return ProxyExchange.refuse(request, path, route, 502, null);
+            return ProxyExchange.refuse(request, route, 502, null);
         }
         String hashKey = upstream.balancer().usesHashKey() ? HashKeys.of(request, path.decoded(), upstream) : null;
-        ProxyExchange exchange = ProxyExchange.forward(request, path, route, client, hashKey);
+        ProxyExchange exchange = ProxyExchange.forward(request, route, client, hashKey);
         if (exchange.nextNode() == null) {
-            LOG.warn("route {}: no upstream node to send {} {} to", route.id(), method, path.forwarded());
-            return ProxyExchange.refuse(request, path, route, 502, null);
+            LOG.warn("route {}: no upstream node to send {} {} to", route.id(), request.method(), path.forwarded());
+            return ProxyExchange.refuse(request, route, 502, null);
         }
         return exchange;
     }
 
     /** The request to the exchange's current node: method, target, headers and timeouts; the door adds the body. */
     public Request proxyToServerRequest(ProxyExchange exchange) {
-        ClientRequest client = exchange.request();
+        GatewayRequest client = exchange.request();
         Upstream upstream = exchange.upstream();
         UpstreamNode node = exchange.node();
         String query = client.query();

@@ -14,7 +14,7 @@ final class HashKeys {
     }
 
     /** @param path the request's normalised path */
-    static String of(ClientRequest request, String path, Upstream upstream) {
+    static String of(GatewayRequest request, String path, Upstream upstream) {
         Upstream.HashOn hashOn = upstream.hashOn();
         return switch (hashOn.on()) {
             case "header" -> request.headers().get(hashOn.key());
@@ -24,7 +24,7 @@ final class HashKeys {
     }
 
     /** The value of cookie {@code name} (RFC 6265 {@code name=value; name2=value2}), or null. */
-    private static String cookie(ClientRequest request, String name) {
+    private static String cookie(GatewayRequest request, String name) {
         for (HttpField field : request.headers()) {
             if (field.getHeader() != HttpHeader.COOKIE) {
                 continue;

@@ -19,9 +19,9 @@ final class MessageSize {
     }
 
     /** {@code METHOD target HTTP/x.y}, the fields and {@code body} bytes. */
-    static long request(ClientRequest request, long body) {
+    static long request(GatewayRequest request, long body) {
         String query = request.query();
-        long line = request.method().length() + 1 + request.path().length() + (query == null ? 0 : query.length() + 1)
+        long line = request.method().length() + 1 + request.rawPath().length() + (query == null ? 0 : query.length() + 1)
                 + 1 + request.protocol().length();
         return line + fields(request.headers()) + LINE_ENDS + Math.max(0, body);
     }

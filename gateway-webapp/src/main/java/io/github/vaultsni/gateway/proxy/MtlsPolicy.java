@@ -23,7 +23,7 @@ public final class MtlsPolicy {
     }
 
     /** Why the request (its normalised {@code path}) must be refused with 400, or null to let it through. */
-    String refusal(ClientRequest request, String path) {
+    String refusal(GatewayRequest request, String path) {
         SniCertificateIndex index = certificates.current();
         if (!index.verifiesClients() || !"https".equals(request.scheme())) {
             return null;

@@ -18,8 +18,7 @@ import java.util.Set;
 public final class ProxyExchange {
     /** The request attribute a door keeps the exchange in, for the access log (and the servlet door's callbacks). */
     public static final String ATTRIBUTE = ProxyExchange.class.getName();
-    private final ClientRequest request;
-    private final RequestPath path;
+    private final GatewayRequest request;
     private final Route route;
     private final HttpClient client;
     private final int refusalStatus;
@@ -35,10 +34,9 @@ public final class ProxyExchange {
     private long upstreamEndNanos;
     private int upstreamStatus;
 
-    private ProxyExchange(ClientRequest request, RequestPath path, Route route, HttpClient client, String hashKey,
+    private ProxyExchange(GatewayRequest request, Route route, HttpClient client, String hashKey,
                           int refusalStatus, String refusalMessage) {
         this.request = request;
-        this.path = path;
         this.route = route;
         this.client = client;
         this.hashKey = hashKey;
@@ -46,13 +44,13 @@ public final class ProxyExchange {
         this.refusalMessage = refusalMessage;
     }
 
-    static ProxyExchange forward(ClientRequest request, RequestPath path, Route route, HttpClient client, String hashKey) {
-        return new ProxyExchange(request, path, route, client, hashKey, 0, null);
+    static ProxyExchange forward(GatewayRequest request, Route route, HttpClient client, String hashKey) {
+        return new ProxyExchange(request, route, client, hashKey, 0, null);
     }
 
     /** Answered by the gateway with {@code status} and {@code message} (null: the status's own). */
-    static ProxyExchange refuse(ClientRequest request, RequestPath path, Route route, int status, String message) {
-        return new ProxyExchange(request, path, route, null, null, status, message);
+    static ProxyExchange refuse(GatewayRequest request, Route route, int status, String message) {
+        return new ProxyExchange(request, route, null, null, status, message);
     }
 
     /** Whether the gateway answers this request itself ({@link #refusalStatus()}), without an upstream. */
@@ -69,13 +67,14 @@ public final class ProxyExchange {
         return refusalMessage;
     }
 
-    public ClientRequest request() {
+    /** The client's request, as read once when it entered. */
+    public GatewayRequest request() {
         return request;
     }
 
     /** The normalised path the route matched and the upstream receives; null when the raw one was refused. */
     public RequestPath path() {
-        return path;
+        return request.path();
     }
 
     /** The route matched, or null when none did. */

@@ -67,7 +67,7 @@ final class ProxyHeaders {
      *
      * @param host the {@code Host} to send (from {@code pass_host}), or null to leave it to the client library
      */
-    void writeRequestHeaders(ClientRequest request, String host, HttpFields.Mutable out) {
+    void writeRequestHeaders(GatewayRequest request, String host, HttpFields.Mutable out) {
         HttpFields in = request.headers();
         Set<String> named = connectionNamed(in);
         String forwardedFor = null;

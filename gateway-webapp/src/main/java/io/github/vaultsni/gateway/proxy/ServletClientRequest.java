@@ -8,7 +8,6 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import javax.net.ssl.SSLSession;
 import java.lang.reflect.Method;
 import java.util.Enumeration;
-import java.util.Locale;
 
 /**
  * A servlet request as the {@link Forwarder} reads it. In a WAR the container's Jetty classes are hidden from the
@@ -57,22 +56,21 @@ final class ServletClientRequest implements ClientRequest {
         return request.getQueryString();
     }
 
+    /** The servlet API gives the target's authority only as the name and port it resolved (from it, or from Host). */
     @Override
-    public String authority() {
-        String host = request.getHeader("Host");
-        if (host != null || !request.getProtocol().startsWith("HTTP/2")) {
-            return host;
+    public String targetAuthority() {
+        String name = request.getServerName();
+        if (name == null || name.isEmpty()) {
+            return null;
         }
-        // HTTP/2 carries it in :authority, which the servlet API gives only as name and port.
         int port = request.getServerPort();
         boolean defaultPort = port == ("https".equals(request.getScheme()) ? 443 : 80);
-        return defaultPort || port <= 0 ? request.getServerName() : request.getServerName() + ":" + port;
+        return defaultPort || port <= 0 ? name : name + ":" + port;
     }
 
     @Override
-    public String host() {
-        String name = request.getServerName();
-        return name == null ? null : name.toLowerCase(Locale.ROOT);
+    public String hostHeader() {
+        return request.getHeader("Host");
     }
 
     @Override

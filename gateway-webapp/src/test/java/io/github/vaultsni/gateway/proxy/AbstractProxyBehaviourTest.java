@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -81,6 +82,8 @@ abstract class AbstractProxyBehaviourTest {
     private HttpClient http;
     private HttpClient h2c;
     private HttpClient https;
+    /** The CA the HTTPS client trusts, as a PEM file (for clients outside the JVM). */
+    private Path tlsRootPem;
     private final List<TestUpstream> upstreams = new ArrayList<>();
 
     /** Starts a gateway behind the door under test. */
@@ -166,6 +169,8 @@ abstract class AbstractProxyBehaviourTest {
             TestPki.Issued leaf = root.leaf("EC", TLS_HOST);
             put("ssls/proxy-test", JSON.createObjectNode().put("sni", TLS_HOST).put("cert", leaf.certificatePem())
                     .put("key", leaf.privateKeyPem()).toString());
+            tlsRootPem = dir.resolve("tls-root.pem");
+            java.nio.file.Files.writeString(tlsRootPem, root.certificatePem());
             https = LoopbackHttpsClient.trusting(root.certificate());
             https.setUserAgentField(null);
             https.start();
@@ -312,6 +317,78 @@ abstract class AbstractProxyBehaviourTest {
         assertEquals(0, h.served.get() + x.served.get(), "nothing crossed into a route");
         assertEquals("/x/b", json(send(protocol, "/x/a/../b", r -> { })).get("path").asText());
         assertEquals("/x/c/", json(send(protocol, "/x/./c/.", r -> { })).get("path").asText());
+    }
+
+    /**
+     * An HTTP/2 request as written, over h2c or h2 (TLS): {@code :scheme} and the others first, then {@code extra}
+     * fields ({@code host} among them, when a test wants one).
+     */
+    RawH2Request rawH2(boolean tls, String method, String path, String authority, String... extra) throws Exception {
+        List<Map.Entry<String, String>> headers = new ArrayList<>(List.of(Map.entry(":method", method),
+                Map.entry(":scheme", tls ? "https" : "http"), Map.entry(":path", path), Map.entry(":authority", authority)));
+        for (int i = 0; i < extra.length; i += 2) {
+            headers.add(Map.entry(extra[i], extra[i + 1]));
+        }
+        if (tls) {
+            return RawH2Request.h2(door.httpsPort(), TLS_HOST, tlsRootPem, headers);
+        }
+        return RawH2Request.h2c(door.httpPort(), headers);
+    }
+
+    /** An authority for a raw request: over TLS the SNI's name (the servlet door refuses another: "Invalid SNI"). */
+    static String rawH2Authority(boolean tls) {
+        return tls ? TLS_HOST : "a.example";
+    }
+
+    /** Makes {@value #TLS_HOST}'s SSL object, before a TLS test's routes and counts. */
+    void readyForRawH2(boolean tls) throws Exception {
+        if (tls) {
+            httpsClient();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void h2_aHostFieldBesideAnotherAuthority_is400_andOneAuthorityReachesRoutingAndTheUpstream(boolean tls) throws Exception {
+        readyForRawH2(tls);
+        String only = tls ? rawH2Authority(true) : "only.example";
+        TestUpstream h = upstream("h");
+        put("routes/h", "{\"uri\":\"/h/*\",\"hosts\":[\"" + only + "\"],\"upstream\":{\"nodes\":{\"" + h.node() + "\":1}}}");
+        RawH2Request mismatch = rawH2(tls, "GET", "/h/a", only, "host", "other.example");
+        assertEquals(400, mismatch.status(), mismatch::toString);
+        assertTrue(mismatch.body().startsWith("{\"error_msg\":"), mismatch::toString);
+        assertEquals(0, h.served.get(), "nothing reached the upstream");
+        RawH2Request same = rawH2(tls, "GET", "/h/a", only, "host", only.toUpperCase(java.util.Locale.ROOT));
+        assertEquals(200, same.status(), same::toString);
+        assertEquals(List.of(only), received(JSON.readTree(same.body()), "host"), "the upstream gets the one authority");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void h2_aMethodOutsideTheTokenGrammar_is400_andNothingIsInjectedUpstream(boolean tls) throws Exception {
+        readyForRawH2(tls);
+        TestUpstream u = upstream("u");
+        route("all", "/*", u);
+        for (String method : List.of("GET /ADMIN/SECRET?", "GET\t", "", "G\u00c9T", "trace", "Get")) {
+            RawH2Request answer = rawH2(tls, method, "/x/a", rawH2Authority(tls));
+            assertTrue(answer.refused(), method + ": " + answer);
+            assertEquals(0, u.connections.get(), method + " reached the upstream: " + answer);
+        }
+        assertEquals(200, rawH2(tls, "PATCH", "/x/a", rawH2Authority(tls)).status(), "a token method goes on");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void h2_pathsRefusedOverHttp11_areRefusedOverHttp2(boolean tls) throws Exception {
+        readyForRawH2(tls);
+        TestUpstream u = upstream("u");
+        route("all", "/*", u);
+        for (String path : List.of("x/a", "/a%zz", "/a%00b", "/x/%2e%2e/h", "/x%2f..%2fh", "/../etc/passwd", "*")) {
+            RawH2Request answer = rawH2(tls, "GET", path, rawH2Authority(tls));
+            assertTrue(answer.refused(), path + ": " + answer);
+            assertEquals(0, u.connections.get(), path + " reached the upstream: " + answer);
+        }
+        assertEquals(200, rawH2(tls, "GET", "/x/a/../b", rawH2Authority(tls)).status());
     }
 
     @ParameterizedTest

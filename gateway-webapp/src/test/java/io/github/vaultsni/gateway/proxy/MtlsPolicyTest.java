@@ -42,8 +42,8 @@ class MtlsPolicyTest {
 
     /** The client's request as the proxy's doors report it: only what the policy reads varies. */
     private record Request(String scheme, String sni, String host, boolean hasClientCertificate) implements ClientRequest {
-        static Request https(String sni, String host, boolean certificate) {
-            return new Request("https", sni, host, certificate);
+        static GatewayRequest https(String sni, String host, boolean certificate) {
+            return GatewayRequest.read(new Request("https", sni, host, certificate));
         }
 
         @Override
@@ -62,7 +62,12 @@ class MtlsPolicyTest {
         }
 
         @Override
-        public String authority() {
+        public String targetAuthority() {
+            return host;
+        }
+
+        @Override
+        public String hostHeader() {
             return host;
         }
 
@@ -129,7 +134,7 @@ class MtlsPolicyTest {
 
     @Test
     void plainHttp_isNotAsked_evenForTheHostOfAnMtlsSslObject() {
-        assertNull(served().refusal(new Request("http", null, "mtls.test", false), "/private"));
+        assertNull(served().refusal(GatewayRequest.read(new Request("http", null, "mtls.test", false)), "/private"));
     }
 
     @Test

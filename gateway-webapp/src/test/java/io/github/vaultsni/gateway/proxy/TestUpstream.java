@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -29,19 +30,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sets, by name, for short assertions. Query parameters shape the answer: {@code sleep=ms} delays it,
  * {@code status=N} sets its status, {@code header=Name:value} (repeatable) adds response headers, and
  * {@code bytes=N} answers N bytes of a known pattern instead of JSON ({@code chunked=true}: without a length).
- * Counts the requests it served and keeps the last ones' JSON.
+ * Counts the requests it served and keeps the last ones' JSON; counts the connections it accepted too, so a test can
+ * tell "nothing reached it" from "its parser refused what came".
  */
 public final class TestUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     final String name;
     public final AtomicInteger served = new AtomicInteger();
     public final List<ObjectNode> received = new CopyOnWriteArrayList<>();
+    /** Connections accepted: a request the upstream's own parser refused (400) still opened one. */
+    public final AtomicInteger connections = new AtomicInteger();
     private final Server server = new Server();
     private final ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(roomyHeaders()));
 
     public TestUpstream(String name) throws Exception {
         this.name = name;
         connector.setHost("127.0.0.1");
+        connector.addEventListener(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                connections.incrementAndGet();
+            }
+        });
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override

@@ -1,0 +1,221 @@
+package io.github.vaultsni.gateway.proxy;
+
+import org.eclipse.jetty.http.HttpFields;
+
+import java.util.Locale;
+
+/**
+ * A client's request as the gateway understands it: read once, when it enters, from whichever door and protocol
+ * it came through (HTTP/1.1, h2c, h2), and checked then. Everything after (the client-certificate rules, the route
+ * table, the upstream request and its {@code Host}, the access log, the meters) reads this, never the door's own
+ * request, so they all see one method, one authority and one path. Immutable.
+ *
+ * <p>What is checked, in this order, and the status a request that fails gets (nothing of it is proxied):
+ * <ol>
+ *   <li>the method is an RFC 9110 token ({@code !#$%&'*+-.^_`|~}, digits, letters) without lower-case letters, as
+ *       nginx takes them: else 400. An HTTP/1.1 request line cannot carry another, but HTTP/2's {@code :method} can
+ *       ({@code "GET /ADMIN/SECRET?"} was once written into the upstream's request line), and {@code trace} would
+ *       pass a case-sensitive TRACE check to an upstream that reads methods case-insensitively;</li>
+ *   <li>{@code TRACE} and {@code CONNECT}: 405, as nginx (never proxied);</li>
+ *   <li>at most {@value Forwarder#MAX_REQUEST_HEADERS} header fields: else 431;</li>
+ *   <li>one authority: the request target's ({@code :authority} in HTTP/2, the absolute-form URI in HTTP/1.1, RFC
+ *       9112 §3.2.2), else the {@code Host} header; an HTTP/2 request whose {@code host} field names another
+ *       authority than its {@code :authority} is malformed (RFC 9113 §8.3.1): 400;</li>
+ *   <li>the path normalises ({@link RequestPath}): else 400.</li>
+ * </ol>
+ */
+public final class GatewayRequest {
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c : "!#$%&'*+-.^_`|~0123456789".toCharArray()) {
+            TCHAR[c] = true;
+        }
+        for (char c = 'A'; c <= 'Z'; c++) {
+            TCHAR[c] = true; // lower case is a token too, but no method nginx (or APISIX) takes
+        }
+    }
+
+    private final ClientRequest raw;
+    private final String method;
+    private final String authority;
+    private final String host;
+    private final RequestPath path;
+    private final int refusalStatus;
+    private final String refusalMessage;
+
+    private GatewayRequest(ClientRequest raw, String authority, RequestPath path, int refusalStatus,
+                           String refusalMessage) {
+        this.raw = raw;
+        this.method = raw.method();
+        this.authority = authority;
+        this.host = hostOf(authority);
+        this.path = path;
+        this.refusalStatus = refusalStatus;
+        this.refusalMessage = refusalMessage;
+    }
+
+    /** The request {@code raw} a door reads, checked: a request to forward, or one {@link #refused()} and why. */
+    public static GatewayRequest read(ClientRequest raw) {
+        String method = raw.method();
+        String target = raw.targetAuthority();
+        String hostField = raw.hostHeader();
+        String authority = target != null ? target : hostField;
+        if (!isMethod(method)) {
+            return refused(raw, authority, 400, "400 Bad Request: invalid method");
+        }
+        if (method.equals("TRACE") || method.equals("CONNECT")) {
+            return refused(raw, authority, 405, null); // as nginx: never proxied
+        }
+        if (raw.headers().size() > Forwarder.MAX_REQUEST_HEADERS) {
+            return refused(raw, authority, 431, null);
+        }
+        if (target != null && hostField != null && raw.protocol().startsWith("HTTP/2")
+                && !sameAuthority(target, hostField, raw.scheme())) {
+            return refused(raw, target, 400, "400 Bad Request: the host header and :authority differ");
+        }
+        RequestPath path = RequestPath.normalize(raw.path());
+        if (path == null) {
+            return refused(raw, authority, 400, null);
+        }
+        return new GatewayRequest(raw, authority, path, 0, null);
+    }
+
+    private static GatewayRequest refused(ClientRequest raw, String authority, int status, String message) {
+        return new GatewayRequest(raw, authority, null, status, message);
+    }
+
+    /** Whether {@code method} is an RFC 9110 token without lower-case letters. */
+    static boolean isMethod(String method) {
+        if (method == null || method.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < method.length(); i++) {
+            char c = method.charAt(i);
+            if (c >= 128 || !TCHAR[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether two authorities name one host and port (a port left out is the scheme's). */
+    private static boolean sameAuthority(String a, String b, String scheme) {
+        return hostOf(a).equals(hostOf(b)) && portOf(a, scheme) == portOf(b, scheme);
+    }
+
+    private static int portOf(String authority, String scheme) {
+        int colon = authority.lastIndexOf(':');
+        int bracket = authority.lastIndexOf(']');
+        if (colon > bracket) {
+            try {
+                return Integer.parseInt(authority.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return "https".equals(scheme) ? 443 : 80;
+    }
+
+    /** The host of an authority ({@code host[:port]}, {@code [v6]:port}), lower case; null for none. */
+    private static String hostOf(String authority) {
+        if (authority == null || authority.isEmpty()) {
+            return null;
+        }
+        int end = authority.startsWith("[") ? authority.indexOf(']') + 1 : authority.indexOf(':');
+        String name = end > 0 && end <= authority.length() ? authority.substring(0, end) : authority;
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the gateway answers this request itself, without an upstream ({@link #refusalStatus()}). */
+    public boolean refused() {
+        return refusalStatus != 0;
+    }
+
+    /** The status a refused request gets; 0 for one that goes on. */
+    public int refusalStatus() {
+        return refusalStatus;
+    }
+
+    /** Why a refused request is refused, for its error body (null: the status's own words). */
+    public String refusalMessage() {
+        return refusalMessage;
+    }
+
+    /** The method, as sent (a token, unless refused). */
+    public String method() {
+        return method;
+    }
+
+    /** What the client addressed, {@code host[:port]} as sent; null when it named nothing. */
+    public String authority() {
+        return authority;
+    }
+
+    /** The host of {@link #authority()}, lower case, without port; null when the client named none. */
+    public String host() {
+        return host;
+    }
+
+    /** The normalised path; null for a request refused before it was read. */
+    public RequestPath path() {
+        return path;
+    }
+
+    /** The path as the client sent it (still percent-encoded), for the access log. */
+    public String rawPath() {
+        return raw.path();
+    }
+
+    /** The query as the client sent it (without {@code ?}), or null. */
+    public String query() {
+        return raw.query();
+    }
+
+    /** The request's header fields (for HTTP/2, without pseudo-headers); its {@code Host} is never forwarded as is. */
+    public HttpFields headers() {
+        return raw.headers();
+    }
+
+    /** {@code HTTP/1.1}, {@code HTTP/2.0}, ... */
+    public String protocol() {
+        return raw.protocol();
+    }
+
+    /** {@code http} or {@code https}: how the client reached the gateway. */
+    public String scheme() {
+        return raw.scheme();
+    }
+
+    public String remoteAddress() {
+        return raw.remoteAddress();
+    }
+
+    public String localAddress() {
+        return raw.localAddress();
+    }
+
+    public int localPort() {
+        return raw.localPort();
+    }
+
+    /** Whether a body follows the headers. */
+    public boolean hasContent() {
+        return raw.hasContent();
+    }
+
+    /** The SNI the TLS connection selected (normalised), or null (not TLS, or no SNI). */
+    public String sni() {
+        return raw.sni();
+    }
+
+    /** Whether the client presented a certificate that was verified during the TLS handshake. */
+    public boolean hasClientCertificate() {
+        return raw.hasClientCertificate();
+    }
+
+    /** When the request began ({@link System#nanoTime()}), for its latency. */
+    public long beginNanos() {
+        return raw.beginNanos();
+    }
+}
