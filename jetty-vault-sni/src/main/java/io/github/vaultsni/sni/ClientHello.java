@@ -6,14 +6,15 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the server name from the first bytes of a TLS connection, before any TLS engine sees them: the
- * ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2), reassembled from as many handshake records as it spans, and
- * its {@code server_name} extension (RFC 6066 §3). Pure: never moves the buffer's position, never copies more
- * than the name.
+ * ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2), reassembled from as many handshake records as it spans, its
+ * {@code server_name} extension (RFC 6066 §3), and which certificate key types its {@code signature_algorithms}
+ * allow ({@link ClientKeyTypes}). Pure: never moves the buffer's position, never copies more than the name.
  */
 final class ClientHello {
     private static final int HANDSHAKE = 22;
     private static final int CLIENT_HELLO = 1;
     private static final int SERVER_NAME = 0;
+    private static final int SIGNATURE_ALGORITHMS = 13;
     private static final int HOST_NAME = 0;
     private static final int RECORD_HEADER = 5;
     private static final int MAX_RECORD = 1 << 14;
@@ -30,10 +31,13 @@ final class ClientHello {
         READ
     }
 
-    /** @param hostName the {@code host_name} the client sent, as sent (ASCII); null when it sent none */
-    record Result(Status status, String hostName) {
-        static final Result MORE = new Result(Status.MORE, null);
-        static final Result NOT_A_HELLO = new Result(Status.NOT_A_HELLO, null);
+    /**
+     * @param hostName the {@code host_name} the client sent, as sent (ASCII); null when it sent none
+     * @param keyTypes the certificate key types the client can verify ({@link ClientKeyTypes#ANY} unless read)
+     */
+    record Result(Status status, String hostName, ClientKeyTypes keyTypes) {
+        static final Result MORE = new Result(Status.MORE, null, ClientKeyTypes.ANY);
+        static final Result NOT_A_HELLO = new Result(Status.NOT_A_HELLO, null, ClientKeyTypes.ANY);
     }
 
     private ClientHello() {
@@ -49,7 +53,7 @@ final class ClientHello {
             return Result.NOT_A_HELLO;
         }
         try {
-            return new Result(Status.READ, serverName(message));
+            return extensions(message);
         } catch (IndexOutOfBoundsException | IllegalArgumentException | BufferUnderflowException malformed) {
             return Result.NOT_A_HELLO;
         }
@@ -124,37 +128,62 @@ final class ClientHello {
         return true;
     }
 
-    /** The {@code host_name} of the ClientHello body at {@code hello}'s position, or null. */
-    private static String serverName(ByteBuffer hello) {
+    /** The host name and key types of the ClientHello body at {@code hello}'s position. */
+    private static Result extensions(ByteBuffer hello) {
         skip(hello, 2 + 32); // legacy_version, random
         skip(hello, hello.get() & 0xFF); // legacy_session_id
         skip(hello, hello.getShort() & 0xFFFF); // cipher_suites
         skip(hello, hello.get() & 0xFF); // legacy_compression_methods
+        String hostName = null;
+        ClientKeyTypes keyTypes = ClientKeyTypes.ANY;
         if (!hello.hasRemaining()) {
-            return null; // a TLS 1.2 hello may end here: no extensions
+            return new Result(Status.READ, null, keyTypes); // a TLS 1.2 hello may end here: no extensions
         }
-        int extensionsEnd = (hello.getShort() & 0xFFFF) + hello.position();
+        int extensionsEnd = Math.min((hello.getShort() & 0xFFFF) + hello.position(), hello.limit());
         while (hello.position() + 4 <= extensionsEnd) {
             int type = hello.getShort() & 0xFFFF;
             int length = hello.getShort() & 0xFFFF;
-            if (type != SERVER_NAME) {
-                skip(hello, length);
-                continue;
+            if (hello.position() + length > extensionsEnd) {
+                break; // an extension longer than what is left: what was read so far stands
             }
-            int listEnd = (hello.getShort() & 0xFFFF) + hello.position();
-            while (hello.position() + 3 <= listEnd) {
-                int nameType = hello.get() & 0xFF;
-                int nameLength = hello.getShort() & 0xFFFF;
-                if (nameType == HOST_NAME) {
-                    byte[] name = new byte[nameLength];
-                    hello.get(name);
-                    return hostName(name);
+            ByteBuffer body = hello.slice(hello.position(), length); // each read within its own extension
+            hello.position(hello.position() + length);
+            try {
+                if (type == SERVER_NAME) {
+                    hostName = serverName(body);
+                } else if (type == SIGNATURE_ALGORITHMS) {
+                    keyTypes = ClientKeyTypes.of(signatureSchemes(body));
                 }
-                skip(hello, nameLength);
+            } catch (IndexOutOfBoundsException | BufferUnderflowException malformed) {
+                // that extension is unread; the TLS engine will judge the hello
             }
-            return null;
+        }
+        return new Result(Status.READ, hostName, keyTypes);
+    }
+
+    /** The {@code host_name} of a {@code server_name} extension's body at {@code hello}'s position, or null. */
+    private static String serverName(ByteBuffer hello) {
+        int listEnd = (hello.getShort() & 0xFFFF) + hello.position();
+        while (hello.position() + 3 <= listEnd) {
+            int nameType = hello.get() & 0xFF;
+            int nameLength = hello.getShort() & 0xFFFF;
+            if (nameType == HOST_NAME) {
+                byte[] name = new byte[nameLength];
+                hello.get(name);
+                return hostName(name);
+            }
+            skip(hello, nameLength);
         }
         return null;
+    }
+
+    /** The code points of a {@code signature_algorithms} extension's body at {@code hello}'s position. */
+    private static int[] signatureSchemes(ByteBuffer hello) {
+        int[] schemes = new int[Math.min(hello.getShort() & 0xFFFF, hello.remaining()) / 2];
+        for (int i = 0; i < schemes.length; i++) {
+            schemes[i] = hello.getShort() & 0xFFFF;
+        }
+        return schemes;
     }
 
     /** The name when it is one a host could have (letters, digits, {@code .-_}, at most 255); else null. */

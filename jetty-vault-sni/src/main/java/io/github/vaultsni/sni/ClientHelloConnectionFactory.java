@@ -4,6 +4,7 @@ import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.AbstractConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
@@ -14,6 +15,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -135,6 +137,10 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
         /** Whether the pooled buffer went back. Guarded by this. */
         private boolean released;
         private final AtomicBoolean resumed = new AtomicBoolean();
+        /** The certificate key types the ClientHello allows; set before the hand-over. */
+        private volatile ClientKeyTypes keyTypes = ClientKeyTypes.ANY;
+        /** The SNI the ClientHello asked for (normalised), or null; set before the hand-over. */
+        private volatile String requestedName;
 
         ClientHelloConnection(Connector connector, EndPoint endPoint) {
             super(endPoint, connector.getExecutor());
@@ -176,7 +182,9 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
 
         /** Hands the connection on now, or once what its name waits for is done. */
         private void proceed(ClientHello.Result hello) {
+            keyTypes = hello.keyTypes();
             String name = hello.hostName() == null ? null : SniNames.normalizeClientName(hello.hostName());
+            requestedName = name;
             SniWait wait = hello.status() == ClientHello.Status.READ ? certificates.prepare(name) : null;
             if (wait == null || wait.isDone() || !park(wait.owner())) {
                 handOver();
@@ -209,7 +217,32 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
                 getEndPoint().close();
                 return;
             }
-            getEndPoint().upgrade(next.newConnection(connector, getEndPoint()));
+            Connection tls = next.newConnection(connector, getEndPoint());
+            Runnable endNote = tls instanceof SslConnection ssl ? noteHandshake(ssl) : () -> { };
+            getEndPoint().upgrade(tls);
+            if (!getEndPoint().isOpen()) {
+                endNote.run(); // closed while handing over: the TLS connection was never opened, so never closes
+            }
+        }
+
+        /**
+         * Leaves the engine only the TLS 1.2 cipher suites whose certificates the client can verify (for Conscrypt,
+         * see {@link ClientKeyTypes}), and opens the handshake's note ({@link SniHandshakes}) for as long as the TLS
+         * connection lives; answers what ends the note.
+         */
+        private Runnable noteHandshake(SslConnection ssl) {
+            SSLEngine engine = ssl.getSSLEngine();
+            keyTypes.restrict(engine);
+            SniHandshakes handshakes = certificates.handshakes();
+            SniHandshakes.Note note = handshakes.begin(engine, requestedName);
+            Runnable end = () -> handshakes.end(engine, note);
+            ssl.addEventListener(new Connection.Listener() {
+                @Override
+                public void onClosed(Connection connection) {
+                    end.run();
+                }
+            });
+            return end;
         }
 
         /** The bytes read so far, for the TLS connection; the pooled buffer goes back (unless a close took it first). */

@@ -23,6 +23,7 @@ public final class SniCertificates {
     private volatile Provider keyProvider;
     /** Replaced whole on every change, so a handshake reads one array without a lock. */
     private volatile SniHandshakeListener[] handshakeListeners = new SniHandshakeListener[0];
+    private final SniHandshakes handshakes = new SniHandshakes(this);
 
     public SniCertificateIndex current() {
         return generations.current();
@@ -64,7 +65,7 @@ public final class SniCertificates {
         if (entry == null && name != null) {
             SniPreparation preparation = index.preparation(name);
             if (preparation != null) {
-                preparation.prepare(name);
+                preparation.prepareUncounted(name);
             }
         }
         return entry;
@@ -106,6 +107,11 @@ public final class SniCertificates {
     public synchronized void removeHandshakeListener(SniHandshakeListener listener) {
         handshakeListeners = Arrays.stream(handshakeListeners).filter(l -> l != listener)
                 .toArray(SniHandshakeListener[]::new);
+    }
+
+    /** The handshakes in progress, as the handshake-time components note them. */
+    SniHandshakes handshakes() {
+        return handshakes;
     }
 
     /** Tells every listener how a handshake ended (see {@link SniHandshakes} for when each outcome is told). */

@@ -31,30 +31,31 @@ final class SniClientTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        verify(chain, engine == null ? null : engine.getHandshakeSession());
+        verify(chain, engine, engine == null ? null : engine.getHandshakeSession());
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        verify(chain, socket instanceof SSLSocket ssl ? ssl.getHandshakeSession() : null);
+        verify(chain, null, socket instanceof SSLSocket ssl ? ssl.getHandshakeSession() : null);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        verify(chain, null);
+        verify(chain, null, null);
     }
 
-    private void verify(X509Certificate[] chain, SSLSession session) throws CertificateException {
+    private void verify(X509Certificate[] chain, SSLEngine engine, SSLSession session) throws CertificateException {
         String name = session == null ? null : SniHandshakes.requestedName(session);
         try {
             check(chain, name);
         } catch (CertificateException refused) {
-            SniHandshakes.refused(certificates, session, name, SniHandshakeListener.Outcome.CLIENT_CERTIFICATE_REFUSED);
+            certificates.handshakes().refused(engine, name, SniHandshakeListener.Outcome.CLIENT_CERTIFICATE_REFUSED);
             throw refused;
         }
     }
 
-    private void check(X509Certificate[] chain, String name) throws CertificateException {
+    /** Whether {@code chain} is a client the entry serving {@code name} accepts now. */
+    void check(X509Certificate[] chain, String name) throws CertificateException {
         SniEntry entry = certificates.current().lookup(name);
         if (entry == null || !entry.verifiesClients()) {
             throw new CertificateException("no client certificate is accepted for " + (name == null ? "this connection" : name));

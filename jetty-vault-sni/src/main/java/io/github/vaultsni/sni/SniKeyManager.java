@@ -1,7 +1,6 @@
 package io.github.vaultsni.sni;
 
 import io.github.vaultsni.pem.CertifiedKey;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
@@ -15,9 +14,10 @@ import java.security.cert.X509Certificate;
 /**
  * Answers JSSE's "which certificate?" from the current {@link SniCertificateIndex}: the entry by the client's
  * SNI (or the default entry without one), then the key pair of the type JSSE asks for (JSSE asks once per key
- * type the client accepts, in its order of preference, so RSA or ECDSA follows the client). An entry that does
- * not allow the negotiated protocol answers nothing, which fails the handshake. The chosen name goes into the
- * session as {@link SslContextFactory.Server#SNI_HOST} for {@code SecureRequestCustomizer}.
+ * type the client accepts, in its order of preference, so RSA or ECDSA follows the client; a provider that asks
+ * for every type of its enabled cipher suites and keeps the last, such as Conscrypt, was left only the suites the
+ * client's signature algorithms allow, by the {@link ClientHelloConnectionFactory}). An entry that does not allow
+ * the negotiated protocol answers nothing, which fails the handshake. Nothing is bound to the handshake's {@code SSLSession} (see {@link SniHandshakes}).
  *
  * <p>Only map reads: no I/O, no parsing, no locks, no waiting. A name whose certificate is being prepared (an
  * object being built, a name being issued) was waited for before the handshake began, by the
@@ -33,36 +33,51 @@ final class SniKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return engine == null ? null : choose(keyType, engine.getHandshakeSession());
+        return engine == null ? null : choose(keyType, engine, engine.getHandshakeSession());
     }
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        return socket instanceof SSLSocket ssl ? choose(keyType, ssl.getHandshakeSession()) : null;
+        return socket instanceof SSLSocket ssl ? choose(keyType, null, ssl.getHandshakeSession()) : null;
     }
 
-    private String choose(String keyType, SSLSession session) {
+    private String choose(String keyType, SSLEngine engine, SSLSession session) {
         if (session == null) {
-            return null;
+            return restoring(keyType, engine);
         }
+        SniHandshakes handshakes = certificates.handshakes();
         String name = SniHandshakes.requestedName(session);
-        SniEntry entry = certificates.entryFor(name);
+        // The ClientHello reader prepared the name already (once per connection): only a handshake it did not see
+        // starts the name's work from here.
+        SniEntry entry = handshakes.noted(engine) != null ? certificates.current().lookup(name) : certificates.entryFor(name);
         if (entry == null) {
-            SniHandshakes.refused(certificates, session, name, SniHandshakeListener.Outcome.UNKNOWN_NAME);
+            handshakes.refused(engine, name, SniHandshakeListener.Outcome.UNKNOWN_NAME);
             return null;
         }
         if (!entry.allows(session.getProtocol())) {
-            SniHandshakes.refused(certificates, session, name, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
+            handshakes.refused(engine, name, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
             return null;
         }
         String alias = SniCertificateIndex.alias(entry, keyType);
         if (alias != null) {
-            if (name != null) {
-                session.putValue(SslContextFactory.Server.SNI_HOST, name);
-            }
-            SniHandshakes.chosen(session, name);
+            handshakes.chosen(engine, name);
         }
         return alias;
+    }
+
+    /**
+     * JSSE asks with no handshake session when it restores a session from a stateless ticket: it resumes only if the
+     * certificate chosen now for the ClientHello's name is the one in the ticket. The name is the ClientHello
+     * reader's; nothing is told and nothing chosen (a resumed handshake serves no certificate). An entry that
+     * restricts TLS versions answers nothing, so its check is made again in a full handshake.
+     */
+    private String restoring(String keyType, SSLEngine engine) {
+        SniHandshakes.Note note = certificates.handshakes().noted(engine);
+        if (note == null) {
+            return null;
+        }
+        SniEntry entry = certificates.current().lookup(note.requestedName);
+        return entry == null || !entry.protocols().isEmpty() ? null : SniCertificateIndex.alias(entry, keyType);
     }
 
     @Override

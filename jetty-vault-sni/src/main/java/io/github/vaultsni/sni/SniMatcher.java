@@ -26,7 +26,7 @@ final class SniMatcher extends javax.net.ssl.SNIMatcher {
             return true;
         }
         // JSSE asks once per ClientHello and refuses the handshake at once: told here, without a session.
-        SniHandshakes.refused(certificates, null, name, SniHandshakeListener.Outcome.UNKNOWN_NAME);
+        certificates.handshakes().refused(null, name, SniHandshakeListener.Outcome.UNKNOWN_NAME);
         return false;
     }
 }

@@ -14,4 +14,13 @@ public interface SniPreparation {
      * thread-safe: called on connector threads, it never blocks.
      */
     SniWait prepare(String name);
+
+    /**
+     * A handshake the ClientHello reader did not see (a connector without it) asks for {@code name} in the TLS engine:
+     * start its work, for its next handshake. Unlike {@link #prepare}, not a connection's admission (a refusal is
+     * neither counted nor logged again for it). Quick, thread-safe, never blocks.
+     */
+    default void prepareUncounted(String name) {
+        prepare(name);
+    }
 }

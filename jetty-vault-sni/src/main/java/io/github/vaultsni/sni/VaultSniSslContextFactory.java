@@ -1,12 +1,16 @@
 package io.github.vaultsni.sni;
 
+import io.github.vaultsni.tls.ConscryptTickets;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import java.security.KeyStore;
+import java.security.NoSuchAlgorithmException;
 import java.security.Security;
 import java.security.cert.CRL;
 import java.security.cert.X509Certificate;
@@ -30,7 +34,10 @@ import java.util.Objects;
 public class VaultSniSslContextFactory extends SslContextFactory.Server {
     /** A session lifetime past the 7 days a TLS 1.3 ticket may live (RFC 8446 §4.6.1): JSSE then sends none. */
     static final int NO_TICKETS_SESSION_TIMEOUT = 7 * 24 * 3600 + 1;
+    /** The JDK's switch for stateless tickets, read when an {@code SSLContext}'s server session cache is made. */
+    static final String JDK_TICKET_EXTENSION = "jdk.tls.server.enableSessionTicketExtension";
     private final SniCertificates certificates;
+    private boolean sessionTickets = true;
 
     public VaultSniSslContextFactory(SniCertificates certificates) {
         this.certificates = Objects.requireNonNull(certificates, "certificates");
@@ -41,18 +48,63 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
     }
 
     /**
-     * Whether clients get session tickets after a full handshake (Jetty's default: yes, one per TLS 1.3
-     * handshake). {@code false} is APISIX's default ({@code ssl_session_tickets: false}, for forward secrecy): no
-     * ticket is sent, so no session resumes from one. With the JDK's TLS it sets the session lifetime past the 7
-     * days a ticket may live, which JSSE answers by sending none (TLS 1.2 sessions may still resume by id, as
-     * nginx's session cache allows); Conscrypt sends no tickets either way. Set before the factory starts.
+     * Whether clients get session tickets after a full handshake (Jetty's default: yes). {@code false} is APISIX's
+     * default ({@code ssl_session_tickets: false}, for forward secrecy): no ticket is sent, in TLS 1.2 or 1.3, so
+     * no session resumes from one (TLS 1.2 sessions may still resume by id from the server's cache, as nginx's
+     * session cache allows). Off is done end to end, so the {@code ServerHello} never acknowledges a ticket it will
+     * not send (OpenSSL and Python clients fail such a handshake with "unexpected message"):
+     * <ul>
+     *   <li>the JDK's TLS: its context is made with {@value #JDK_TICKET_EXTENSION} false (no ticket extension
+     *       in TLS 1.2), and the session lifetime is past the 7 days a TLS 1.3 ticket may live (no TLS 1.3
+     *       ticket);</li>
+     *   <li>Conscrypt: BoringSSL's own switch per engine ({@code SSL_OP_NO_TICKET}, Conscrypt's default), which on
+     *       turns off.</li>
+     * </ul>
+     * Set before the factory starts.
      */
     public void setSessionTickets(boolean sessionTickets) {
+        this.sessionTickets = sessionTickets;
         setSslSessionTimeout(sessionTickets ? -1 : NO_TICKETS_SESSION_TIMEOUT);
     }
 
     public boolean isSessionTickets() {
-        return getSslSessionTimeout() != NO_TICKETS_SESSION_TIMEOUT;
+        return sessionTickets;
+    }
+
+    /** The JDK's context, made with its ticket extension as {@link #setSessionTickets} says. */
+    @Override
+    protected SSLContext getSSLContextInstance() throws NoSuchAlgorithmException {
+        if (!isJdkProvider()) {
+            return super.getSSLContextInstance();
+        }
+        // The JDK has no per-context switch but this property, read as the context is made. It is set only for that
+        // moment and restored (an explicit -D included); a server context made elsewhere in the JVM at that very
+        // moment would read it too, the one cost of the only switch there is.
+        synchronized (VaultSniSslContextFactory.class) {
+            String before = System.getProperty(JDK_TICKET_EXTENSION);
+            System.setProperty(JDK_TICKET_EXTENSION, Boolean.toString(sessionTickets));
+            try {
+                return super.getSSLContextInstance();
+            } finally {
+                if (before == null) {
+                    System.clearProperty(JDK_TICKET_EXTENSION);
+                } else {
+                    System.setProperty(JDK_TICKET_EXTENSION, before);
+                }
+            }
+        }
+    }
+
+    private boolean isJdkProvider() {
+        return getProvider() == null || "SunJSSE".equals(getProvider());
+    }
+
+    @Override
+    public void customize(SSLEngine engine) {
+        super.customize(engine);
+        if (sessionTickets && "Conscrypt".equals(getProvider())) {
+            ConscryptTickets.use(engine);
+        }
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The server name read from the first bytes of a connection, from ClientHellos the JDK's own TLS client writes
@@ -98,7 +99,8 @@ class ClientHelloTest {
         int at = indexOf(bytes, "cut.test".getBytes(StandardCharsets.US_ASCII)) - 2;
         bytes[at] = (byte) 0xFF;
         ClientHello.Result read = ClientHello.read(ByteBuffer.wrap(bytes));
-        assertEquals(ClientHello.Status.NOT_A_HELLO, read.status(), "a name longer than its message");
+        assertEquals(ClientHello.Status.READ, read.status(), "a name longer than its extension is not read...");
+        assertNull(read.hostName(), "...and nothing past its extension is taken for it");
     }
 
     @Test
@@ -111,6 +113,29 @@ class ClientHelloTest {
         ClientHello.Result read = ClientHello.read(ByteBuffer.wrap(bytes));
         assertEquals(ClientHello.Status.READ, read.status());
         assertNull(read.hostName());
+    }
+
+    @Test
+    void theKeyTypesAClientCanVerify_comeFromItsSignatureAlgorithms() throws Exception {
+        assertEquals(ClientKeyTypes.ANY, ClientHello.read(helloFrom("a.test")).keyTypes(), "the JDK verifies both");
+        assertEquals(new ClientKeyTypes(false, true), ClientKeyTypes.of(new int[]{0x0401, 0x0804}), "rsa_pkcs1, rsa_pss_rsae");
+        assertEquals(new ClientKeyTypes(true, false), ClientKeyTypes.of(new int[]{0x0403, 0x0809}), "ecdsa; rsa_pss_pss is no rsaEncryption key");
+        assertEquals(new ClientKeyTypes(false, false), ClientKeyTypes.of(new int[]{0x0807}), "ed25519 only");
+    }
+
+    @Test
+    void aClientThatCannotVerifyAType_leavesTheEngineNoSuiteOfIt() throws Exception {
+        SSLEngine engine = SSLContext.getDefault().createSSLEngine();
+        engine.setUseClientMode(false);
+        String[] all = engine.getEnabledCipherSuites();
+        new ClientKeyTypes(false, true).restrict(engine);
+        List<String> left = List.of(engine.getEnabledCipherSuites());
+        assertTrue(left.stream().noneMatch(suite -> suite.contains("_ECDSA_")), left::toString);
+        assertTrue(left.contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") && left.contains("TLS_AES_128_GCM_SHA256"), left::toString);
+        engine.setEnabledCipherSuites(all);
+        ClientKeyTypes.ANY.restrict(engine);
+        new ClientKeyTypes(false, false).restrict(engine);
+        assertEquals(List.of(all), List.of(engine.getEnabledCipherSuites()), "both, or neither: as they were");
     }
 
     private static ByteBuffer ascii(String text) {

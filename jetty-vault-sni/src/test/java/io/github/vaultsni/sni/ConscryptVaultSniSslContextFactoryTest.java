@@ -28,8 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every handshake test again with Conscrypt (BoringSSL) serving. Where Conscrypt behaves otherwise, the override
  * states how, and README's list of differences says the same: it ignores SNI matchers (an unknown name is
  * refused with {@code handshake_failure}, not {@code unrecognized_name}); it picks one certificate before the
- * cipher suite (an entry with RSA and ECDSA serves ECDSA); and it has no protocol version while the certificate
- * is chosen, so an entry restricted to some TLS versions is refused to everyone (it fails closed).
+ * cipher suite (an entry with RSA and ECDSA serves what the client's signature algorithms allow, which the
+ * ClientHello reader tells it, but ECDSA to a client that narrows only its suites); and it has no protocol version
+ * while the certificate is chosen, so an entry restricted to some TLS versions is refused to everyone (it fails
+ * closed).
  */
 class ConscryptVaultSniSslContextFactoryTest extends VaultSniSslContextFactoryTest {
     @Override

@@ -28,13 +28,19 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SNIHostName;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,6 +91,62 @@ class VaultSniSslContextFactoryTest {
         assertEquals("TLSv1.3", r.protocol());
         assertEquals("HTTP/1.1 200 OK", r.statusLine());
         assertEquals("HTTP/1.1 www.example.com -", r.body());
+    }
+
+    /**
+     * How each handshake ended is told once, on either provider (Conscrypt hands the key manager a new session object
+     * per question, so nothing of it may live in the session), and what was noted of a handshake goes with its
+     * connection.
+     */
+    @Test
+    void eachHandshake_isToldOnce_andItsNoteGoesWithItsConnection() throws Exception {
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.certificates().addHandshakeListener((sni, outcome) -> told.add(outcome + " " + sni));
+        server.handshake(client, "www.example.com", null, null);
+        server.handshake(client, "example.com", new String[]{"TLSv1.2"}, null);
+        assertThrows(IOException.class, () -> server.handshake(client, "nope.example.org", null, null));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(List.of("SERVED www.example.com",
+                "SERVED example.com", "UNKNOWN_NAME nope.example.org"), told));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.certificates().handshakes().inProgress() == 0);
+    }
+
+    /**
+     * A resumed session skips the trust manager: it goes on only while its client certificate is still accepted and
+     * its name still served. A client CA removed, then the object deleted: the resumption is refused each time.
+     */
+    @Test
+    void aResumedSession_endsWhenItsClientCaIsRemoved_orItsObjectDeleted() throws Exception {
+        Issued clientRoot = TestPki.rootCa("Client CA", "EC");
+        Issued serverLeaf = ca.leaf("EC", "secure.example.com");
+        server.publish(TlsServerFixture.entry("mtls", List.of("secure.example.com"), Set.of(),
+                List.of(clientRoot.certificate()), serverLeaf));
+        SSLContext resuming = TlsServerFixture.clientContext(root, clientRoot.leaf("EC", "client-one"));
+        String first = resumable(resuming);
+        assertEquals(first, resumable(resuming), "the second connection resumed the first one's session");
+        server.publish(TlsServerFixture.entry("mtls", List.of("secure.example.com"), Set.of(),
+                List.of(TestPki.rootCa("Another CA", "EC").certificate()), serverLeaf));
+        assertThrows(IOException.class, () -> resumable(resuming), "its client is no longer accepted");
+        server.publish(TlsServerFixture.entry("open", List.of("open.example.com"), ca.leaf("EC", "open.example.com")));
+        assertThrows(IOException.class, () -> resumable(resuming), "its name is no longer served");
+    }
+
+    /** A TLS 1.2 connection to secure.example.com with {@code context} (its sessions kept), one request: the session id. */
+    private String resumable(SSLContext context) throws Exception {
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(5000);
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName("secure.example.com")));
+            parameters.setProtocols(new String[]{"TLSv1.2"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: secure.example.com\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            if (!answer.startsWith("HTTP/1.1 200")) {
+                throw new IOException("no answer: " + answer);
+            }
+            return java.util.HexFormat.of().formatHex(socket.getSession().getId());
+        }
     }
 
     @Test
