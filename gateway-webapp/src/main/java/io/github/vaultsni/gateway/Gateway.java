@@ -52,6 +52,7 @@ public final class Gateway extends ContainerLifeCycle implements AutoCloseable {
     private final GatewayCore core;
     private Server proxyServer;
     private Server adminServer;
+    private ApisixAccessLog accessLog;
     private ServerConnector adminConnector;
     private ServerConnector metricsConnector;
     private ServerConnector httpConnector;
@@ -91,7 +92,12 @@ public final class Gateway extends ContainerLifeCycle implements AutoCloseable {
             tlsProvider = listeners.tlsProvider;
             core.metrics().countConnections(List.of(httpConnector, httpsConnector));
             if (!config.accessLog().isOff()) {
-                proxyServer.setRequestLog(ApisixAccessLog.to(config.accessLog(), Clock.systemUTC()));
+                // One log, one writer, for both servers: the admin and metrics listeners are logged as APISIX's are
+                // (in its access.log, their upstream fields "-"). A bean of this gateway, not of either server.
+                accessLog = ApisixAccessLog.to(config.accessLog(), Clock.systemUTC());
+                addBean(accessLog, true);
+                adminServer.setRequestLog(accessLog);
+                proxyServer.setRequestLog(accessLog);
             }
             proxyServer.setHandler(new GatewayProxyHandler(core.proxyConfiguration()));
 
@@ -117,6 +123,10 @@ public final class Gateway extends ContainerLifeCycle implements AutoCloseable {
         }
         proxyServer = null;
         adminServer = null;
+        if (accessLog != null) {
+            removeBean(accessLog);
+            accessLog = null;
+        }
     }
 
     /** A listener of the admin server, named so that only its own context answers on it. */

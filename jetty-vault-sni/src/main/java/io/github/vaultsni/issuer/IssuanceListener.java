@@ -16,7 +16,12 @@ public interface IssuanceListener {
         /** A stored certificate that still fits was served without asking the authority (a restart, another node). */
         ADOPTED,
         /** The authority refused or could not be reached; retried with backoff. */
-        FAILED
+        FAILED,
+        /**
+         * A new name under a wildcard was refused before the authority was asked (its object's {@code max_names}
+         * or {@code names_per_minute}, or the authority failing): the handshake for it is refused.
+         */
+        REFUSED
     }
 
     /**

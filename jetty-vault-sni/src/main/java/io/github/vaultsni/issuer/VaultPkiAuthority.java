@@ -74,7 +74,7 @@ public final class VaultPkiAuthority implements CertificateAuthority {
             keyPem = null;
             operation = "issue";
         }
-        JsonNode data = vault.write(spec.mount() + "/" + operation + "/" + spec.role(), body);
+        JsonNode data = vault.write(spec.rolePath(operation), body);
         if (keyPem == null) {
             keyPem = Pem.encodePrivateKey(Pem.decodePrivateKey("Vault's private_key", data.path("private_key").asText(), null));
         }

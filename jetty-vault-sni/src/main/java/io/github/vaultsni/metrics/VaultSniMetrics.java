@@ -34,7 +34,9 @@ import java.util.Objects;
  *       per result, the rest as {@code other}, none sent as {@code ""};</li>
  *   <li>{@code vault_sni_certificate_issuances_total{ssl, outcome}}: certificates obtained for SSL objects with a
  *       Vault PKI issuer: {@code issued} (signed by Vault), {@code adopted} (a stored one served, from a restart or
- *       another node) or {@code failed} (retried with backoff);</li>
+ *       another node), {@code failed} (retried with backoff) or {@code refused} (a new name under a wildcard refused
+ *       before Vault was asked: the object's {@code max_names} or {@code names_per_minute}, or Vault failing; its
+ *       handshake is refused);</li>
  *   <li>{@code vault_sni_vault_reads_total{secret_object, outcome}} and
  *       {@code vault_sni_vault_read_duration_seconds{secret_object}}: reads from Vault by outcome ({@code ok},
  *       {@code not_found}, {@code unreachable}, {@code timeout}, {@code sealed}, {@code permission_denied}, ...);</li>

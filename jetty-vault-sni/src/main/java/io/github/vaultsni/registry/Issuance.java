@@ -141,6 +141,11 @@ final class Issuance {
         executor.execute(() -> store.removeAll(objectId));
     }
 
+    /** A new name under a wildcard of {@code objectId} was refused before Vault was asked. */
+    void refused(String objectId) {
+        tell(objectId, IssuanceListener.Outcome.REFUSED);
+    }
+
     private void tell(String objectId, IssuanceListener.Outcome outcome) {
         for (IssuanceListener listener : listeners) {
             listener.issuance(objectId, outcome);

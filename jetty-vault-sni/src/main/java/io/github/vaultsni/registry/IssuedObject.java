@@ -16,6 +16,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,6 +40,8 @@ final class IssuedObject extends SslObjectMachine {
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration LAST_RETRY = Duration.ofMinutes(1);
     private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofMinutes(1);
+    /** Names whose failed issuance was logged in the last {@link #REFUSAL_LOG_INTERVAL}, oldest first. */
+    private final LinkedHashMap<String, Instant> failuresLogged = new LinkedHashMap<>();
 
     private final IssuerSpec issuer;
     private final Unit exact;
@@ -49,12 +53,27 @@ final class IssuedObject extends SslObjectMachine {
     /** When a refusal of a new name was last logged. Guarded by {@link #admitted}. */
     private Instant lastRefusalLogged = Instant.MIN;
     private volatile String lastOnDemandError;
-    private final SniPreparation onDemand = this::prepare;
+    private final SniPreparation onDemand = new SniPreparation() {
+        @Override
+        public SniWait prepare(String name) {
+            return IssuedObject.this.prepare(name, true);
+        }
+
+        @Override
+        public void prepareUncounted(String name) {
+            IssuedObject.this.prepare(name, false);
+        }
+    };
     private final SniPreparation waitForExact;
 
     IssuedObject(SniEntrySpec spec, SslObjectRegistry registry, Instant now) {
         super(spec, registry, now);
-        this.issuer = Objects.requireNonNull(spec.issuer(), "issuer");
+        IssuerSpec written = Objects.requireNonNull(spec.issuer(), "issuer");
+        this.issuer = written.withinBounds();
+        if (!written.pastBounds().isEmpty()) {
+            LOG.warn("ssl {} was stored past a bound of this version: {}; served within it", spec.id(),
+                    String.join("; ", written.pastBounds()));
+        }
         List<String> exactNames = new ArrayList<>();
         for (String sni : spec.snis()) {
             if (sni.startsWith("*.")) {
@@ -138,8 +157,11 @@ final class IssuedObject extends SslObjectMachine {
         return spec.enabled() && exact != null && exact.current == null && exact.failures == 0;
     }
 
-    /** What a handshake for {@code name} under a wildcard waits for; admits the name (and starts its issuance) if new. */
-    private SniWait prepare(String name) {
+    /**
+     * What a handshake for {@code name} under a wildcard waits for; admits the name (and starts its issuance) if new.
+     * A refusal is counted when {@code admission} (a connection asked, through the ClientHello reader).
+     */
+    private SniWait prepare(String name, boolean admission) {
         Unit unit = units.get(name);
         if (unit != null) {
             return unit.waitFor();
@@ -149,6 +171,9 @@ final class IssuedObject extends SslObjectMachine {
         }
         String refusal = admit(registry.now());
         if (refusal != null) {
+            if (admission) {
+                registry.issuance().refused(spec.id()); // each connection counted; logged once a minute (admit)
+            }
             lastOnDemandError = name + ": " + refusal;
             registry.serially(() -> registry.changed(this)); // the status says why
             return null;
@@ -189,6 +214,19 @@ final class IssuedObject extends SslObjectMachine {
             }
             return refusal;
         }
+    }
+
+    /**
+     * Whether a name under a wildcard has had no failure logged in the last minute (then it is noted as logged now): a
+     * client asking for a name Vault will not issue, handshake after handshake, gets one line a minute. Serial.
+     */
+    private boolean shouldLogFailure(String name) {
+        Instant now = registry.now();
+        Iterator<Map.Entry<String, Instant>> oldest = failuresLogged.entrySet().iterator();
+        while (oldest.hasNext() && !oldest.next().getValue().isAfter(now.minus(REFUSAL_LOG_INTERVAL))) {
+            oldest.remove();
+        }
+        return failuresLogged.putIfAbsent(name, now) == null;
     }
 
     /** Starts the one issuance of {@code unit}, unless one is in flight. Serial. */
@@ -247,8 +285,11 @@ final class IssuedObject extends SslObjectMachine {
         unit.lastError = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(unit.failures - 1, 6));
         unit.retryAt = registry.now().plus(backoff.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : backoff);
-        LOG.warn("cannot issue a certificate for {} (ssl {}): {}{}", unit.names, spec.id(), unit.lastError,
-                unit.current != null ? "; the current one is served until " + unit.current.notAfter() : "");
+        if (unit == exact || shouldLogFailure(unit.names.get(0))) {
+            LOG.warn("cannot issue a certificate for {} (ssl {}): {}{}{}", unit.names, spec.id(), unit.lastError,
+                    unit.current != null ? "; the current one is served until " + unit.current.notAfter() : "",
+                    unit == exact ? "" : " (said once a minute per name)");
+        }
         if (unit != exact) {
             lastOnDemandError = unit.names.get(0) + ": " + unit.lastError;
             if (unit.current == null) {

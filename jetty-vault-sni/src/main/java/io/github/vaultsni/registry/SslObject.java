@@ -19,7 +19,8 @@ import java.util.List;
  * {@link SniEntrySpec}, and what is wrong becomes typed {@link SslObjectViolation}s each door words as it must.
  *
  * <p>Two steps: {@link #parse} checks the shape (cheap: what a stored object is read with at every start), and
- * {@link #checkPem} parses inline PEM (what a new object is checked with when it is written).
+ * {@link #checkWritten} parses inline PEM and checks the issuer's bounds (what a new object is checked with when it is
+ * written; one stored before a bound existed is served within it).
  */
 public final class SslObject {
     private SslObject() {
@@ -54,11 +55,16 @@ public final class SslObject {
     }
 
     /**
-     * The inline PEM of {@code spec}, parsed as it will be served: each certificate, each key, whether each key
-     * belongs to its certificate, the client CA. References are checked when they are resolved. Empty: all good.
+     * What a new object is checked with, past its shape: the inline PEM of {@code spec}, parsed as it will be served
+     * (each certificate, each key, whether each key belongs to its certificate, the client CA; references are checked
+     * when they are resolved), and its issuer's upper bounds. Empty: all good.
      */
-    public static List<SslObjectViolation> checkPem(SniEntrySpec spec) {
+    public static List<SslObjectViolation> checkWritten(SniEntrySpec spec) {
         List<SslObjectViolation> violations = new ArrayList<>();
+        if (spec.issuer() != null) {
+            spec.issuer().pastBounds().forEach(past -> violations.add(new SslObjectViolation(Kind.BAD_VALUE,
+                    "issuer.vault_pki", past)));
+        }
         if (spec.issuer() == null) {
             pair(spec.cert(), "cert", spec.key(), "key", violations);
             for (int i = 0; i < Math.min(spec.certs().size(), spec.keys().size()); i++) {
@@ -75,10 +81,10 @@ public final class SslObject {
         return violations;
     }
 
-    /** {@link #parse}, then {@link #checkPem}: for an object being written. */
+    /** {@link #parse}, then {@link #checkWritten}: for an object being written. */
     public static SniEntrySpec parseAndCheck(String id, JsonNode ssl) {
         SniEntrySpec spec = parse(id, ssl);
-        List<SslObjectViolation> pem = checkPem(spec);
+        List<SslObjectViolation> pem = checkWritten(spec);
         if (!pem.isEmpty()) {
             throw new InvalidSslObjectException(id, pem);
         }

@@ -14,8 +14,7 @@ record KvMount(String path, int version) {
     }
 
     /** The mount of {@code fullPath} when it cannot be asked: its first segment. */
-    static KvMount firstSegment(String fullPath, int version) {
-        int slash = fullPath.indexOf('/');
-        return new KvMount((slash < 0 ? fullPath : fullPath.substring(0, slash)) + "/", version);
+    static KvMount firstSegment(VaultPath fullPath, int version) {
+        return new KvMount(fullPath.segments().get(0) + "/", version);
     }
 }

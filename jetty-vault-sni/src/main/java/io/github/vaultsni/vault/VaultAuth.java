@@ -42,6 +42,7 @@ public sealed interface VaultAuth {
             requireText(roleId, "role_id");
             requireText(secretId, "secret_id");
             requireText(mount, "mount");
+            VaultPath.parseMount(mount, "auth.mount");
         }
 
         @Override

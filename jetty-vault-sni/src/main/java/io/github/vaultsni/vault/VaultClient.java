@@ -116,7 +116,7 @@ final class VaultClient {
     }
 
     /** A GET the driver has no method for (e.g. {@code sys/internal/ui/mounts/...}): status and JSON body. */
-    Answer get(String path, String token) {
+    Answer get(VaultPath path, String token) {
         try {
             return answer(rest(path, token).get());
         } catch (RestException | IOException e) {
@@ -125,7 +125,7 @@ final class VaultClient {
     }
 
     /** A POST with a JSON body the driver has no method for (e.g. {@code pki/sign/<role>}): status and JSON body. */
-    Answer post(String path, String token, Map<String, ?> body) {
+    Answer post(VaultPath path, String token, Map<String, ?> body) {
         try {
             return answer(rest(path, token).header("Content-Type", "application/json")
                     .body(MAPPER.writeValueAsBytes(body)).post());
@@ -134,7 +134,7 @@ final class VaultClient {
         }
     }
 
-    private Rest rest(String path, String token) {
+    private Rest rest(VaultPath path, String token) {
         return new Rest(http)
                 .url(settings.uri() + "/v1/" + path)
                 .header("X-Vault-Token", token)

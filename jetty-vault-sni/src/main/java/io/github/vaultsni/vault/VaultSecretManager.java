@@ -48,7 +48,12 @@ public final class VaultSecretManager implements SecretManager {
 
     @Override
     public Optional<Map<String, String>> read(String path) {
-        String fullPath = settings.fullPath(path);
+        VaultPath fullPath;
+        try {
+            fullPath = settings.fullPath(path);
+        } catch (IllegalArgumentException e) {
+            throw new SecretException(Kind.MALFORMED_REFERENCE, e.getMessage());
+        }
         return withToken(token -> readWith(token, fullPath));
     }
 
@@ -58,7 +63,7 @@ public final class VaultSecretManager implements SecretManager {
      *
      * @throws SecretException when Vault refuses or cannot be reached, naming the path and Vault's errors
      */
-    public JsonNode write(String path, Map<String, ?> body) {
+    public JsonNode write(VaultPath path, Map<String, ?> body) {
         return withToken(token -> {
             VaultClient.Answer answer = client.post(path, token, body);
             if (answer.status() == 200 && answer.json() != null && answer.json().hasNonNull("data")) {
@@ -87,11 +92,11 @@ public final class VaultSecretManager implements SecretManager {
         session.maintain();
     }
 
-    private Optional<Map<String, String>> readWith(String token, String fullPath) {
+    private Optional<Map<String, String>> readWith(String token, VaultPath fullPath) {
         KvMount mount = mount(fullPath, token);
         String action = "reading " + fullPath;
         try {
-            LogicalResponse response = client.driver(token, mount.version(), mount.depth()).logical().read(fullPath);
+            LogicalResponse response = client.driver(token, mount.version(), mount.depth()).logical().read(fullPath.toString());
             int status = response.getRestResponse().getStatus();
             if (status == 200) {
                 return Optional.of(Map.copyOf(response.getData()));
@@ -106,12 +111,12 @@ public final class VaultSecretManager implements SecretManager {
     }
 
     /** The mount of a path: asked of Vault once per mount and remembered (KV v1 needs no mount). */
-    private KvMount mount(String fullPath, String token) {
+    private KvMount mount(VaultPath fullPath, String token) {
         if (settings.kvVersion() == KvVersion.V1) {
             return KvMount.firstSegment(fullPath, 1);
         }
         for (KvMount known : mounts.values()) {
-            if (fullPath.startsWith(known.path())) {
+            if ((fullPath + "/").startsWith(known.path())) {
                 return known;
             }
         }
@@ -134,8 +139,8 @@ public final class VaultSecretManager implements SecretManager {
      * means 1). Empty when Vault will not say (403: the token's policies reach nothing in that mount); then the
      * path's first segment is taken as the mount, with the forced version or else KV v1, APISIX's only one.
      */
-    private Optional<KvMount> detect(String fullPath, String token, int forcedVersion) {
-        VaultClient.Answer answer = client.get("sys/internal/ui/mounts/" + fullPath, token);
+    private Optional<KvMount> detect(VaultPath fullPath, String token, int forcedVersion) {
+        VaultClient.Answer answer = client.get(VaultPath.of("sys", "internal", "ui", "mounts").resolve(fullPath), token);
         JsonNode data = answer.json() == null ? null : answer.json().get("data");
         if (answer.status() == 200 && data != null && data.hasNonNull("path")) {
             int detected = "2".equals(data.path("options").path("version").asText()) ? 2 : 1;

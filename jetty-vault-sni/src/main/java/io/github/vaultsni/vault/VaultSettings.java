@@ -74,10 +74,13 @@ public final class VaultSettings {
         return timeout;
     }
 
-    /** The full Vault path of a secret path: {@code prefix/path}. */
-    public String fullPath(String path) {
-        String p = trimSlashes(path);
-        return prefix.isEmpty() ? p : p.isEmpty() ? prefix : prefix + "/" + p;
+    /**
+     * The full Vault path of a secret path: {@code prefix/path}.
+     *
+     * @throws IllegalArgumentException when {@code path} has a segment no Vault path may ({@link VaultPath})
+     */
+    public VaultPath fullPath(String path) {
+        return VaultPath.parse(prefix, "prefix").resolve(VaultPath.parse(path, "secret path"));
     }
 
     @Override
@@ -85,18 +88,6 @@ public final class VaultSettings {
         return "VaultSettings{uri=" + uri + ", prefix=" + prefix + ", namespace=" + namespace + ", kvVersion="
                 + kvVersion + ", auth=" + auth + ", ca=" + (caPem == null ? "system" : "pem") + ", verify=" + verify
                 + ", timeout=" + timeout + "}";
-    }
-
-    static String trimSlashes(String path) {
-        int start = 0;
-        int end = path.length();
-        while (start < end && path.charAt(start) == '/') {
-            start++;
-        }
-        while (end > start && path.charAt(end - 1) == '/') {
-            end--;
-        }
-        return path.substring(start, end);
     }
 
     /** Builder for {@link VaultSettings}. */
@@ -124,7 +115,7 @@ public final class VaultSettings {
 
         /** Secret paths are read below this Vault path, e.g. {@code kv/apisix}. Default: none. */
         public Builder prefix(String prefix) {
-            this.prefix = prefix == null ? "" : trimSlashes(prefix);
+            this.prefix = prefix == null ? "" : VaultPath.parse(prefix, "prefix").toString();
             return this;
         }
 

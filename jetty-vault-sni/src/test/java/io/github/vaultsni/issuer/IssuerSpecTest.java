@@ -35,6 +35,44 @@ class IssuerSpecTest {
         assertEquals(10, spec.namesPerMinute());
     }
 
+    /** A role or mount is a Vault path, never a way out of one: {@code ../}, {@code ?}, {@code #}, {@code %} refused. */
+    @Test
+    void roleAndMount_areVaultPathSegments() throws Exception {
+        for (String role : List.of("../../kv/apisix/pwned", "gateway?x=1", "a/b", "..", "gate#way", "a%2fb", "", "a b")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> read("{\"secret_id\": \"v\", \"role\": " + JSON.writeValueAsString(role) + "}"), role);
+            assertTrue(e.getMessage().startsWith("issuer.vault_pki.role"), e.getMessage());
+        }
+        for (String mount : List.of("pki/../kv", "../pki", "pki?x", "pki//x")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(
+                    "{\"secret_id\": \"v\", \"role\": \"r\", \"mount\": " + JSON.writeValueAsString(mount) + "}"), mount);
+            assertTrue(e.getMessage().startsWith("issuer.vault_pki.mount"), e.getMessage());
+        }
+        IssuerSpec nested = read("{\"secret_id\": \"v\", \"role\": \"web-01\", \"mount\": \"team/pki_int\"}");
+        assertEquals("team/pki_int/sign/web-01", nested.rolePath("sign").toString());
+    }
+
+    @Test
+    void bounds_areSaid_andAStoredObjectIsServedWithinThem_integersOnly() throws Exception {
+        IssuerSpec atBounds = read("{\"secret_id\": \"v\", \"role\": \"r\", \"max_names\": 10000, \"names_per_minute\": 600,"
+                + " \"on_demand_wait\": \"20s\"}");
+        assertEquals(List.of(), atBounds.pastBounds());
+        IssuerSpec past = read("{\"secret_id\": \"v\", \"role\": \"r\", \"max_names\": 1000000000, \"names_per_minute\": 601,"
+                + " \"on_demand_wait\": \"600s\"}");
+        assertEquals(List.of("issuer.vault_pki.on_demand_wait (600s) must be at most 20s",
+                "issuer.vault_pki.max_names (1000000000) must be at most 10000",
+                "issuer.vault_pki.names_per_minute (601) must be at most 600"), past.pastBounds());
+        IssuerSpec within = past.withinBounds();
+        assertEquals(List.of(Duration.ofSeconds(20), 10000, 600), List.of(within.onDemandWait(), within.maxNames(),
+                within.namesPerMinute()));
+        for (String field : List.of("\"max_names\": \"abc\"", "\"max_names\": 1.5", "\"names_per_minute\": true",
+                "\"names_per_minute\": 1e6", "\"max_names\": 0", "\"max_names\": 99999999999")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> read("{\"secret_id\": \"v\", \"role\": \"r\", " + field + "}"), field);
+            assertTrue(e.getMessage().startsWith("issuer "), e.getMessage());
+        }
+    }
+
     @Test
     void everyField() throws Exception {
         IssuerSpec spec = read("""

@@ -7,6 +7,7 @@ import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificates;
 import io.github.vaultsni.sni.TlsServerFixture;
 import io.github.vaultsni.testsupport.TestClock;
+import io.github.vaultsni.testsupport.TestLog;
 import io.github.vaultsni.vault.VaultAuth;
 import io.github.vaultsni.vault.VaultSettings;
 import io.github.vaultsni.testsupport.TlsClients;
@@ -214,6 +215,31 @@ class IssuedCertificatesTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertTrue(
                 String.valueOf(registry.status("slow").orElseThrow().error()).contains("names_per_minute"),
                 registry.status("slow").orElseThrow()::toString));
+        assertTrue(issuances.contains("capped REFUSED") && issuances.contains("slow REFUSED"), issuances::toString);
+    }
+
+    /**
+     * A name Vault will not issue, asked for handshake after handshake: each refusal is counted, and its failure is
+     * logged once a minute, not once a handshake.
+     */
+    @Test
+    void aNameVaultRefuses_isCountedEachTime_andLoggedOnceAMinute() throws Exception {
+        TestClock clock = new TestClock(Instant.now());
+        start(clock);
+        registry.put(issued("outside-role", List.of("*.outside-role.test"), gateway())).get(2, TimeUnit.SECONDS);
+        String failure = "cannot issue a certificate for [x.outside-role.test]";
+        long before = TestLog.count(failure);
+        for (int i = 0; i < 3; i++) {
+            int failed = i + 1;
+            assertThrows(SSLException.class, () -> served("x.outside-role.test"));
+            await().until(() -> issuances.stream().filter("outside-role FAILED"::equals).count() == failed);
+            clock.advance(Duration.ofSeconds(5)); // past the breaker's cool-down: the next handshake asks Vault again
+        }
+        assertEquals(1, TestLog.count(failure) - before, "three failures of one name within a minute: one line");
+        clock.advance(Duration.ofMinutes(1));
+        assertThrows(SSLException.class, () -> served("x.outside-role.test"));
+        await().until(() -> issuances.stream().filter("outside-role FAILED"::equals).count() == 4);
+        await().atMost(Duration.ofSeconds(2)).until(() -> TestLog.count(failure) - before == 2);
     }
 
     @Test
@@ -234,7 +260,7 @@ class IssuedCertificatesTest {
                 registry.status("svc").orElseThrow()::toString));
         clock.advance(Duration.ofSeconds(2)); // past the breaker's first cool-down: the next new name is its probe
         assertEquals(List.of("a.svc.internal.test"), dnsNames(served("a.svc.internal.test").leaf()));
-        assertEquals(List.of("svc FAILED", "svc ISSUED"), issuances);
+        assertEquals(List.of("svc FAILED", "svc REFUSED", "svc ISSUED"), issuances);
     }
 
     @Test

@@ -7,55 +7,73 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.Map;
 
 /**
  * Who may call the admin API, as APISIX decides it: the key comes from the {@code X-API-KEY} header, the
  * {@code api_key} query parameter or the {@code X-API-KEY} cookie; the admin key may do anything, the viewer key
  * only GET. A documented development setting lets loopback callers in without a key (APISIX's quickstart does
- * the same). Keys are compared in constant time. {@code toString()} never prints a key.
+ * the same). Keys are compared in constant time. {@code toString()} never prints a key. A refusal is logged and a
+ * client that keeps failing is answered 429 a while ({@link FailedAdminCalls}).
  */
 public final class AdminAccess {
     private final byte[] adminKey;
     private final byte[] viewerKey;
     private final boolean loopbackWithoutKey;
+    private final FailedAdminCalls failures;
 
     /**
      * @param viewerKey          null for no viewer role
      * @param loopbackWithoutKey development only: callers from 127.0.0.0/8 or ::1 need no key
      */
     public AdminAccess(String adminKey, String viewerKey, boolean loopbackWithoutKey) {
+        this(adminKey, viewerKey, loopbackWithoutKey, Clock.systemUTC());
+    }
+
+    AdminAccess(String adminKey, String viewerKey, boolean loopbackWithoutKey, Clock clock) {
         if (adminKey == null || adminKey.isBlank()) {
             throw new IllegalArgumentException("admin key must not be empty");
         }
         this.adminKey = adminKey.getBytes(StandardCharsets.UTF_8);
         this.viewerKey = viewerKey == null || viewerKey.isBlank() ? null : viewerKey.getBytes(StandardCharsets.UTF_8);
         this.loopbackWithoutKey = loopbackWithoutKey;
+        this.failures = new FailedAdminCalls(clock);
     }
 
     /**
      * @param key           the presented key (header, query or cookie, in that order), or null
      * @param remoteAddress the caller's IP address
-     * @throws AdminException 401 with APISIX's body when refused
+     * @param path          the path called (for the log: never its query, which may hold a key)
+     * @throws AdminException 401 with APISIX's body when refused; 429, the key not compared, for a client past its
+     *                        refused calls of the minute
      */
-    void check(String method, String key, String remoteAddress) {
+    void check(String method, String key, String remoteAddress, String path) {
+        long blocked = failures.blockedSeconds(remoteAddress);
+        if (blocked > 0) {
+            failures.refused(remoteAddress, method, path, "too many refused calls, key not compared");
+            throw AdminException.tooManyRefusals(blocked);
+        }
+        String refusal = refusal(method, key, remoteAddress);
+        if (refusal != null) {
+            failures.refused(remoteAddress, method, path, refusal);
+            throw AdminException.unauthorized(refusal);
+        }
+    }
+
+    /** Why the call is refused (APISIX's words), or null. */
+    private String refusal(String method, String key, String remoteAddress) {
         if (key == null || key.isEmpty()) {
-            if (loopbackWithoutKey && isLoopback(remoteAddress)) {
-                return;
-            }
-            throw AdminException.unauthorized("missing apikey");
+            return loopbackWithoutKey && isLoopback(remoteAddress) ? null : "missing apikey";
         }
         byte[] given = key.getBytes(StandardCharsets.UTF_8);
         if (MessageDigest.isEqual(given, adminKey)) {
-            return;
+            return null;
         }
         if (viewerKey != null && MessageDigest.isEqual(given, viewerKey)) {
-            if (!method.equals("GET")) {
-                throw AdminException.unauthorized("invalid method for role viewer");
-            }
-            return;
+            return method.equals("GET") ? null : "invalid method for role viewer";
         }
-        throw AdminException.unauthorized("wrong apikey");
+        return "wrong apikey";
     }
 
     /** The key a request presents: its {@code X-API-KEY} header, else {@code api_key} in {@code query}, else the cookie. */

@@ -1,6 +1,7 @@
 package io.github.vaultsni.gateway.admin;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -16,6 +17,8 @@ import io.github.vaultsni.gateway.store.StoredObject;
 import io.github.vaultsni.registry.SniEntryStatus;
 
 import java.time.Clock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -348,16 +351,37 @@ public final class AdminApi {
         return (ObjectNode) node;
     }
 
+    /**
+     * A number too large for a double ({@code 1e999}) reads as infinity, which would be stored as the string
+     * {@code "Infinity"} and fail every later PATCH of the object: refused as APISIX's JSON decoder refuses it.
+     */
+    private static void requireFiniteNumbers(JsonNode node) {
+        if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            throw AdminException.badRequest("invalid request body: a number out of range (past a double's)");
+        }
+        for (JsonNode child : node) {
+            requireFiniteNumbers(child);
+        }
+    }
+
     private static JsonNode parse(String text) {
         if (text == null || text.isBlank()) {
             throw AdminException.badRequest("invalid request body: empty request body");
         }
-        try {
-            return JSON.readTree(text);
+        try (JsonParser parser = JSON.createParser(text)) {
+            JsonNode body = JSON.readTree(parser);
+            if (parser.nextToken() != null) { // a second document, or anything else after the first
+                throw AdminException.badRequest("invalid request body: Expected the end but found more at character "
+                        + (parser.currentTokenLocation().getCharOffset() + 1));
+            }
+            requireFiniteNumbers(body);
+            return body;
         } catch (StreamConstraintsException e) {
             throw AdminException.badRequest("invalid request body: nested deeper than " + MAX_JSON_DEPTH + " levels");
         } catch (JsonProcessingException e) {
             throw AdminException.badRequest("invalid request body: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a String is read without I/O
         }
     }
 }

@@ -7,11 +7,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class AdminException extends RuntimeException {
     final int status;
     final ObjectNode body;
+    /** The {@code Retry-After} seconds of a 429, else 0. */
+    final long retryAfterSeconds;
 
     private AdminException(int status, ObjectNode body) {
+        this(status, body, 0);
+    }
+
+    private AdminException(int status, ObjectNode body, long retryAfterSeconds) {
         super(body.toString(), null, false, false);
         this.status = status;
         this.body = body;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** 429 for a client past its refused calls ({@link FailedAdminCalls}), with {@code Retry-After}. */
+    static AdminException tooManyRefusals(long retryAfterSeconds) {
+        return new AdminException(429, JsonNodeFactory.instance.objectNode().put("error_msg",
+                "too many refused admin calls from this client: retry in " + retryAfterSeconds + " s"), retryAfterSeconds);
     }
 
     /** 400 {@code {"error_msg":"invalid configuration: <what>"}}. */

@@ -31,8 +31,11 @@ public final class AdminKeyFilter implements Filter {
         HttpServletRequest http = (HttpServletRequest) request;
         try {
             access.check(http.getMethod(), AdminAccess.presentedKey(http, AdminServlet.query(http.getQueryString())),
-                    http.getRemoteAddr());
+                    http.getRemoteAddr(), http.getRequestURI());
         } catch (AdminException refused) {
+            if (refused.retryAfterSeconds > 0) {
+                ((HttpServletResponse) response).setHeader("Retry-After", Long.toString(refused.retryAfterSeconds));
+            }
             AdminServlet.write((HttpServletResponse) response, refused.status, refused.body);
             return;
         }

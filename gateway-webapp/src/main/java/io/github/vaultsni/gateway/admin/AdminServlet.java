@@ -39,6 +39,9 @@ public final class AdminServlet extends HttpServlet {
         try {
             answer = answer(request);
         } catch (AdminException e) {
+            if (e.retryAfterSeconds > 0) {
+                response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds));
+            }
             answer = new AdminResponse(e.status, e.body);
         } catch (RuntimeException e) {
             // A defect, not the caller's doing: the stack trace once in the log, a plain 500 to the caller.
@@ -61,7 +64,8 @@ public final class AdminServlet extends HttpServlet {
         // The body is read first and the query parsed here: curl -d sends a form content type, and asking the
         // servlet API for parameters would consume the JSON body as a form.
         Map<String, String> query = query(request.getQueryString());
-        access.check(request.getMethod(), AdminAccess.presentedKey(request, query), request.getRemoteAddr());
+        access.check(request.getMethod(), AdminAccess.presentedKey(request, query), request.getRemoteAddr(),
+                request.getRequestURI());
         String body = readBody(request);
         String path = request.getPathInfo() == null ? "" : request.getPathInfo();
         return api.handle(request.getMethod(), path, query, body);

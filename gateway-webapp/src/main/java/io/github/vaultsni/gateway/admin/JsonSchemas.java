@@ -73,11 +73,18 @@ final class JsonSchemas {
      * ... with ...}).
      */
     void checkValue(String definition, JsonNode value) {
+        checkValue(definition, value, null);
+    }
+
+    /** As {@link #checkValue(String, JsonNode)}, the message naming {@code property} (null: none) as APISIX's do. */
+    void checkValue(String definition, JsonNode value, String property) {
         Schema schema = schemas.computeIfAbsent("#" + definition,
                 d -> REGISTRY.getSchema(SchemaLocation.of(BASE + "definitions.json#/$defs/" + definition)));
         List<Error> errors = schema.validate(value);
         if (!errors.isEmpty()) {
-            throw AdminException.invalid(new Wording(errors, value).message());
+            String wording = new Wording(errors, value).message();
+            throw AdminException.invalid(property == null ? wording
+                    : "property \"" + property + "\" validation failed: " + wording);
         }
     }
 

@@ -40,7 +40,7 @@ final class SslValidator implements Validator {
         if (!shape.isEmpty()) {
             throw worded(shape.get(0));
         }
-        SslObject.checkPem(spec).stream().findFirst().ifPresent(v -> {
+        SslObject.checkWritten(spec).stream().findFirst().ifPresent(v -> {
             throw worded(v);
         });
     }

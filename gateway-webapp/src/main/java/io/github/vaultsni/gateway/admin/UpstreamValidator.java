@@ -2,6 +2,7 @@ package io.github.vaultsni.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
  * An upstream: APISIX's schema ({@code schema/upstream.json}), then what APISIX checks in code
@@ -39,13 +40,16 @@ final class UpstreamValidator implements Validator {
                 if (host.indexOf(':') != host.lastIndexOf(':') && !host.startsWith("[")) {
                     throw AdminException.invalid("IPv6 address must be enclosed with '[' and ']'");
                 }
+                weight(node.path("weight"));
             }
             return;
         }
-        for (var names = nodes.fieldNames(); names.hasNext(); ) {
-            String address = names.next();
+        for (var entries = nodes.properties().iterator(); entries.hasNext(); ) {
+            var entry = entries.next();
+            String address = entry.getKey();
             int colon = address.lastIndexOf(':');
-            if (colon > 0 && address.indexOf(']') < colon) {
+            boolean hasPort = colon > 0 && address.indexOf(']') < colon;
+            if (hasPort) {
                 String port = address.substring(colon + 1);
                 long number = port.chars().allMatch(Character::isDigit) && !port.isEmpty() && port.length() < 10
                         ? Long.parseLong(port) : -1;
@@ -53,6 +57,20 @@ final class UpstreamValidator implements Validator {
                     throw AdminException.badRequest("invalid port " + port);
                 }
             }
+            // Ours: a key's host is a host, as an array node's is (APISIX takes any key, and a CR in it later).
+            JsonSchemas.apisix().checkValue("host", TextNode.valueOf(hasPort ? address.substring(0, colon) : address), "nodes");
+            weight(entry.getValue());
+        }
+    }
+
+    /**
+     * Ours: a weight fits an int. The balancers add weights up; one of 2^63 once made every request a 502 (APISIX
+     * takes any integer: its weights are Lua numbers).
+     */
+    private static void weight(JsonNode weight) {
+        if (weight.isIntegralNumber() && !weight.canConvertToInt()) {
+            throw AdminException.invalid("property \"nodes\" validation failed: weight " + weight.asText()
+                    + " is more than " + Integer.MAX_VALUE);
         }
     }
 

@@ -10,11 +10,12 @@ import java.util.Set;
  */
 final class RoundRobinBalancer implements Balancer {
     private final List<UpstreamNode> nodes;
-    private final int[] current;
+    /** Scores: longs, as int weights (at most 2^31 - 1 each) add up past an int. */
+    private final long[] current;
 
     RoundRobinBalancer(List<UpstreamNode> nodes) {
         this.nodes = List.copyOf(nodes);
-        this.current = new int[nodes.size()];
+        this.current = new long[nodes.size()];
     }
 
     @Override
@@ -28,7 +29,7 @@ final class RoundRobinBalancer implements Balancer {
 
     private synchronized UpstreamNode pickWeighted(Set<UpstreamNode> exclude) {
         int best = -1;
-        int total = 0;
+        long total = 0;
         for (int i = 0; i < nodes.size(); i++) {
             UpstreamNode node = nodes.get(i);
             if (node.weight() <= 0 || exclude.contains(node)) {

@@ -146,6 +146,17 @@ class AdminValidationTest {
         assertMessage(api.handle("PUT", "ssls/1", Map.of(), with(ssl(), "create_time", 1)), "the property is forbidden:  create_time");
         assertMessage(api.handle("GET", "routes", Map.of("page_size", "5"), null),
                 "invalid configuration: property \"page_size\" validation failed: expected 5 to be at least 10 and at most 500");
+        String route = "{\"uri\":\"/a\",\"upstream\":{\"nodes\":{\"127.0.0.1:80\":1}}}";
+        assertMessage(api.handle("PUT", "routes/1", Map.of(), route + "x"), "invalid request body: Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')");
+        assertMessage(api.handle("PUT", "routes/1", Map.of(), route + route), "invalid request body: Expected the end but found more at character 53");
+        assertMessage(api.handle("PUT", "routes/1", Map.of(), route.replace("}}}", "}},\"priority\":1e999}")), "invalid request body: a number out of range (past a double's)");
+        assertMessage(api.handle("PUT", "routes/1", Map.of(), route.replace("\"/a\"", "\"/a\\u0000b\"")), "invalid configuration: property \"uri\" validation failed: failed to match pattern \"^[^\\\\u0000-\\\\u001f\\\\u007f]+$\" with \"/a\u0000b\"");
+        assertMessage(api.handle("PUT", "upstreams/1", Map.of(), "{\"nodes\":{\"a\\r\\nb:80\":1}}"), "invalid configuration: property \"nodes\" validation failed: failed to match pattern \"^\\\\*$|^\\\\*?[0-9a-zA-Z-._\\\\[\\\\]:]+$\" with \"a\r\nb\"");
+        assertMessage(api.handle("PUT", "upstreams/1", Map.of(), "{\"nodes\":{\"a:80\":9223372036854775807}}"), "invalid configuration: property \"nodes\" validation failed: weight 9223372036854775807 is more than 2147483647");
+        assertMessage(api.handle("PUT", "upstreams/1", Map.of(), "{\"nodes\":[{\"host\":\"a\",\"port\":80,\"weight\":4294967296}]}"), "invalid configuration: property \"nodes\" validation failed: weight 4294967296 is more than 2147483647");
+        assertMessage(api.handle("PUT", "ssls/1", Map.of(), "{\"sni\":\"*.test.com\",\"issuer\":{\"vault_pki\":{\"secret_id\":\"v\",\"role\":\"../../kv/apisix/pwned\"}}}"), "invalid configuration: issuer.vault_pki.role: \"../../kv/apisix/pwned\" is not one Vault path segment (letters, digits and -._~!$&'()*+,;=:@, not . or ..)");
+        assertMessage(api.handle("PUT", "ssls/1", Map.of(), "{\"sni\":\"*.test.com\",\"issuer\":{\"vault_pki\":{\"secret_id\":\"v\",\"role\":\"r\",\"max_names\":1000000000}}}"), "invalid configuration: property \"issuer\" validation failed: property \"vault_pki\" validation failed: property \"max_names\" validation failed: expected 1000000000 to be at most 10000");
+        assertMessage(api.handle("PUT", "ssls/1", Map.of(), "{\"sni\":\"*.test.com\",\"issuer\":{\"vault_pki\":{\"secret_id\":\"v\",\"role\":\"r\",\"on_demand_wait\":\"600s\"}}}"), "invalid configuration: issuer.vault_pki.on_demand_wait (600s) must be at most 20s");
         AdminResponse missing = api.handle("DELETE", "routes/none", Map.of(), null);
         assertEquals(404, missing.status());
         assertEquals("{\"message\":\"Key not found\"}", missing.body().toString());

@@ -77,4 +77,16 @@ class ConsistentHashBalancerTest {
         assertNotNull(balancer.pick(null, Set.of()));
         assertEquals(balancer.pick("", Set.of()), balancer.pick(null, Set.of()));
     }
+
+    @Test
+    void hugeWeights_shareABoundedRing_inProportion() {
+        UpstreamNode big = UpstreamNode.of("http", "10.0.0.8", 80, Integer.MAX_VALUE);
+        UpstreamNode half = UpstreamNode.of("http", "10.0.0.9", 80, Integer.MAX_VALUE / 2);
+        ConsistentHashBalancer ring = new ConsistentHashBalancer(List.of(big, half));
+        assertTrue(ring.points() <= ConsistentHashBalancer.MAX_POINTS && ring.points() > ConsistentHashBalancer.MAX_POINTS * 0.9,
+                () -> ring.points() + " points");
+        long toBig = KEYS.stream().filter(key -> pick(ring, key).equals(big)).count();
+        assertTrue(toBig > KEYS.size() * 0.55 && toBig < KEYS.size() * 0.78, toBig + " of " + KEYS.size() + " keys, about 2/3");
+        assertEquals(3 * 160, new ConsistentHashBalancer(List.of(A, B, C)).points(), "small weights: 160 points each, as before");
+    }
 }

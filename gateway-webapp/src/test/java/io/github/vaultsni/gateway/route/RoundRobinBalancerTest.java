@@ -97,4 +97,12 @@ class RoundRobinBalancerTest {
         chosen.forEach((node, n) -> byHost.put(node.host(), n.get()));
         assertEquals(Map.of("a", 20_000, "b", 4_000, "c", 4_000), byHost);
     }
+
+    @Test
+    void weightsThatAddUpPastAnInt_keepTheirRatio() {
+        UpstreamNode big = UpstreamNode.of("http", "big", 80, Integer.MAX_VALUE);
+        UpstreamNode other = UpstreamNode.of("http", "other", 80, Integer.MAX_VALUE);
+        Map<String, Long> counts = counts(picks(new RoundRobinBalancer(List.of(big, other)), 100, Set.of()));
+        assertEquals(Map.of("big", 50L, "other", 50L), counts);
+    }
 }
