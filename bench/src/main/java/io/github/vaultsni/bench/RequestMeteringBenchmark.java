@@ -96,7 +96,7 @@ public class RequestMeteringBenchmark {
                 ExchangeMeter.NONE), pool, Invocable.InvocationType.NON_BLOCKING);
         exchange = metered.begin(requests.get(0));
         if (exchange.refused()) {
-            throw new IllegalStateException("the benchmark's request did not match: " + exchange.refusalStatus());
+            throw new IllegalStateException("the benchmark's request did not match: " + exchange.refusal());
         }
     }
 

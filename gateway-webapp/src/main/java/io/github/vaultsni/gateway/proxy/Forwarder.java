@@ -83,29 +83,29 @@ public final class Forwarder implements AutoCloseable {
     public ProxyExchange begin(ClientRequest raw) {
         meter.started();
         GatewayRequest request = GatewayRequest.read(raw);
-        if (request.refused()) {
-            return ProxyExchange.refuse(request, null, request.refusalStatus(), request.refusalMessage());
+        if (request.refusal() != null) {
+            return ProxyExchange.refuse(request, null, request.refusal());
         }
         RequestPath path = request.path();
         String mtlsRefusal = mtls.refusal(request, path.decoded());
         if (mtlsRefusal != null) {
-            return ProxyExchange.refuse(request, null, 400, mtlsRefusal);
+            return ProxyExchange.refuse(request, null, new Refusal(400, mtlsRefusal));
         }
         Route route = routes.current().match(request.host(), request.method(), path.decoded());
         if (route == null) {
-            return ProxyExchange.refuse(request, null, 404, null);
+            return ProxyExchange.refuse(request, null, Refusal.of(404));
         }
         Upstream upstream = route.upstream();
         HttpClient client = clients.forUpstream(upstream).orElse(null);
         if (client == null) {
             LOG.warn("route {}: client certificate {} for the upstream is not available", route.id(), upstream.tls().clientCertId());
-            return ProxyExchange.refuse(request, route, 502, null);
+            return ProxyExchange.refuse(request, route, Refusal.of(502));
         }
         String hashKey = upstream.balancer().usesHashKey() ? HashKeys.of(request, path.decoded(), upstream) : null;
         ProxyExchange exchange = ProxyExchange.forward(request, route, client, hashKey);
         if (exchange.nextNode() == null) {
             LOG.warn("route {}: no upstream node to send {} {} to", route.id(), request.method(), path.forwarded());
-            return ProxyExchange.refuse(request, route, 502, null);
+            return ProxyExchange.refuse(request, route, Refusal.of(502));
         }
         return exchange;
     }

@@ -78,7 +78,7 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
             if (first != null) {
                 first.release();
             }
-            writeError(exchange, request, response, callback, exchange.refusalStatus(), exchange.refusalMessage());
+            writeError(exchange, request, response, callback, exchange.refusal().status(), exchange.refusal().message());
             return true;
         }
         new Attempt(exchange, request, response, callback).send(hasContent ? first : null);

@@ -91,7 +91,7 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onProxyRewriteFailed(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse) {
         ProxyExchange exchange = exchange(clientToProxyRequest);
         completed(exchange, proxyToClientResponse,
-                writeError(proxyToClientResponse, exchange.refusalStatus(), exchange.refusalMessage()));
+                writeError(proxyToClientResponse, exchange.refusal().status(), exchange.refusal().message()));
     }
 
     /** Proxy-to-server: the forwarder's request to the exchange's node, headers included. */

@@ -10,7 +10,8 @@ import java.util.Locale;
  * table, the upstream request and its {@code Host}, the access log, the meters) reads this, never the door's own
  * request, so they all see one method, one authority and one path. Immutable.
  *
- * <p>What is checked, in this order, and the status a request that fails gets (nothing of it is proxied):
+ * <p>What is checked, in this order, and the status a request that fails gets (its {@link #refusal()}; nothing of
+ * it is proxied):
  * <ol>
  *   <li>the method is an RFC 9110 token ({@code !#$%&'*+-.^_`|~}, digits, letters) without lower-case letters, as
  *       nginx takes them: else 400. An HTTP/1.1 request line cannot carry another, but HTTP/2's {@code :method} can
@@ -41,18 +42,15 @@ public final class GatewayRequest {
     private final String authority;
     private final String host;
     private final RequestPath path;
-    private final int refusalStatus;
-    private final String refusalMessage;
+    private final Refusal refusal;
 
-    private GatewayRequest(ClientRequest raw, String authority, RequestPath path, int refusalStatus,
-                           String refusalMessage) {
+    private GatewayRequest(ClientRequest raw, String authority, RequestPath path, Refusal refusal) {
         this.raw = raw;
         this.method = raw.method();
         this.authority = authority;
         this.host = hostOf(authority);
         this.path = path;
-        this.refusalStatus = refusalStatus;
-        this.refusalMessage = refusalMessage;
+        this.refusal = refusal;
     }
 
     /** The request {@code raw} a door reads, checked: a request to forward, or one {@link #refused()} and why. */
@@ -62,27 +60,27 @@ public final class GatewayRequest {
         String hostField = raw.hostHeader();
         String authority = target != null ? target : hostField;
         if (!isMethod(method)) {
-            return refused(raw, authority, 400, "400 Bad Request: invalid method");
+            return refused(raw, authority, new Refusal(400, "400 Bad Request: invalid method"));
         }
         if (method.equals("TRACE") || method.equals("CONNECT")) {
-            return refused(raw, authority, 405, null); // as nginx: never proxied
+            return refused(raw, authority, Refusal.of(405)); // as nginx: never proxied
         }
         if (raw.headers().size() > Forwarder.MAX_REQUEST_HEADERS) {
-            return refused(raw, authority, 431, null);
+            return refused(raw, authority, Refusal.of(431));
         }
         if (target != null && hostField != null && raw.protocol().startsWith("HTTP/2")
                 && !sameAuthority(target, hostField, raw.scheme())) {
-            return refused(raw, target, 400, "400 Bad Request: the host header and :authority differ");
+            return refused(raw, target, new Refusal(400, "400 Bad Request: the host header and :authority differ"));
         }
         RequestPath path = RequestPath.normalize(raw.path());
         if (path == null) {
-            return refused(raw, authority, 400, null);
+            return refused(raw, authority, Refusal.of(400));
         }
-        return new GatewayRequest(raw, authority, path, 0, null);
+        return new GatewayRequest(raw, authority, path, null);
     }
 
-    private static GatewayRequest refused(ClientRequest raw, String authority, int status, String message) {
-        return new GatewayRequest(raw, authority, null, status, message);
+    private static GatewayRequest refused(ClientRequest raw, String authority, Refusal refusal) {
+        return new GatewayRequest(raw, authority, null, refusal);
     }
 
     /** Whether {@code method} is an RFC 9110 token without lower-case letters. */
@@ -127,19 +125,9 @@ public final class GatewayRequest {
         return name.toLowerCase(Locale.ROOT);
     }
 
-    /** Whether the gateway answers this request itself, without an upstream ({@link #refusalStatus()}). */
-    public boolean refused() {
-        return refusalStatus != 0;
-    }
-
-    /** The status a refused request gets; 0 for one that goes on. */
-    public int refusalStatus() {
-        return refusalStatus;
-    }
-
-    /** Why a refused request is refused, for its error body (null: the status's own words). */
-    public String refusalMessage() {
-        return refusalMessage;
+    /** How the gateway answers this request itself, without an upstream; null for one that goes on. */
+    public Refusal refusal() {
+        return refusal;
     }
 
     /** The method, as sent (a token, unless refused). */

@@ -21,8 +21,7 @@ public final class ProxyExchange {
     private final GatewayRequest request;
     private final Route route;
     private final HttpClient client;
-    private final int refusalStatus;
-    private final String refusalMessage;
+    private final Refusal refusal;
     private final String hashKey;
     private Set<UpstreamNode> failed;
     private UpstreamNode node;
@@ -34,37 +33,31 @@ public final class ProxyExchange {
     private long upstreamEndNanos;
     private int upstreamStatus;
 
-    private ProxyExchange(GatewayRequest request, Route route, HttpClient client, String hashKey,
-                          int refusalStatus, String refusalMessage) {
+    private ProxyExchange(GatewayRequest request, Route route, HttpClient client, String hashKey, Refusal refusal) {
         this.request = request;
         this.route = route;
         this.client = client;
         this.hashKey = hashKey;
-        this.refusalStatus = refusalStatus;
-        this.refusalMessage = refusalMessage;
+        this.refusal = refusal;
     }
 
     static ProxyExchange forward(GatewayRequest request, Route route, HttpClient client, String hashKey) {
-        return new ProxyExchange(request, route, client, hashKey, 0, null);
+        return new ProxyExchange(request, route, client, hashKey, null);
     }
 
-    /** Answered by the gateway with {@code status} and {@code message} (null: the status's own). */
-    static ProxyExchange refuse(GatewayRequest request, Route route, int status, String message) {
-        return new ProxyExchange(request, route, null, null, status, message);
+    /** Answered by the gateway with {@code refusal}, without an upstream. */
+    static ProxyExchange refuse(GatewayRequest request, Route route, Refusal refusal) {
+        return new ProxyExchange(request, route, null, null, refusal);
     }
 
-    /** Whether the gateway answers this request itself ({@link #refusalStatus()}), without an upstream. */
+    /** Whether the gateway answers this request itself ({@link #refusal()}), without an upstream. */
     public boolean refused() {
-        return refusalStatus != 0;
+        return refusal != null;
     }
 
-    public int refusalStatus() {
-        return refusalStatus;
-    }
-
-    /** The refusal's message, or null for the status's own. */
-    public String refusalMessage() {
-        return refusalMessage;
+    /** How the gateway answers this request itself; null for one forwarded. */
+    public Refusal refusal() {
+        return refusal;
     }
 
     /** The client's request, as read once when it entered. */
