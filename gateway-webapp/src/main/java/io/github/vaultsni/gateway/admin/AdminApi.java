@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.github.vaultsni.gateway.route.LuaNumber;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.gateway.store.SecretCipher;
 import io.github.vaultsni.gateway.store.StoredKind;
@@ -49,6 +50,7 @@ public final class AdminApi {
     private final SecretCipher cipher;
     private final Clock clock;
     private final SslStatuses sslStatus;
+    private final AdminCatalog catalog = new AdminCatalog();
 
     /**
      * @param sslStatus what the certificate registry says of an SSL object, by id
@@ -79,25 +81,56 @@ public final class AdminApi {
 
     private AdminResponse route(String method, String path, Map<String, String> query, String body) {
         List<String> segments = new ArrayList<>(Arrays.asList(path.replaceAll("^/+|/+$", "").split("/")));
-        if (segments.size() == 1 && segments.get(0).equals("secrets") && method.equals("GET")) {
-            return list(StoredKind.ROOT + "secrets/", query);
+        String first = segments.get(0);
+        if (first.isEmpty()) {
+            if (method.equals("HEAD")) {
+                return new AdminResponse(200, null); // APISIX's liveness probe: HEAD /apisix/admin
+            }
+            throw AdminException.of(404, "not found");
         }
-        if (segments.get(0).equals("secrets") && segments.size() >= 2) {
+        List<String> after = segments.subList(1, segments.size());
+        if (first.equals("schema")) {
+            return catalog.schema(method, after, query, body);
+        }
+        if (first.equals("plugins")) {
+            return catalog.plugins(method, after, query);
+        }
+        if (first.equals("secrets") && segments.size() == 1 && method.equals("GET")) {
+            return list(Resource.SECRETS, StoredKind.ROOT + "secrets/", query);
+        }
+        if (first.equals("secrets") && segments.size() >= 2) {
             segments.set(1, "secrets/" + segments.get(1));
             segments.remove(0);
         }
-        Resource resource = Resource.ofPath(segments.get(0)).orElseThrow(AdminException::notFound);
+        Resource resource = Resource.ofPath(segments.get(0))
+                .orElseThrow(() -> AdminException.of(404, "Unsupported resource type: " + first));
+        refuseTtl(query);
         String id = segments.size() > 1 ? segments.get(1) : null;
         List<String> rest = segments.size() > 2 ? segments.subList(2, segments.size()) : List.of();
         return switch (method) {
-            case "GET" -> id == null ? list(resource.stored.prefix(), query)
+            case "GET" -> id == null ? list(resource, resource.stored.prefix(), query)
                     : rest.equals(List.of("status")) && resource == Resource.SSLS ? status(id) : get(resource, id);
             case "PUT" -> put(resource, id, object(body));
             case "POST" -> post(resource, id, object(body));
             case "PATCH" -> patch(resource, id, rest, body);
-            case "DELETE" -> delete(resource, id);
-            default -> throw AdminException.of(405, "not supported method " + method);
+            case "DELETE" -> delete(resource, id, "true".equals(query.get("force")));
+            default -> throw AdminException.of(404, "not found");
         };
+    }
+
+    /**
+     * APISIX's {@code ?ttl=} makes a write expire (an etcd lease). This gateway's stores keep no leases, and an
+     * object that outlived the ttl its writer asked for would serve what its writer meant to end: refused.
+     */
+    private static void refuseTtl(Map<String, String> query) {
+        String ttl = query.get("ttl");
+        if (ttl == null) {
+            return;
+        }
+        if (LuaNumber.parse(ttl) != null) {
+            throw AdminException.badRequest("invalid argument ttl: expiring objects are not supported by this gateway");
+        }
+        throw AdminException.badRequest("invalid argument ttl: should be a number");
     }
 
     private AdminResponse get(Resource resource, String id) {
@@ -105,19 +138,36 @@ public final class AdminApi {
         return new AdminResponse(200, entry(stored));
     }
 
-    private AdminResponse list(String prefix, Map<String, String> query) {
-        List<StoredObject> all = store.list(prefix);
-        List<StoredObject> page = all;
-        if (query.containsKey("page") || query.containsKey("page_size")) {
-            int size = number(query.getOrDefault("page_size", "10"), "page_size", 10, 500);
-            int number = number(query.getOrDefault("page", "1"), "page", 1, Integer.MAX_VALUE);
-            int from = (int) Math.min(all.size(), (long) (number - 1) * size);
-            page = all.subList(from, Math.min(all.size(), from + size));
+    /**
+     * A list as APISIX's v3 answers it ({@code apisix/admin/v3_adapter.lua}): filtered by {@code name} (a regular
+     * expression found in the name), {@code label} (a label key present), {@code uri} (found in {@code uri} or one
+     * of {@code uris}) and {@code filter} ({@code field=value} on the resource's filter fields); {@code total}
+     * counts what the filters kept; with both {@code page} and {@code page_size} (10..500; a page below 1 is 1),
+     * sorted by creation and cut to that page.
+     */
+    private AdminResponse list(Resource resource, String prefix, Map<String, String> query) {
+        List<StoredObject> kept = new ArrayList<>();
+        ListFilter filter = ListFilter.of(query, resource.filterFields);
+        for (StoredObject o : store.list(prefix)) {
+            if (filter.keeps(parse(o.json()))) {
+                kept.add(o);
+            }
+        }
+        int total = kept.size();
+        Double size = LuaNumber.parse(query.get("page_size"));
+        Double number = LuaNumber.parse(query.get("page"));
+        if (size != null && number != null) {
+            if (size < 10 || size > 500) {
+                return new AdminResponse(400, TextNode.valueOf("page_size must be between 10 and 500"));
+            }
+            kept.sort(java.util.Comparator.comparingLong(StoredObject::createdIndex));
+            long from = (long) ((Math.max(1, number) - 1) * size.longValue());
+            kept = kept.subList((int) Math.min(kept.size(), from), (int) Math.min(kept.size(), from + size.longValue()));
         }
         ObjectNode out = JSON.createObjectNode();
         ArrayNode items = out.putArray("list");
-        page.forEach(o -> items.add(entry(o)));
-        out.put("total", all.size());
+        kept.forEach(o -> items.add(entry(o)));
+        out.put("total", total);
         return new AdminResponse(200, out);
     }
 
@@ -137,7 +187,7 @@ public final class AdminApi {
                 throw AdminException.badRequest("missing " + resource.singular + " id");
             }
             JsonSchemas.apisix().checkId(value.get("id")); // as written: an integer id must be at least 1
-            id = value.get("id").asText();
+            id = value.get("id").asText(); // a number stays one in the value, as APISIX echoes it
         } else if (value.hasNonNull("id") && !value.get("id").asText().equals(pathId)
                 && !value.get("id").asText().equals(resource.valueId(pathId))) {
             throw AdminException.badRequest("wrong " + resource.singular + " id");
@@ -147,18 +197,24 @@ public final class AdminApi {
         return write(resource, id, value);
     }
 
-    /** APISIX stamps create_time and update_time itself: a PUT or POST may not set them. */
+    /** APISIX stamps create_time and update_time itself: a PUT or POST may not set them, nor its inline upstream. */
     private static void refuseTimestamps(ObjectNode value) {
         for (String forbidden : new String[]{"create_time", "update_time"}) {
             if (value.has(forbidden)) {
                 throw AdminException.badRequest("the property is forbidden:  " + forbidden);
             }
+            if (value.path("upstream").has(forbidden)) {
+                throw AdminException.badRequest("the property is forbidden:  upstream." + forbidden);
+            }
         }
     }
 
     private AdminResponse post(Resource resource, String pathId, ObjectNode value) {
-        if (pathId != null || resource == Resource.SECRETS) {
-            throw AdminException.of(405, "not supported method POST");
+        if (resource == Resource.SECRETS) {
+            throw AdminException.of(405, "not supported `POST` method for secret");
+        }
+        if (pathId != null) {
+            throw AdminException.badRequest("wrong " + resource.singular + " id, do not need it");
         }
         if (value.has("id")) {
             throw AdminException.badRequest("wrong " + resource.singular + " id, do not need it");
@@ -185,7 +241,8 @@ public final class AdminApi {
 
     private AdminResponse patch(Resource resource, String id, List<String> fieldPath, String body) {
         if (id == null) {
-            throw AdminException.of(405, "not supported method PATCH");
+            throw AdminException.badRequest(resource == Resource.SECRETS ? "no secret id"
+                    : "missing " + resource.singular + " id");
         }
         JsonNode change = parse(body);
         ObjectNode[] saved = new ObjectNode[1];
@@ -196,29 +253,50 @@ public final class AdminApi {
             if (!merged.path("id").asText().equals(resource.valueId(id))) {
                 throw AdminException.badRequest("wrong " + resource.singular + " id");
             }
-            merged.remove(List.of("create_time", "update_time"));
+            merged.put("id", resource.valueId(id)); // as APISIX: the path's id, a string, after a PATCH
+            // APISIX (utils.inject_timestamp): a whole-object PATCH may set both times; otherwise update_time is now
+            boolean keepUpdateTime = fieldPath.isEmpty() && change.has("update_time");
+            if (!keepUpdateTime) {
+                merged.remove("update_time");
+            }
             saved[0] = prepared(resource, id, merged, current);
             return encrypted(resource, saved[0]);
         });
         return written(200, stored, saved[0], resource);
     }
 
-    private AdminResponse delete(Resource resource, String id) {
+    private AdminResponse delete(Resource resource, String id, boolean force) {
         if (id == null) {
-            throw AdminException.of(405, "not supported method DELETE");
+            throw AdminException.badRequest("missing " + resource.singular + " id");
         }
-        refuseIfInUse(resource, id);
+        if (!force) {
+            refuseIfInUse(resource, id);
+        }
         StoredObject gone = store.delete(resource.key(id)).orElseThrow(AdminException::notFound);
         applied(store.revision());
         return new AdminResponse(200, JSON.createObjectNode().put("deleted", "1").put("key", gone.key()));
     }
 
-    /** APISIX refuses to delete an upstream a route uses, or a client SSL object an upstream uses. */
+    /**
+     * APISIX refuses to delete an upstream a route or a service uses, a service a route uses, or a client SSL
+     * object an upstream uses, unless asked with {@code ?force=true} (then the route answers 503).
+     */
     private void refuseIfInUse(Resource resource, String id) {
         if (resource == Resource.UPSTREAMS) {
+            for (Resource user : List.of(Resource.ROUTES, Resource.SERVICES)) {
+                for (StoredObject o : store.list(user.stored.prefix())) {
+                    if (id.equals(parse(o.json()).path("upstream_id").asText(null))) {
+                        throw AdminException.badRequest("can not delete this upstream, " + user.singular + " ["
+                                + idOf(o) + "] is still using it now");
+                    }
+                }
+            }
+        }
+        if (resource == Resource.SERVICES) {
             for (StoredObject route : store.list(StoredKind.ROUTES.prefix())) {
-                if (id.equals(parse(route.json()).path("upstream_id").asText(null))) {
-                    throw AdminException.badRequest("can not delete this upstream, route [" + idOf(route) + "] is still using it now");
+                if (id.equals(parse(route.json()).path("service_id").asText(null))) {
+                    throw AdminException.badRequest("can not delete this service directly, route [" + idOf(route)
+                            + "] is still using it now");
                 }
             }
         }
@@ -239,12 +317,17 @@ public final class AdminApi {
     /** Validates and stamps a value to be stored; {@code current} is what the store holds now. */
     private ObjectNode prepared(Resource resource, String id, ObjectNode value, Optional<StoredObject> current) {
         checkId(id);
-        value.put("id", resource.valueId(id));
+        if (!(value.path("id").isIntegralNumber() && value.get("id").asText().equals(id))) {
+            value.put("id", resource.valueId(id));
+        }
         resource.validator.validate(value, this::find);
         long now = clock.instant().getEpochSecond();
-        long created = current.map(c -> parse(c.json()).path("create_time").asLong(now)).orElse(now);
-        value.put("create_time", created);
-        value.put("update_time", now);
+        if (!value.has("create_time")) { // only a PATCH may carry it here
+            value.put("create_time", current.map(c -> parse(c.json()).path("create_time").asLong(now)).orElse(now));
+        }
+        if (!value.has("update_time")) {
+            value.put("update_time", now);
+        }
         return value;
     }
 
@@ -281,10 +364,17 @@ public final class AdminApi {
         store.awaitDelivered(revision, APPLY_WAIT);
     }
 
-    /** {@code {key, value, createdIndex, modifiedIndex}} with secret fields left out. */
+    /**
+     * {@code {key, value, createdIndex, modifiedIndex}} with secret values left out; an SSL object's {@code key} and
+     * {@code keys} left out whatever they hold, as APISIX's GET does (a write's answer shows a reference).
+     */
     private ObjectNode entry(StoredObject stored) {
         ObjectNode value = (ObjectNode) parse(stored.json());
-        Resource.ofKey(stored.key()).stored.redact(value);
+        Resource resource = Resource.ofKey(stored.key());
+        resource.stored.redact(value);
+        if (resource == Resource.SSLS) {
+            value.remove(List.of("key", "keys"));
+        }
         ObjectNode out = JSON.createObjectNode().put("key", stored.key());
         out.set("value", value);
         return out.put("createdIndex", stored.createdIndex()).put("modifiedIndex", stored.modifiedIndex());
@@ -364,7 +454,7 @@ public final class AdminApi {
         }
     }
 
-    private static JsonNode parse(String text) {
+    static JsonNode parse(String text) {
         if (text == null || text.isBlank()) {
             throw AdminException.badRequest("invalid request body: empty request body");
         }

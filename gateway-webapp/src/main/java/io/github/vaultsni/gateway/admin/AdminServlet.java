@@ -1,6 +1,8 @@
 package io.github.vaultsni.gateway.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,6 +26,7 @@ import java.util.Map;
 public final class AdminServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
     private static final int MAX_BODY = 1536 * 1024;
+    private static final long DRAINED = 8L * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final transient AdminApi api;
@@ -52,12 +56,30 @@ public final class AdminServlet extends HttpServlet {
         write(response, answer.status(), answer.body());
     }
 
-    /** An admin answer: the status and its JSON body. */
-    static void write(HttpServletResponse response, int status, Object body) throws IOException {
+    /**
+     * An admin answer as APISIX's ({@code core.response.exit}): the status, APISIX's headers, and the JSON body ended
+     * by a newline ({@code Content-Type: application/json}, UTF-8 being JSON's only encoding); a text body (a
+     * {@link TextNode}) as it is; none for a null body.
+     */
+    static void write(HttpServletResponse response, int status, JsonNode body) throws IOException {
         response.setStatus(status);
-        response.setContentType("application/json");
-        response.setCharacterEncoding("UTF-8");
-        response.getOutputStream().write(JSON.writeValueAsBytes(body));
+        response.setHeader("X-API-VERSION", "v3");
+        response.setHeader("Access-Control-Allow-Origin", "*");
+        if (body == null) {
+            return;
+        }
+        byte[] bytes;
+        if (body instanceof TextNode text) {
+            response.setContentType("text/plain;charset=utf-8");
+            bytes = text.asText().getBytes(StandardCharsets.UTF_8);
+        } else {
+            response.setContentType("application/json");
+            byte[] json = JSON.writeValueAsBytes(body);
+            bytes = Arrays.copyOf(json, json.length + 1);
+            bytes[json.length] = '\n';
+        }
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
     }
 
     private AdminResponse answer(HttpServletRequest request) throws IOException {
@@ -69,6 +91,21 @@ public final class AdminServlet extends HttpServlet {
         String body = readBody(request);
         String path = request.getPathInfo() == null ? "" : request.getPathInfo();
         return api.handle(request.getMethod(), path, query, body);
+    }
+
+    /**
+     * APISIX's words (core.request.get_body) for a body past the limit; 400, as APISIX answers. The rest of a body
+     * up to {@value #DRAINED} bytes is read and dropped first, so that the client, still sending, reads the answer
+     * instead of a reset; past that the connection is closed.
+     */
+    private static AdminException tooLarge(long size, InputStream rest) throws IOException {
+        long skipped = 0;
+        byte[] sink = new byte[16384];
+        for (int n; skipped < DRAINED && (n = rest.read(sink)) > 0; ) {
+            skipped += n;
+        }
+        return AdminException.badRequest("invalid request body: request size " + size
+                + " is greater than the maximum size " + MAX_BODY + " allowed");
     }
 
     /** The query's parameters, first value of each, decoded. */
@@ -89,13 +126,13 @@ public final class AdminServlet extends HttpServlet {
     }
 
     private static String readBody(HttpServletRequest request) throws IOException {
-        if (request.getContentLengthLong() > MAX_BODY) {
-            throw AdminException.of(413, "request body too large: at most 1.5 MiB");
-        }
         try (InputStream in = request.getInputStream()) {
+            if (request.getContentLengthLong() > MAX_BODY) {
+                throw tooLarge(request.getContentLengthLong(), in);
+            }
             byte[] body = in.readNBytes(MAX_BODY + 1);
             if (body.length > MAX_BODY) {
-                throw AdminException.of(413, "request body too large: at most 1.5 MiB");
+                throw tooLarge(body.length, in);
             }
             return new String(body, StandardCharsets.UTF_8);
         }

@@ -2,6 +2,8 @@ package io.github.vaultsni.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
@@ -18,6 +20,7 @@ import java.util.HashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * APISIX's admin schemas as data ({@code schema/*.json} beside this class, written from APISIX's
@@ -51,7 +54,8 @@ final class JsonSchemas {
     }
 
     private JsonSchemas() {
-        for (String file : List.of("definitions.json", "ssl.json", "route.json", "upstream.json", "secret-vault.json")) {
+        for (String file : List.of("definitions.json", "ssl.json", "route.json", "upstream.json", "service.json",
+                "secret-vault.json", "plugin-prometheus.json")) {
             try (InputStream in = JsonSchemas.class.getClassLoader().getResourceAsStream(RESOURCES + file)) {
                 documents.put(BASE + file, JSON.readTree(in));
             } catch (IOException | RuntimeException e) {
@@ -99,10 +103,57 @@ final class JsonSchemas {
      * @throws AdminException 400 with APISIX's message for the first failure
      */
     void check(String file, JsonNode value) {
+        problem(file, value).ifPresent(why -> {
+            throw AdminException.invalid(why);
+        });
+    }
+
+    /** The first failure of {@code value} against the schema {@code file}, in APISIX's words; empty if it passes. */
+    Optional<String> problem(String file, JsonNode value) {
         List<Error> errors = schemas.get(file).validate(value);
-        if (!errors.isEmpty()) {
-            throw AdminException.invalid(new Wording(errors, value).message());
+        return errors.isEmpty() ? Optional.empty() : Optional.of(new Wording(errors, value).message());
+    }
+
+    /**
+     * The schema {@code file} as APISIX's {@code GET /apisix/admin/schema/<name>} answers: one self-contained
+     * document (references replaced by what they name), without this project's notes ({@code $comment}, the
+     * {@code $schema}/{@code $id}/{@code title} header) and with APISIX's own spelling of patterns.
+     */
+    JsonNode published(String file) {
+        return inlined(documents.get(BASE + file), BASE + file);
+    }
+
+    private JsonNode inlined(JsonNode node, String document) {
+        if (node.isArray()) {
+            ArrayNode out = JSON.createArrayNode();
+            node.forEach(element -> out.add(inlined(element, document)));
+            return out;
         }
+        if (!node.isObject()) {
+            return node;
+        }
+        if (node.has("$ref")) {
+            String ref = node.get("$ref").asText();
+            String target = ref.startsWith("#") ? document + ref : BASE + ref;
+            return inlined(resolve(target.contains("#") ? target : target + "#"), target.split("#")[0]);
+        }
+        ObjectNode out = JSON.createObjectNode();
+        node.properties().forEach(e -> {
+            switch (e.getKey()) {
+                case "$comment", "$schema", "$id", "title", "x-apisix-pattern" -> { }
+                case "pattern" -> out.set("pattern", node.has("x-apisix-pattern") ? node.get("x-apisix-pattern") : e.getValue());
+                default -> out.set(e.getKey(), e.getKey().equals("properties") || e.getKey().equals("$defs")
+                        ? inlinedMembers(e.getValue(), document) : inlined(e.getValue(), document));
+            }
+        });
+        return out;
+    }
+
+    /** A {@code properties} object: its member names are names, not keywords, and are all kept. */
+    private JsonNode inlinedMembers(JsonNode members, String document) {
+        ObjectNode out = JSON.createObjectNode();
+        members.properties().forEach(e -> out.set(e.getKey(), inlined(e.getValue(), document)));
+        return out;
     }
 
     /** The first failure of one validation, in APISIX's words. */

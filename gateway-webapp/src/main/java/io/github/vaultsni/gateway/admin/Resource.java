@@ -9,21 +9,28 @@ import java.util.Optional;
  * where they live in the store and which fields are secret is their {@link StoredKind}'s.
  */
 public enum Resource {
-    SSLS("ssls", "ssl", StoredKind.SSLS, new SslValidator()),
-    ROUTES("routes", "route", StoredKind.ROUTES, new RouteValidator()),
-    UPSTREAMS("upstreams", "upstream", StoredKind.UPSTREAMS, new UpstreamValidator()),
-    SECRETS("secrets/vault", "secret", StoredKind.SECRETS, new SecretValidator());
+    SSLS("ssls", "ssl", StoredKind.SSLS, "ssl.json", new SslValidator()),
+    ROUTES("routes", "route", StoredKind.ROUTES, "route.json", new RouteValidator(), "service_id", "upstream_id"),
+    UPSTREAMS("upstreams", "upstream", StoredKind.UPSTREAMS, "upstream.json", new UpstreamValidator()),
+    SERVICES("services", "service", StoredKind.SERVICES, "service.json", new ServiceValidator()),
+    SECRETS("secrets/vault", "secret", StoredKind.SECRETS, "secret-vault.json", new SecretValidator());
 
     final String path;
     final String singular;
     final StoredKind stored;
+    /** Its JSON Schema's file ({@link JsonSchemas}). */
+    final String schema;
     final Validator validator;
+    /** The fields a list may be filtered on with {@code ?filter=field%3Dvalue} (APISIX's list_filter_fields). */
+    final java.util.Set<String> filterFields;
 
-    Resource(String path, String singular, StoredKind stored, Validator validator) {
+    Resource(String path, String singular, StoredKind stored, String schema, Validator validator, String... filterFields) {
         this.path = path;
         this.singular = singular;
         this.stored = stored;
+        this.schema = schema;
         this.validator = validator;
+        this.filterFields = java.util.Set.of(filterFields);
     }
 
     /** The resource named by an admin path's first segments ({@code ssls}, {@code secrets/vault}). */

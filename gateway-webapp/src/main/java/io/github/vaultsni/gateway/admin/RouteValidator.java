@@ -3,21 +3,24 @@ package io.github.vaultsni.gateway.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.github.vaultsni.gateway.route.ClientAddresses;
+import io.github.vaultsni.gateway.route.VarsExpression;
+
 import java.util.List;
 
 /**
  * A route: APISIX's own checks before its schema ({@code apisix/admin/routes.lua}: only one of {@code host} and
  * {@code hosts}, of {@code remote_addr} and {@code remote_addrs}), its schema ({@code schema/route.json}), then
- * code: an {@code upstream_id} must exist; an inline {@code upstream} gets the upstream's checks. And ours: what
- * this gateway does not implement and could only ignore (services, plugin configs, scripts, filter functions,
- * {@code vars} and client-address filters, each of which narrows what a route matches, and plugins, which may keep
+ * code: an {@code upstream_id} and a {@code service_id} must exist; an inline {@code upstream} gets the upstream's
+ * checks; {@code vars} must compile as lua-resty-expr compiles them ({@link VarsExpression}), {@code remote_addrs}
+ * as addresses ({@link ClientAddresses}). And ours: what this gateway does not implement and could only ignore
+ * (scripts and filter functions, which are Lua; plugin configs; plugins other than prometheus, which may keep
  * requests out: authentication, limits) is refused rather than stored, so that no route lets through more than its
- * author meant. {@code plugins} may be empty or hold {@code prometheus}, which this gateway does on every route.
+ * author meant.
  */
 final class RouteValidator implements Validator {
     /** Stored and ignored, these would let through requests APISIX keeps out: refused instead. */
-    private static final List<String> UNSUPPORTED = List.of("service_id", "plugin_config_id", "script", "script_id",
-            "filter_func", "vars", "remote_addr", "remote_addrs");
+    private static final List<String> UNSUPPORTED = List.of("script", "script_id");
     private final UpstreamValidator upstreams = new UpstreamValidator();
 
     @Override
@@ -34,20 +37,36 @@ final class RouteValidator implements Validator {
                 throw unsupported(field);
             }
         }
-        // metrics are always on here: prometheus asks for nothing more
-        if (route.path("plugins").properties().stream().anyMatch(plugin -> !plugin.getKey().equals("prometheus"))) {
-            throw unsupported("plugins");
+        if (route.has("filter_func")) {
+            throw AdminException.invalid("property \"filter_func\" is not supported by this gateway: it is Lua, which "
+                    + "this gateway does not run; match with vars, remote_addrs, hosts and methods instead");
+        }
+        if (route.has("plugin_config_id")) {
+            throw AdminException.badRequest("failed to fetch plugin config info by plugin config id ["
+                    + route.get("plugin_config_id").asText() + "], response code: 404");
+        }
+        AdminCatalog.checkPlugins(route.path("plugins"));
+        for (String field : new String[]{"remote_addr", "remote_addrs"}) {
+            if (route.has(field)) {
+                try {
+                    ClientAddresses.of(route.get(field));
+                } catch (IllegalArgumentException e) {
+                    throw AdminException.invalid("property \"" + field + "\" validation failed: " + e.getMessage());
+                }
+            }
+        }
+        if (route.has("vars")) {
+            try {
+                VarsExpression.compile(route.get("vars"));
+            } catch (IllegalArgumentException e) {
+                throw AdminException.badRequest("failed to validate the 'vars' expression: " + e.getMessage());
+            }
         }
         if (route.has("upstream")) {
             upstreams.checkInCode((ObjectNode) route.get("upstream"), lookup);
         }
-        if (route.has("upstream_id")) {
-            JsonNode id = route.get("upstream_id");
-            if (lookup.find(Resource.UPSTREAMS, id.asText()).isEmpty()) {
-                throw AdminException.badRequest("failed to fetch upstream info by upstream id [" + id.asText()
-                        + "], response code: 404");
-            }
-        }
+        References.mustExist(route, "upstream_id", Resource.UPSTREAMS, lookup);
+        References.mustExist(route, "service_id", Resource.SERVICES, lookup);
     }
 
     private static AdminException unsupported(String field) {

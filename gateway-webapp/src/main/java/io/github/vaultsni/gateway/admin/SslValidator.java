@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  * "invalid configuration: ..." naming the property.
  */
 final class SslValidator implements Validator {
+    /** APISIX's words for a certificate or key that does not parse: OpenSSL's function names, scripts match them. */
+    private static final String OPENSSL_CERT = "PEM_read_bio_X509_AUX() failed";
+    private static final String OPENSSL_KEY = "PEM_read_bio_PrivateKey() failed";
     private static final Pattern PAIR = Pattern.compile("(certs|keys)\\[(\\d+)]");
 
     @Override
@@ -50,9 +53,9 @@ final class SslValidator implements Validator {
         String pair = pairPrefix(violation.field());
         return switch (violation.kind()) {
             case BAD_CERTIFICATE -> violation.field().equals("client.ca")
-                    ? AdminException.badRequest("failed to validate client_cert: failed to parse cert: " + violation.detail())
-                    : AdminException.badRequest(pair + "failed to parse cert: " + violation.detail());
-            case BAD_KEY -> AdminException.badRequest(pair + "failed to parse key: " + violation.detail());
+                    ? AdminException.badRequest("failed to validate client_cert: failed to parse cert: " + OPENSSL_CERT)
+                    : AdminException.badRequest(pair + "failed to parse cert: " + OPENSSL_CERT);
+            case BAD_KEY -> AdminException.badRequest(pair + "failed to parse key: " + OPENSSL_KEY);
             case KEY_MISMATCH -> AdminException.badRequest(pair + "failed to match cert and key: " + violation.detail());
             case MISMATCHED_PAIRS -> AdminException.badRequest(violation.detail());
             case BAD_REFERENCE -> AdminException.invalid("property \"" + property(violation.field())

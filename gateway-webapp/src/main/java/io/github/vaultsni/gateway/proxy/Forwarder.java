@@ -91,11 +91,14 @@ public final class Forwarder implements AutoCloseable {
         if (mtlsRefusal != null) {
             return ProxyExchange.refuse(request, null, new Refusal(400, mtlsRefusal));
         }
-        Route route = routes.current().match(request.host(), request.method(), path.decoded());
+        Route route = routes.current().match(request);
         if (route == null) {
             return ProxyExchange.refuse(request, null, Refusal.of(404));
         }
         Upstream upstream = route.upstream();
+        if (upstream == null) { // its upstream or service was deleted (?force=true): as APISIX, 503
+            return ProxyExchange.refuse(request, route, Refusal.of(503));
+        }
         HttpClient client = clients.forUpstream(upstream).orElse(null);
         if (client == null) {
             LOG.warn("route {}: client certificate {} for the upstream is not available", route.id(), upstream.tls().clientCertId());
@@ -173,6 +176,15 @@ public final class Forwarder implements AutoCloseable {
                     exchange.request().method(), exchange.path().forwarded(), rootCause(failure));
         }
         return failure instanceof TimeoutException ? 504 : 502;
+    }
+
+    /**
+     * The client went away while its response streamed (a write to it failed): not the upstream's doing, and
+     * nothing an operator acts on; one debug line.
+     */
+    public void clientGone(ProxyExchange exchange, Throwable failure) {
+        LOG.debug("route {}: the client of {} {} went away: {}", exchange.route().id(), exchange.request().method(),
+                exchange.path().forwarded(), failure.toString());
     }
 
     /**

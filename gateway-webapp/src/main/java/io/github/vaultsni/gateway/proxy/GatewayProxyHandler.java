@@ -113,6 +113,8 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
         private long contentLength = -1;
         private long written;
         private boolean lastWritten;
+        /** Why a write to the client failed (the client went away), which then aborts the upstream's response. */
+        private volatile Throwable clientFailure;
 
         Attempt(ProxyExchange exchange, Request clientToProxyRequest, Response proxyToClientResponse,
                 Callback proxyToClientCallback) {
@@ -174,6 +176,7 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
                     if (last) {
                         lastWrite.failed(failure);
                     }
+                    clientFailure = failure;
                     serverToProxyResponse.abort(failure);
                 }
 
@@ -208,7 +211,11 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
             }
             Throwable failure = result.getFailure();
             if (proxyToClientResponse.isCommitted()) {
-                forwarder.failed(exchange, failure);
+                if (failure == clientFailure) {
+                    forwarder.clientGone(exchange, failure);
+                } else {
+                    forwarder.failed(exchange, failure);
+                }
                 completed(exchange, clientToProxyRequest, proxyToClientResponse, proxyToClientResponse.getStatus(), written);
                 proxyToClientCallback.failed(failure);
             } else if (forwarder.retry(exchange, failure)) {

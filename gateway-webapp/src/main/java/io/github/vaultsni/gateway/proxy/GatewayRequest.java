@@ -1,7 +1,14 @@
 package io.github.vaultsni.gateway.proxy;
 
+import io.github.vaultsni.gateway.route.ClientAddresses;
+import io.github.vaultsni.gateway.route.RouteRequest;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.UrlEncoded;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -25,7 +32,7 @@ import java.util.Locale;
  *   <li>the path normalises ({@link RequestPath}): else 400.</li>
  * </ol>
  */
-public final class GatewayRequest {
+public final class GatewayRequest implements RouteRequest {
     private static final boolean[] TCHAR = new boolean[128];
 
     static {
@@ -43,6 +50,8 @@ public final class GatewayRequest {
     private final String host;
     private final RequestPath path;
     private final Refusal refusal;
+    /** The client's address as bytes, parsed when a route's filters first ask (empty: not an address). */
+    private byte[] remoteAddressBytes;
 
     private GatewayRequest(ClientRequest raw, String authority, RequestPath path, Refusal refusal) {
         this.raw = raw;
@@ -150,7 +159,125 @@ public final class GatewayRequest {
         return path;
     }
 
+    @Override
+    public String decodedPath() {
+        return path.decoded();
+    }
+
+    @Override
+    public String header(String name) {
+        return raw.headers().get(name);
+    }
+
+    @Override
+    public List<String> headerValues(String name) {
+        return raw.headers().getValuesList(name);
+    }
+
+    @Override
+    public String queryParameter(String name) {
+        List<String> values = parameters(name, true);
+        return values.isEmpty() ? null : values.get(0);
+    }
+
+    @Override
+    public List<String> queryParameters(String name) {
+        return parameters(name, false);
+    }
+
+    /**
+     * The decoded values of a query parameter, scanning the query as sent (no map is built: a route's vars ask
+     * for one or two names). A pair whose name or value has a malformed escape is skipped.
+     */
+    private List<String> parameters(String name, boolean firstOnly) {
+        String query = raw.query();
+        if (query == null) {
+            return List.of();
+        }
+        List<String> values = List.of();
+        for (int start = 0; start <= query.length(); ) {
+            int end = query.indexOf('&', start);
+            end = end < 0 ? query.length() : end;
+            int eq = query.indexOf('=', start);
+            int nameEnd = eq < 0 || eq > end ? end : eq;
+            if (sameName(query, start, nameEnd, name)) {
+                String decoded = decoded(nameEnd == end ? "" : query.substring(nameEnd + 1, end));
+                if (decoded != null) {
+                    if (firstOnly) {
+                        return List.of(decoded);
+                    }
+                    values = values.isEmpty() ? new java.util.ArrayList<>() : values;
+                    values.add(decoded);
+                }
+            }
+            start = end + 1;
+        }
+        return values;
+    }
+
+    private static boolean sameName(String query, int from, int to, String name) {
+        for (int i = from; i < to; i++) {
+            char c = query.charAt(i);
+            if (c == '%' || c == '+') {
+                return name.equals(decoded(query.substring(from, to)));
+            }
+        }
+        return to - from == name.length() && query.startsWith(name, from);
+    }
+
+    /** A query component decoded ({@code %xx}, {@code +} as space, UTF-8); null when malformed. */
+    private static String decoded(String component) {
+        if (component.indexOf('%') < 0 && component.indexOf('+') < 0) {
+            return component;
+        }
+        try {
+            return UrlEncoded.decodeString(component, 0, component.length(), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            return null;
+        }
+    }
+
+    @Override
+    public String cookie(String name) {
+        for (HttpField field : raw.headers()) {
+            if (field.getHeader() == HttpHeader.COOKIE) {
+                String value = cookieIn(field.getValue(), name);
+                if (value != null) {
+                    return value;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The value of cookie {@code name} in one Cookie header ({@code a=1; b=2}), or null. */
+    private static String cookieIn(String header, String name) {
+        for (int start = 0; start < header.length(); ) {
+            int end = header.indexOf(';', start);
+            end = end < 0 ? header.length() : end;
+            while (start < end && header.charAt(start) == ' ') {
+                start++;
+            }
+            int eq = header.indexOf('=', start);
+            if (eq > start && eq < end && eq - start == name.length() && header.startsWith(name, start)) {
+                return header.substring(eq + 1, end).strip();
+            }
+            start = end + 1;
+        }
+        return null;
+    }
+
+    @Override
+    public byte[] remoteAddressBytes() {
+        if (remoteAddressBytes == null) {
+            byte[] parsed = ClientAddresses.parse(raw.remoteAddress());
+            remoteAddressBytes = parsed == null ? new byte[0] : parsed;
+        }
+        return remoteAddressBytes.length == 0 ? null : remoteAddressBytes;
+    }
+
     /** The path as the client sent it (still percent-encoded), for the access log. */
+    @Override
     public String rawPath() {
         return raw.path();
     }

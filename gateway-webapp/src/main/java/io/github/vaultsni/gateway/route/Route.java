@@ -9,12 +9,20 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A route ready to match: its URIs (exact, or prefixes written {@code /api/*}), hosts (exact or {@code *.x}),
- * methods, priority, and its upstream. Disabled routes ({@code status: 0}) never reach a table.
+ * A route ready to match: its URIs (exact, or prefixes written {@code /api/*}), and its filters as APISIX applies
+ * them once a URI matched: hosts (exact or {@code *.x}), methods, client addresses ({@code remote_addrs}) and
+ * {@code vars}; its priority, whether it proxies WebSockets, and its upstream (null: the route answers 503, as
+ * APISIX's does when its upstream or service is gone). Disabled routes ({@code status: 0}) never reach a table.
  */
 public record Route(String id, List<String> uris, List<String> hosts, Set<String> methods, int priority,
-                    Upstream upstream) {
+                    ClientAddresses remoteAddresses, VarsExpression vars, boolean websocket, Upstream upstream) {
 
+    /**
+     * The route an APISIX route object describes, once what it inherits from its service is in it
+     * ({@link RouteConfigApplier}).
+     *
+     * @throws IllegalArgumentException for {@code vars} or addresses that do not compile
+     */
     public static Route of(String id, JsonNode json, Upstream upstream) {
         List<String> uris = new ArrayList<>();
         if (json.hasNonNull("uri")) {
@@ -28,13 +36,19 @@ public record Route(String id, List<String> uris, List<String> hosts, Set<String
         json.path("hosts").forEach(h -> hosts.add(h.asText().toLowerCase(Locale.ROOT)));
         Set<String> methods = new TreeSet<>();
         json.path("methods").forEach(m -> methods.add(m.asText()));
+        JsonNode addresses = json.hasNonNull("remote_addr") ? json.get("remote_addr") : json.get("remote_addrs");
         return new Route(id, List.copyOf(uris), List.copyOf(hosts), Set.copyOf(methods), json.path("priority").asInt(0),
-                upstream);
+                addresses == null ? null : ClientAddresses.of(addresses), VarsExpression.compile(json.get("vars")),
+                json.path("enable_websocket").asBoolean(false), upstream);
     }
 
-    /** Whether the request's host (lower case, no port) and method pass this route's filters. */
-    boolean accepts(String host, String method) {
-        return (methods.isEmpty() || methods.contains(method)) && (hosts.isEmpty() || hostIndex(host) >= 0);
+    /** Whether the request passes this route's filters: host, method, client address, then vars. */
+    boolean accepts(VariableValues values) {
+        RouteRequest request = values.request();
+        return (methods.isEmpty() || methods.contains(request.method()))
+                && (hosts.isEmpty() || hostIndex(request.host()) >= 0)
+                && (remoteAddresses == null || remoteAddresses.contains(request.remoteAddressBytes()))
+                && vars.matches(values);
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.TreeSet;
  *   <li>routes with a prefix URI ({@code /api/*} = prefix {@code /api/}), longest prefix first;</li>
  * </ol>
  * and within one URI, the first route (highest {@code priority}, then routes with hosts before those without,
- * then id) whose hosts and methods accept the request. The cost is a hash lookup per distinct prefix length,
+ * then id) whose filters (hosts, methods, client addresses, vars) accept the request. The cost is a hash lookup per distinct prefix length,
  * not a scan of the routes.
  */
 public final class RouteTable {
@@ -56,21 +56,17 @@ public final class RouteTable {
         return EMPTY;
     }
 
-    /**
-     * The route for a request, or null.
-     *
-     * @param host   the request's host, lower case, without port (null when absent)
-     * @param method the HTTP method
-     * @param path   the request path, without query
-     */
-    public Route match(String host, String method, String path) {
-        Route route = first(exact.get(path), host, method);
+    /** The route for a request, or null. */
+    public Route match(RouteRequest request) {
+        String path = request.decodedPath();
+        VariableValues values = new VariableValues(request);
+        Route route = first(exact.get(path), values);
         if (route != null) {
             return route;
         }
         for (int length : prefixLengths) {
             if (length <= path.length()) {
-                route = first(prefixes.get(path.substring(0, length)), host, method);
+                route = first(prefixes.get(path.substring(0, length)), values);
                 if (route != null) {
                     return route;
                 }
@@ -79,10 +75,10 @@ public final class RouteTable {
         return null;
     }
 
-    private static Route first(List<Route> candidates, String host, String method) {
+    private static Route first(List<Route> candidates, VariableValues values) {
         if (candidates != null) {
             for (Route route : candidates) {
-                if (route.accepts(host, method)) {
+                if (route.accepts(values)) {
                     return route;
                 }
             }

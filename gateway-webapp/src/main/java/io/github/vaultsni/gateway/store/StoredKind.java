@@ -12,16 +12,18 @@ import java.util.function.UnaryOperator;
 
 /**
  * The kinds of objects the store keeps, and its key layout, APISIX's: {@code /apisix/ssls/<id>},
- * {@code /apisix/routes/<id>}, {@code /apisix/upstreams/<id>}, {@code /apisix/secrets/vault/<id>}, and ours,
+ * {@code /apisix/routes/<id>}, {@code /apisix/upstreams/<id>}, {@code /apisix/services/<id>},
+ * {@code /apisix/secrets/vault/<id>}, and ours,
  * {@code /apisix/issued/<ssl id>/<unit>} (certificates issued for SSL objects with an issuer, kept by the
  * gateway, never by the admin API); and which of their fields are secret (encrypted at rest, never returned by the
  * admin API). Listed in the order changes of one transaction apply, what a kind refers to first: secrets, SSL
- * objects, upstreams, routes, issued certificates.
+ * objects, upstreams, services, routes, issued certificates.
  */
 public enum StoredKind {
     SECRETS("/apisix/secrets/vault/", List.of("token", "auth.token", "auth.secret_id")),
     SSLS("/apisix/ssls/", List.of("key", "keys")),
     UPSTREAMS("/apisix/upstreams/", List.of()),
+    SERVICES("/apisix/services/", List.of()),
     ROUTES("/apisix/routes/", List.of()),
     ISSUED("/apisix/issued/", List.of("key"));
 
@@ -76,15 +78,35 @@ public enum StoredKind {
         transform(value, cipher::decrypt);
     }
 
-    /** Removes the secret fields, whatever they hold (a value, a reference or a ciphertext), for answers. */
+    /**
+     * Removes the secret fields that hold a value or a ciphertext, for answers. A field holding references only
+     * ({@code $secret://}, {@code $env://}) stays: a reference says where a secret is, not what it is, and is what
+     * its writer needs to read back.
+     */
     public void redact(ObjectNode value) {
         for (String field : secretFields) {
             int dot = field.indexOf('.');
             JsonNode parent = dot < 0 ? value : value.get(field.substring(0, dot));
-            if (parent instanceof ObjectNode object) {
-                object.remove(field.substring(dot + 1));
+            String name = field.substring(dot + 1);
+            if (parent instanceof ObjectNode object && object.has(name) && !referencesOnly(object.get(name))) {
+                object.remove(name);
             }
         }
+    }
+
+    private static boolean referencesOnly(JsonNode node) {
+        if (node.isTextual()) {
+            return SecretReference.isReference(node.asText());
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            return false;
+        }
+        for (JsonNode element : node) {
+            if (!element.isTextual() || !SecretReference.isReference(element.asText())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void transform(ObjectNode value, UnaryOperator<String> change) {

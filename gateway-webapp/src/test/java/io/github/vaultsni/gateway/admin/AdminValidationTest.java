@@ -90,8 +90,8 @@ class AdminValidationTest {
                 Arguments.of("ssls/1", with(ssl, "key", null), "invalid configuration: then clause did not match"),
                 Arguments.of("ssls/1", with(ssl, "cert", "short"), "invalid configuration: property \"cert\" validation failed: string too short, expected at least 128, got 5"),
                 Arguments.of("ssls/1", with(ssl, "key", 42), "invalid configuration: property \"key\" validation failed: wrong type: expected string, got number"),
-                Arguments.of("ssls/1", with(ssl, "cert", "x".repeat(200)), "failed to parse cert: no CERTIFICATE block"),
-                Arguments.of("ssls/1", with(ssl, "key", "x".repeat(200)), "failed to parse key: no PRIVATE KEY block"),
+                Arguments.of("ssls/1", with(ssl, "cert", "x".repeat(200)), "failed to parse cert: PEM_read_bio_X509_AUX() failed"),
+                Arguments.of("ssls/1", with(ssl, "key", "x".repeat(200)), "failed to parse key: PEM_read_bio_PrivateKey() failed"),
                 Arguments.of("ssls/1", with(ssl, "key", otherKey), "failed to match cert and key: private key does not match the certificate"),
                 Arguments.of("ssls/1", with(node(with(ssl, "certs", new String[]{cert})), "keys", null), "mismatched number of certs and keys"),
                 Arguments.of("ssls/1", with(node(with(ssl, "certs", new String[]{cert})), "keys", new String[]{otherKey}), "failed to handle cert-key pair[1]: failed to match cert and key: private key does not match the certificate"),
@@ -109,8 +109,12 @@ class AdminValidationTest {
                 Arguments.of("routes/1", with(node(route), "methods", new String[]{"FETCH"}), "invalid configuration: property \"methods\" validation failed: failed to validate item 1: matches none of the enum values"),
                 Arguments.of("routes/1", with(node(route), "host", "bad host"), "invalid configuration: property \"host\" validation failed: failed to match pattern \"^\\\\*$|^\\\\*?[0-9a-zA-Z-._\\\\[\\\\]:]+$\" with \"bad host\""),
                 Arguments.of("routes/1", with(node(route), "priority", "high"), "invalid configuration: property \"priority\" validation failed: wrong type: expected integer, got string"),
-                Arguments.of("routes/1", with(node(route), "plugins", Map.of("key-auth", Map.of())), "invalid configuration: property \"plugins\" is not supported by this gateway"),
-                Arguments.of("routes/1", with(node(route), "vars", new Object[]{new String[]{"arg_a", "==", "1"}}), "invalid configuration: property \"vars\" is not supported by this gateway"),
+                Arguments.of("routes/1", with(node(route), "plugins", Map.of("key-auth", Map.of())), "invalid configuration: property \"plugins\" is not supported by this gateway: plugin key-auth is not run here (only prometheus)"),
+                Arguments.of("routes/1", with(node(route), "vars", new Object[]{new String[]{"arg_a", "=", "1"}}), "failed to validate the 'vars' expression: invalid operator '='"),
+                Arguments.of("routes/1", with(node(route), "vars", new Object[]{new String[]{"upstream_addr", "==", "1"}}), "failed to validate the 'vars' expression: variable 'upstream_addr' is not supported by this gateway"),
+                Arguments.of("routes/1", with(node(route), "filter_func", "function(vars) return true end"), "invalid configuration: property \"filter_func\" is not supported by this gateway: it is Lua, which this gateway does not run; match with vars, remote_addrs, hosts and methods instead"),
+                Arguments.of("routes/1", with(node(route), "service_id", "none"), "failed to fetch service info by service id [none], response code: 404"),
+                Arguments.of("routes/1", with(node(route), "plugins", Map.of("prometheus", Map.of("prefer_name", true))), "failed to check the configuration of plugin prometheus err: additional properties forbidden, found prefer_name"),
                 Arguments.of("routes/1", "{\"uri\":\"/a\",\"upstream_id\":\"nope\"}", "failed to fetch upstream info by upstream id [nope], response code: 404"),
                 Arguments.of("upstreams/1", "{\"type\":\"roundrobin\"}", "invalid configuration: value should match only one schema, but matches none"),
                 Arguments.of("upstreams/1", "{\"nodes\":{\"a:1\":-1}}", "invalid configuration: property \"nodes\" validation failed: object matches none of the required"),
@@ -144,8 +148,11 @@ class AdminValidationTest {
         assertMessage(api.handle("POST", "ssls", Map.of(), with(ssl(), "id", "2")), "wrong ssl id, do not need it");
         assertMessage(api.handle("PUT", "ssls", Map.of(), ssl().toString()), "missing ssl id");
         assertMessage(api.handle("PUT", "ssls/1", Map.of(), with(ssl(), "create_time", 1)), "the property is forbidden:  create_time");
-        assertMessage(api.handle("GET", "routes", Map.of("page_size", "5"), null),
-                "invalid configuration: property \"page_size\" validation failed: expected 5 to be at least 10 and at most 500");
+        AdminResponse pageSize = api.handle("GET", "routes", Map.of("page", "1", "page_size", "5"), null);
+        assertEquals(400, pageSize.status());
+        assertEquals("page_size must be between 10 and 500", pageSize.body().asText(), "APISIX's answer: text, not JSON");
+        assertMessage(api.handle("PUT", "routes/1", Map.of("ttl", "x"), null), "invalid argument ttl: should be a number");
+        assertMessage(api.handle("POST", "routes/1", Map.of(), "{}"), "wrong route id, do not need it");
         String route = "{\"uri\":\"/a\",\"upstream\":{\"nodes\":{\"127.0.0.1:80\":1}}}";
         assertMessage(api.handle("PUT", "routes/1", Map.of(), route + "x"), "invalid request body: Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')");
         assertMessage(api.handle("PUT", "routes/1", Map.of(), route + route), "invalid request body: Expected the end but found more at character 53");

@@ -253,6 +253,52 @@ abstract class AbstractProxyBehaviourTest {
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
+    void varsAndClientAddresses_chooseAmongTheRoutesOfOneUri(Protocol protocol) throws Exception {
+        TestUpstream beta = upstream("beta");
+        TestUpstream elsewhere = upstream("elsewhere");
+        TestUpstream stable = upstream("stable");
+        put("routes/beta", "{\"uri\":\"/v\",\"priority\":10,\"vars\":[[\"http_x_channel\",\"==\",\"beta\"],"
+                + "[\"arg_n\",\">\",5],[\"cookie_team\",\"~~\",\"^(a|b)$\"]],\"upstream\":{\"nodes\":{\"" + beta.node() + "\":1}}}");
+        put("routes/elsewhere", "{\"uri\":\"/v\",\"priority\":5,\"remote_addrs\":[\"10.0.0.0/8\",\"2001:db8::/32\"],"
+                + "\"upstream\":{\"nodes\":{\"" + elsewhere.node() + "\":1}}}");
+        put("routes/stable", "{\"uri\":\"/v\",\"upstream\":{\"nodes\":{\"" + stable.node() + "\":1}}}");
+        put("routes/local", "{\"uri\":\"/local\",\"remote_addr\":\"127.0.0.0/8\",\"upstream\":{\"nodes\":{\""
+                + elsewhere.node() + "\":1}}}");
+        put("routes/nowhere", "{\"uri\":\"/nowhere\",\"vars\":[\"OR\",[\"server_port\",\"==\",1],[\"scheme\",\"==\",\"ftp\"]],"
+                + "\"upstream\":{\"nodes\":{\"" + elsewhere.node() + "\":1}}}");
+        Consumer<Request> betaClient = r -> r.headers(h -> h.put("X-Channel", "beta").put("Cookie", "team=a"));
+        assertEquals("beta", json(send(protocol, "/v?n=6", betaClient)).get("upstream").asText());
+        assertEquals("stable", json(send(protocol, "/v?n=5", betaClient)).get("upstream").asText(), "arg_n > 5 fails");
+        assertEquals("stable", json(send(protocol, "/v?n=6", r -> r.headers(h -> h.put("X-Channel", "beta")
+                .put("Cookie", "team=c")))).get("upstream").asText(), "the cookie's regex fails");
+        assertEquals("stable", json(send(protocol, "/v?n=6", r -> { })).get("upstream").asText(), "no X-Channel");
+        assertEquals("elsewhere", json(send(protocol, "/local", r -> { })).get("upstream").asText());
+        assertEquals(404, send(protocol, "/nowhere", r -> { }).getStatus());
+    }
+
+    @Test
+    void services_giveTheirRoutesAnUpstreamAndHosts_andAForcedDeleteLeavesThemAnswering503() throws Exception {
+        TestUpstream fromService = upstream("from-service");
+        TestUpstream own = upstream("own");
+        put("services/s", "{\"hosts\":[\"svc.test\"],\"upstream\":{\"nodes\":{\"" + fromService.node() + "\":1}}}");
+        put("routes/inherits", "{\"uri\":\"/s\",\"service_id\":\"s\"}");
+        put("routes/overrides", "{\"uri\":\"/o\",\"service_id\":\"s\",\"upstream\":{\"nodes\":{\"" + own.node() + "\":1}}}");
+        assertEquals("from-service", json(get("/s", "svc.test")).get("upstream").asText());
+        assertEquals(404, get("/s", "other.test").getStatus(), "the service's hosts are the route's");
+        assertEquals("own", json(get("/o", "svc.test")).get("upstream").asText(), "the route's own upstream wins");
+        AdminTestClient.Answer refused = admin.call("DELETE", "services/s", null);
+        assertEquals(400, refused.status(), refused::toString);
+        assertTrue(refused.json().path("error_msg").asText().startsWith("can not delete this service directly, route ["),
+                refused::toString);
+        put("services/s", "{\"hosts\":[\"svc.test\"],\"upstream\":{\"nodes\":{\"" + own.node() + "\":1}}}");
+        assertEquals("own", json(get("/s", "svc.test")).get("upstream").asText(), "a changed service applies at once");
+        assertEquals(200, admin.call("DELETE", "services/s?force=true", null).status());
+        assertEquals(503, get("/s", "svc.test").getStatus(), "its service gone, the route answers 503");
+        assertEquals(503, get("/s", "other.test").getStatus(), "and has no hosts of its own left to refuse on");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
     void noUserAgent_isNotMadeUp(Protocol protocol) throws Exception {
         TestUpstream u = upstream("u");
         route("echo", "/echo", u);

@@ -24,7 +24,7 @@ class ServletDoorProxyTest extends AbstractProxyBehaviourTest {
     void metrics_onTheWarsContext_needTheAdminKey() throws Exception {
         HttpResponse<String> none = scrape(ProxyDoor.metricsUri(door.httpPort(), null), null);
         assertEquals(401, none.statusCode());
-        assertEquals("{\"error_msg\":\"failed to check token\",\"description\":\"missing apikey\"}", none.body());
+        assertEquals("{\"error_msg\":\"failed to check token\",\"description\":\"missing apikey\"}\n", none.body());
         HttpResponse<String> wrong = scrape(ProxyDoor.metricsUri(door.httpPort(), "api_key=nope"), null);
         assertEquals(401, wrong.statusCode());
         assertTrue(wrong.body().contains("wrong apikey"), wrong.body());

@@ -48,7 +48,7 @@ class RouteConfigApplierTest {
     }
 
     private String matched(String path) {
-        Route route = applier.current().match(null, "GET", path);
+        Route route = applier.current().match(SampleRequest.get(path));
         return route == null ? null : route.id();
     }
 
@@ -71,13 +71,14 @@ class RouteConfigApplierTest {
     }
 
     @Test
-    void upstreamId_namesAStoredUpstream_andARouteWithoutOneIsLeftOut() {
+    void upstreamId_namesAStoredUpstream_andARouteWithoutOneAnswers503() {
         put("/apisix/routes/r", "{\"uri\":\"/r\",\"upstream_id\":\"u\"}");
-        assertNull(matched("/r"), "upstream u not stored yet");
+        assertEquals("r", matched("/r"), "the route is there: it never lets /r fall through to another route");
+        assertNull(applier.current().match(SampleRequest.get("/r")).upstream(), "upstream u not stored yet: 503");
         put("/apisix/upstreams/u", "{\"nodes\":{\"127.0.0.1:1980\":1}}");
-        assertEquals("127.0.0.1:1980", applier.current().match(null, "GET", "/r").upstream().nodes().get(0).authority());
+        assertEquals("127.0.0.1:1980", applier.current().match(SampleRequest.get("/r")).upstream().nodes().get(0).authority());
         put("/apisix/upstreams/u", "{\"nodes\":{\"127.0.0.1:1981\":1}}");
-        assertEquals("127.0.0.1:1981", applier.current().match(null, "GET", "/r").upstream().nodes().get(0).authority());
+        assertEquals("127.0.0.1:1981", applier.current().match(SampleRequest.get("/r")).upstream().nodes().get(0).authority());
     }
 
     @Test

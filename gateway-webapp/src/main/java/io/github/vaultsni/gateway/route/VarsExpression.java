@@ -1,0 +1,248 @@
+package io.github.vaultsni.gateway.route;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A route's {@code vars}: APISIX's expression lists (lua-resty-expr v1), compiled once when the route is written or
+ * built, evaluated on the request model. A list of rules all of which must hold, or a logical node
+ * {@code ["OR"|"AND"|"!OR"|"!AND", expr, expr, ...]}, nested at will; a rule is {@code [variable, op, value]} or
+ * {@code [variable, "!", op, value]} (negated), with {@code ==}, {@code ~=}, {@code >}, {@code >=}, {@code <},
+ * {@code <=}, {@code ~~} (regex), {@code ~*} (regex, any case), {@code in}, {@code has}, {@code ipmatch}; a
+ * two-element rule {@code [variable, value]} is {@code ==}. Comparisons are Lua's: a number on the right compares
+ * the variable as a number ({@code tonumber}), an absent variable equals nothing and differs from everything.
+ * What lua-resty-expr would only find out per request (a bad regex, a bad address) is refused here, when the route
+ * is written. {@code has} is true when one of the variable's values (a repeated header or parameter) is the value.
+ * Immutable.
+ */
+public final class VarsExpression {
+    private static final Set<String> LOGIC = Set.of("AND", "OR", "!AND", "!OR");
+    private static final VarsExpression ALWAYS = new VarsExpression(null);
+
+    private final Node root;
+
+    private VarsExpression(Node root) {
+        this.root = root;
+    }
+
+    /**
+     * @throws IllegalArgumentException with lua-resty-expr's message ({@code invalid operator '='}, {@code rule too
+     *                                  short}, {@code rule should be wrapped inside brackets}, ...) or ours
+     */
+    public static VarsExpression compile(JsonNode vars) {
+        if (vars == null || vars.isNull() || vars.isArray() && vars.isEmpty()) {
+            return ALWAYS;
+        }
+        if (!vars.isArray()) {
+            throw new IllegalArgumentException("invalid expression");
+        }
+        if (!vars.get(0).isArray() && !LOGIC.contains(vars.get(0).asText().toUpperCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("rule should be wrapped inside brackets");
+        }
+        return new VarsExpression(node(vars));
+    }
+
+    /** Whether the request passes (always, for no vars). */
+    public boolean matches(RouteRequest request) {
+        return matches(new VariableValues(request));
+    }
+
+    /** As {@link #matches(RouteRequest)}, reading variables through what this match has read already. */
+    boolean matches(VariableValues values) {
+        return root == null || root.test(values);
+    }
+
+    private static Node node(JsonNode rules) {
+        if (!rules.isArray() || rules.isEmpty()) {
+            throw new IllegalArgumentException("rule too short");
+        }
+        if (rules.get(0).isArray()) {
+            List<Node> all = new ArrayList<>();
+            rules.forEach(rule -> all.add(node(rule)));
+            return new Logic("AND", all);
+        }
+        String op = rules.get(0).asText().toUpperCase(Locale.ROOT);
+        if (rules.get(0).isTextual() && LOGIC.contains(op)) {
+            if (rules.size() <= 2) {
+                throw new IllegalArgumentException("rule too short");
+            }
+            List<Node> children = new ArrayList<>();
+            for (int i = 1; i < rules.size(); i++) {
+                children.add(node(rules.get(i)));
+            }
+            return new Logic(op, children);
+        }
+        return Rule.of(rules);
+    }
+
+    private interface Node {
+        boolean test(VariableValues request);
+
+        /** How much a test costs, roughly: nodes of one logical node are tested cheapest first. */
+        int cost();
+    }
+
+    /**
+     * AND, OR, !AND, !OR over children, tested cheapest first (rules have no side effects, so the order changes
+     * only how soon the answer is known: a canary route whose header differs is refused before its regex runs).
+     */
+    private record Logic(String op, List<Node> children) implements Node {
+        Logic {
+            children = children.stream().sorted(java.util.Comparator.comparingInt(Node::cost)).toList();
+        }
+
+        @Override
+        public int cost() {
+            return 10 + children.stream().mapToInt(Node::cost).sum();
+        }
+
+        @Override
+        public boolean test(VariableValues request) {
+            boolean any = op.endsWith("OR");
+            boolean result = !any;
+            for (Node child : children) {
+                if (child.test(request) == any) {
+                    result = any;
+                    break;
+                }
+            }
+            return op.startsWith("!") != result;
+        }
+    }
+
+    /**
+     * One comparison, its right-hand side prepared when compiled: as a number ({@code number}, null when it is
+     * not one), a regex, or addresses.
+     */
+    private record Rule(RequestVariable variable, String op, JsonNode value, Double number, Pattern regex,
+                        ClientAddresses addresses, boolean negated) implements Node {
+
+        static Rule of(JsonNode rule) {
+            boolean negated = rule.size() == 4;
+            if (negated && !"!".equals(rule.get(1).asText())) {
+                throw new IllegalArgumentException("bad 'not' expression");
+            }
+            JsonNode left = rule.get(0);
+            JsonNode opNode = rule.get(negated ? 2 : 1);
+            JsonNode value = rule.get(negated ? 3 : 2);
+            if (left == null || !left.isTextual() || opNode == null || !opNode.isValueNode() || opNode.isNull()) {
+                throw new IllegalArgumentException("invalid expression");
+            }
+            String op = opNode.asText().toLowerCase(Locale.ROOT);
+            if ((value == null || value.isNull()) && !OPS.contains(op)) {
+                value = opNode.isTextual() ? TextNode.valueOf(op) : opNode;
+                op = "=="; // lua-resty-expr: [variable, value] for compatibility
+            }
+            if (!OPS.contains(op)) {
+                throw new IllegalArgumentException("invalid operator '" + op + "'");
+            }
+            RequestVariable variable = RequestVariable.named(left.asText());
+            value = value == null ? NullNode.getInstance() : value;
+            Pattern regex = op.equals("~~") || op.equals("~*") ? regex(value, op.equals("~*")) : null;
+            ClientAddresses addresses = null;
+            if (op.equals("ipmatch")) {
+                if (value.isNull() || value.isTextual() && value.asText().isEmpty()) {
+                    throw new IllegalArgumentException("invalid ip address");
+                }
+                addresses = ClientAddresses.of(value);
+            }
+            if (op.equals("in") && !value.isArray()) {
+                throw new IllegalArgumentException("invalid expression: 'in' takes an array");
+            }
+            Double number = value.isNumber() ? Double.valueOf(value.asDouble()) : value.isTextual() ? LuaNumber.parse(value.asText()) : null;
+            return new Rule(variable, op, value, number, regex, addresses, negated);
+        }
+
+        private static Pattern regex(JsonNode value, boolean anyCase) {
+            if (!value.isTextual()) {
+                throw new IllegalArgumentException("invalid regular expression: " + value);
+            }
+            try {
+                return Pattern.compile(value.asText(), anyCase ? Pattern.CASE_INSENSITIVE : 0);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("invalid regular expression " + value + ": " + e.getDescription());
+            }
+        }
+
+        @Override
+        public boolean test(VariableValues request) {
+            return negated != compare(request);
+        }
+
+        /** An address's bytes or a text compared: 1; a number parsed: 2; a regex run: 3. */
+        @Override
+        public int cost() {
+            return switch (op) {
+                case "~~", "~*" -> 3;
+                case ">", ">=", "<", "<=" -> 2;
+                default -> value.isNumber() ? 2 : 1;
+            };
+        }
+
+        private boolean compare(VariableValues request) {
+            if (op.equals("ipmatch")) {
+                return addresses.contains(variable.isRemoteAddress() ? request.request().remoteAddressBytes()
+                        : ClientAddresses.parse(request.value(variable)));
+            }
+            if (op.equals("has")) {
+                return value.isTextual() && variable.values(request.request()).contains(value.asText());
+            }
+            String left = request.value(variable);
+            return switch (op) {
+                case "==" -> equal(left);
+                case "~=" -> value.isNumber() ? !sameNumber(left) : !equal(left);
+                case ">", ">=", "<", "<=" -> ordered(LuaNumber.parse(left));
+                case "~~", "~*" -> left != null && regex.matcher(left).find();
+                case "in" -> contains(left);
+                default -> false;
+            };
+        }
+
+        private boolean ordered(Double left) {
+            if (left == null || number == null) {
+                return false;
+            }
+            return switch (op) {
+                case ">" -> left > number;
+                case ">=" -> left >= number;
+                case "<" -> left < number;
+                default -> left <= number;
+            };
+        }
+
+        private boolean equal(String left) {
+            if (value.isNull()) {
+                return left == null;
+            }
+            if (value.isNumber()) {
+                return sameNumber(left);
+            }
+            return value.isTextual() && value.asText().equals(left);
+        }
+
+        private boolean sameNumber(String left) {
+            Double parsed = LuaNumber.parse(left);
+            return parsed != null && parsed.doubleValue() == number;
+        }
+
+        private boolean contains(String left) {
+            for (JsonNode element : value) {
+                if (element.isTextual() && element.asText().equals(left)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private static final Set<String> OPS = Set.of("==", "~=", ">", ">=", "<", "<=", "~~", "~*", "in", "has", "ipmatch");
+
+}
