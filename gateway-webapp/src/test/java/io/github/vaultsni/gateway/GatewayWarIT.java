@@ -73,6 +73,17 @@ class GatewayWarIT {
             assertTrue(metrics.body().lines().anyMatch(l -> l.startsWith("apisix_http_status{") && l.contains("code=\"200\"")
                     && l.contains("route=\"ip\"") && l.contains("matched_uri=\"/ip\"") && l.endsWith(" 1.0")), metrics.body());
             assertFalse(metrics.body().contains("war-admin-key"));
+            HttpResponse<String> ws = http.send(HttpRequest.newBuilder(URI.create(base + "/apisix/admin/routes/ws"))
+                    .header("X-API-KEY", "war-admin-key").PUT(HttpRequest.BodyPublishers.ofString(
+                            "{\"uri\":\"/ws\",\"enable_websocket\":true,\"upstream\":{\"nodes\":{\"127.0.0.1:"
+                                    + upstream.getAddress().getPort() + "\":1}}}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, ws.statusCode(), ws.body());
+            java.util.concurrent.CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.CompletionException.class, () -> http.newWebSocketBuilder().buildAsync(
+                            URI.create("ws://127.0.0.1:" + connector.getLocalPort() + "/ws"),
+                            new java.net.http.WebSocket.Listener() { }).join());
+            assertTrue(refused.getCause() instanceof java.net.http.WebSocketHandshakeException handshake
+                    && handshake.getResponse().statusCode() == 501, "a WAR on a stock Jetty cannot tunnel: 501, said so");
         } finally {
             server.stop();
             upstream.stop(0);

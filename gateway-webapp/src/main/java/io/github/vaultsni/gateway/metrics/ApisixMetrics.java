@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
  * </ul>
  * {@code route} is the route's id, {@code matched_uri}/{@code matched_host} the route's URI and host patterns that
  * matched, {@code node} the upstream node's host; a request no route matched counts with them all {@code ""}.
- * {@code service} and {@code consumer} are always {@code ""}: this gateway has neither.
+ * {@code service} is the route's {@code service_id} ({@code ""} for none); {@code consumer} is always {@code ""}:
+ * this gateway has no consumers.
  *
  * <p>The data points of each route are bound once and kept by route id ({@link RouteMeters}): a request's metering
  * is two map reads, a short scan for its status code, and adder increments. No lock, no allocation.

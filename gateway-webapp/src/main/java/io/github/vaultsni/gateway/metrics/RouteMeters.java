@@ -19,12 +19,15 @@ final class RouteMeters {
     /** The route these are bound for (null: requests no route matched). */
     final Route route;
     private final String id;
+    /** The route's service id, APISIX's {@code service} label ({@code ""} for none). */
+    private final String service;
     private final ApisixMetrics metrics;
     private final Map<String, NodeMeters> nodes = new ConcurrentHashMap<>();
 
     RouteMeters(Route route, ApisixMetrics metrics) {
         this.route = route;
         this.id = route == null ? NONE : route.id();
+        this.service = route == null ? NONE : route.serviceId();
         this.metrics = metrics;
     }
 
@@ -65,11 +68,11 @@ final class RouteMeters {
 
         NodeMeters(String node) {
             this.node = node;
-            requestLatency = metrics.latencyHistogram().labelValues("request", id, NONE, NONE, node);
-            upstreamLatency = metrics.latencyHistogram().labelValues("upstream", id, NONE, NONE, node);
-            apisixLatency = metrics.latencyHistogram().labelValues("apisix", id, NONE, NONE, node);
-            ingress = metrics.bandwidthCounter().labelValues("ingress", id, NONE, NONE, node);
-            egress = metrics.bandwidthCounter().labelValues("egress", id, NONE, NONE, node);
+            requestLatency = metrics.latencyHistogram().labelValues("request", id, service, NONE, node);
+            upstreamLatency = metrics.latencyHistogram().labelValues("upstream", id, service, NONE, node);
+            apisixLatency = metrics.latencyHistogram().labelValues("apisix", id, service, NONE, node);
+            ingress = metrics.bandwidthCounter().labelValues("ingress", id, service, NONE, node);
+            egress = metrics.bandwidthCounter().labelValues("egress", id, service, NONE, node);
         }
 
         CounterDataPoint status(int code, int uriIndex, int hostIndex) {
@@ -91,7 +94,7 @@ final class RouteMeters {
                 }
             }
             CounterDataPoint point = metrics.statusCounter().labelValues(Integer.toString(code), id, uri(uriIndex),
-                    host(hostIndex), NONE, NONE, node);
+                    host(hostIndex), service, NONE, node);
             CounterDataPoint[] morePoints = Arrays.copyOf(points, k.length + 1);
             morePoints[k.length] = point;
             int[] moreKeys = Arrays.copyOf(k, k.length + 1);

@@ -11,6 +11,11 @@ public interface ClientRequest {
 
     String method();
 
+    /** The protocol an HTTP/2 extended {@code CONNECT} asks to tunnel (RFC 8441 {@code :protocol}), else null. */
+    default String tunnelProtocol() {
+        return null;
+    }
+
     /** The path as the client sent it (still percent-encoded), without the query. */
     String path();
 

@@ -72,6 +72,12 @@ final class CoreClientRequest implements ClientRequest {
     }
 
     @Override
+    public String tunnelProtocol() {
+        var tunnel = request.getTunnelSupport();
+        return tunnel == null ? null : tunnel.getProtocol();
+    }
+
+    @Override
     public String localAddress() {
         return Request.getLocalAddr(request);
     }

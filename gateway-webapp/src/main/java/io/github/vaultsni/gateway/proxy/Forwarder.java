@@ -95,6 +95,11 @@ public final class Forwarder implements AutoCloseable {
         if (route == null) {
             return ProxyExchange.refuse(request, null, Refusal.of(404));
         }
+        if (request.isWebSocket() && !route.websocket() && "websocket".equals(raw.tunnelProtocol())) {
+            // an HTTP/1.1 upgrade goes on as a plain GET, as through APISIX; an extended CONNECT has no plain form
+            return ProxyExchange.refuse(request, route, new Refusal(400,
+                    "400 Bad Request: WebSocket is not enabled on this route (enable_websocket)"));
+        }
         Upstream upstream = route.upstream();
         if (upstream == null) { // its upstream or service was deleted (?force=true): as APISIX, 503
             return ProxyExchange.refuse(request, route, Refusal.of(503));
@@ -111,6 +116,11 @@ public final class Forwarder implements AutoCloseable {
             return ProxyExchange.refuse(request, route, Refusal.of(502));
         }
         return exchange;
+    }
+
+    /** Whether the exchange opens a WebSocket tunnel: its request asks for one and its route enables them. */
+    public static boolean opensWebSocket(ProxyExchange exchange) {
+        return exchange.request().isWebSocket() && exchange.route().websocket();
     }
 
     /** The request to the exchange's current node: method, target, headers and timeouts; the door adds the body. */

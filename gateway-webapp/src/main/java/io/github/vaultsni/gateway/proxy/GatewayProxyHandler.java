@@ -81,6 +81,13 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
             writeError(exchange, request, response, callback, exchange.refusal().status(), exchange.refusal().message());
             return true;
         }
+        if (Forwarder.opensWebSocket(exchange)) {
+            if (first != null) {
+                first.release();
+            }
+            WebSocketTunnel.open(forwarder, exchange, request, response, callback);
+            return true;
+        }
         new Attempt(exchange, request, response, callback).send(hasContent ? first : null);
         return true;
     }

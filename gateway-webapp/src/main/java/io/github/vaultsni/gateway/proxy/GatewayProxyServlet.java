@@ -87,6 +87,16 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
         return exchange.refused() ? null : exchange.node().origin().toString();
     }
 
+    /**
+     * A {@code CONNECT} carries no body: what follows an HTTP/2 extended CONNECT is a WebSocket's bytes, for the
+     * tunnel, and the parent would otherwise start reading them as the request's body (the client's first frames
+     * were lost to it); any other CONNECT is refused.
+     */
+    @Override
+    protected boolean hasContent(HttpServletRequest clientToProxyRequest) {
+        return !"CONNECT".equals(clientToProxyRequest.getMethod()) && super.hasContent(clientToProxyRequest);
+    }
+
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse) {
         ProxyExchange exchange = exchange(clientToProxyRequest);
@@ -111,12 +121,33 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     protected void addProxyHeaders(HttpServletRequest clientToProxyRequest, Request proxyToServerRequest) {
     }
 
-    /** The parent sets a timeout of its own after {@link #newProxyRequest}: the upstream's are set again here. */
+    /**
+     * The parent sets a timeout of its own after {@link #newProxyRequest}: the upstream's are set again here. A
+     * WebSocket goes through the tunnel instead, on the container's own request (the servlet API has no RFC 8441),
+     * which is answered, and handed over, without the servlet response; the async cycle ends with it.
+     */
     @Override
     protected void sendProxyRequest(HttpServletRequest clientToProxyRequest, HttpServletResponse proxyToClientResponse,
                                     Request proxyToServerRequest) {
+        ProxyExchange exchange = exchange(clientToProxyRequest);
+        if (Forwarder.opensWebSocket(exchange)) {
+            if (!openTunnel(exchange, clientToProxyRequest)) {
+                sendProxyResponseError(clientToProxyRequest, proxyToClientResponse, HttpServletResponse.SC_NOT_IMPLEMENTED);
+            }
+            return;
+        }
         forwarder.applyTimeouts(exchange(clientToProxyRequest), proxyToServerRequest);
         super.sendProxyRequest(clientToProxyRequest, proxyToClientResponse, proxyToServerRequest);
+    }
+
+    /** A WebSocket tunnel on the container's request; false where the servlet cannot reach it (then 501). */
+    private boolean openTunnel(ProxyExchange exchange, HttpServletRequest clientToProxyRequest) {
+        try {
+            return ContainerTunnels.open(forwarder, exchange, clientToProxyRequest);
+        } catch (LinkageError hidden) {
+            _log.debug("no WebSocket tunnel: the container's request is hidden from this web application");
+            return false;
+        }
     }
 
     /** Counts the client's body bytes as they go upstream. */

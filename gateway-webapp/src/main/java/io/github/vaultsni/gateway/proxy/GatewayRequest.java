@@ -24,7 +24,8 @@ import java.util.Locale;
  *       nginx takes them: else 400. An HTTP/1.1 request line cannot carry another, but HTTP/2's {@code :method} can
  *       ({@code "GET /ADMIN/SECRET?"} was once written into the upstream's request line), and {@code trace} would
  *       pass a case-sensitive TRACE check to an upstream that reads methods case-insensitively;</li>
- *   <li>{@code TRACE} and {@code CONNECT}: 405, as nginx (never proxied);</li>
+ *   <li>{@code TRACE} and {@code CONNECT}: 405, as nginx (never proxied), but for an HTTP/2 extended
+ *       {@code CONNECT} opening a WebSocket (RFC 8441), which is read as the {@code GET} of a WebSocket handshake;</li>
  *   <li>at most {@value Forwarder#MAX_REQUEST_HEADERS} header fields: else 431;</li>
  *   <li>one authority: the request target's ({@code :authority} in HTTP/2, the absolute-form URI in HTTP/1.1, RFC
  *       9112 §3.2.2), else the {@code Host} header; an HTTP/2 request whose {@code host} field names another
@@ -44,18 +45,43 @@ public final class GatewayRequest implements RouteRequest {
         }
     }
 
-    private final ClientRequest raw;
+    /** What the door's request said, copied when read: a door may recycle its request before a tunnel ends. */
+    private final String rawPath;
+    private final String query;
+    private final HttpFields headers;
+    private final String protocol;
+    private final String scheme;
+    private final String remoteAddress;
+    private final String localAddress;
+    private final int localPort;
+    private final boolean hasContent;
+    private final String sni;
+    private final boolean hasClientCertificate;
+    private final long beginNanos;
     private final String method;
     private final String authority;
     private final String host;
     private final RequestPath path;
     private final Refusal refusal;
+    private final boolean webSocket;
     /** The client's address as bytes, parsed when a route's filters first ask (empty: not an address). */
     private byte[] remoteAddressBytes;
 
     private GatewayRequest(ClientRequest raw, String authority, RequestPath path, Refusal refusal) {
-        this.raw = raw;
-        this.method = raw.method();
+        this.rawPath = raw.path();
+        this.query = raw.query();
+        this.headers = raw.headers();
+        this.protocol = raw.protocol();
+        this.scheme = raw.scheme();
+        this.remoteAddress = raw.remoteAddress();
+        this.localAddress = raw.localAddress();
+        this.localPort = raw.localPort();
+        this.hasContent = raw.hasContent();
+        this.sni = raw.sni();
+        this.hasClientCertificate = raw.hasClientCertificate();
+        this.beginNanos = raw.beginNanos();
+        this.webSocket = "websocket".equals(raw.tunnelProtocol()) || "GET".equals(raw.method()) && isUpgrade(raw.headers());
+        this.method = "websocket".equals(raw.tunnelProtocol()) ? "GET" : raw.method();
         this.authority = authority;
         this.host = hostOf(authority);
         this.path = path;
@@ -71,7 +97,7 @@ public final class GatewayRequest implements RouteRequest {
         if (!isMethod(method)) {
             return refused(raw, authority, new Refusal(400, "400 Bad Request: invalid method"));
         }
-        if (method.equals("TRACE") || method.equals("CONNECT")) {
+        if (method.equals("TRACE") || method.equals("CONNECT") && !"websocket".equals(raw.tunnelProtocol())) {
             return refused(raw, authority, Refusal.of(405)); // as nginx: never proxied
         }
         if (raw.headers().size() > Forwarder.MAX_REQUEST_HEADERS) {
@@ -134,6 +160,21 @@ public final class GatewayRequest implements RouteRequest {
         return name.toLowerCase(Locale.ROOT);
     }
 
+    /** An HTTP/1.1 {@code Upgrade: websocket} with {@code Connection: upgrade}. */
+    private static boolean isUpgrade(HttpFields headers) {
+        String upgrade = headers.get(HttpHeader.UPGRADE);
+        return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")
+                && headers.contains(HttpHeader.CONNECTION, "upgrade");
+    }
+
+    /**
+     * Whether the client asks to open a WebSocket: an HTTP/1.1 {@code GET} with {@code Upgrade: websocket}, or an
+     * HTTP/2 extended {@code CONNECT} with {@code :protocol websocket} (whose {@link #method()} reads {@code GET}).
+     */
+    public boolean isWebSocket() {
+        return webSocket;
+    }
+
     /** How the gateway answers this request itself, without an upstream; null for one that goes on. */
     public Refusal refusal() {
         return refusal;
@@ -166,12 +207,12 @@ public final class GatewayRequest implements RouteRequest {
 
     @Override
     public String header(String name) {
-        return raw.headers().get(name);
+        return headers.get(name);
     }
 
     @Override
     public List<String> headerValues(String name) {
-        return raw.headers().getValuesList(name);
+        return headers.getValuesList(name);
     }
 
     @Override
@@ -190,7 +231,6 @@ public final class GatewayRequest implements RouteRequest {
      * for one or two names). A pair whose name or value has a malformed escape is skipped.
      */
     private List<String> parameters(String name, boolean firstOnly) {
-        String query = raw.query();
         if (query == null) {
             return List.of();
         }
@@ -239,7 +279,7 @@ public final class GatewayRequest implements RouteRequest {
 
     @Override
     public String cookie(String name) {
-        for (HttpField field : raw.headers()) {
+        for (HttpField field : headers) {
             if (field.getHeader() == HttpHeader.COOKIE) {
                 String value = cookieIn(field.getValue(), name);
                 if (value != null) {
@@ -270,7 +310,7 @@ public final class GatewayRequest implements RouteRequest {
     @Override
     public byte[] remoteAddressBytes() {
         if (remoteAddressBytes == null) {
-            byte[] parsed = ClientAddresses.parse(raw.remoteAddress());
+            byte[] parsed = ClientAddresses.parse(remoteAddress);
             remoteAddressBytes = parsed == null ? new byte[0] : parsed;
         }
         return remoteAddressBytes.length == 0 ? null : remoteAddressBytes;
@@ -279,58 +319,58 @@ public final class GatewayRequest implements RouteRequest {
     /** The path as the client sent it (still percent-encoded), for the access log. */
     @Override
     public String rawPath() {
-        return raw.path();
+        return rawPath;
     }
 
     /** The query as the client sent it (without {@code ?}), or null. */
     public String query() {
-        return raw.query();
+        return query;
     }
 
     /** The request's header fields (for HTTP/2, without pseudo-headers); its {@code Host} is never forwarded as is. */
     public HttpFields headers() {
-        return raw.headers();
+        return headers;
     }
 
     /** {@code HTTP/1.1}, {@code HTTP/2.0}, ... */
     public String protocol() {
-        return raw.protocol();
+        return protocol;
     }
 
     /** {@code http} or {@code https}: how the client reached the gateway. */
     public String scheme() {
-        return raw.scheme();
+        return scheme;
     }
 
     public String remoteAddress() {
-        return raw.remoteAddress();
+        return remoteAddress;
     }
 
     public String localAddress() {
-        return raw.localAddress();
+        return localAddress;
     }
 
     public int localPort() {
-        return raw.localPort();
+        return localPort;
     }
 
     /** Whether a body follows the headers. */
     public boolean hasContent() {
-        return raw.hasContent();
+        return hasContent;
     }
 
     /** The SNI the TLS connection selected (normalised), or null (not TLS, or no SNI). */
     public String sni() {
-        return raw.sni();
+        return sni;
     }
 
     /** Whether the client presented a certificate that was verified during the TLS handshake. */
     public boolean hasClientCertificate() {
-        return raw.hasClientCertificate();
+        return hasClientCertificate;
     }
 
     /** When the request began ({@link System#nanoTime()}), for its latency. */
     public long beginNanos() {
-        return raw.beginNanos();
+        return beginNanos;
     }
 }

@@ -1,5 +1,6 @@
 package io.github.vaultsni.gateway.proxy;
 
+
 import jakarta.servlet.http.HttpServletRequest;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.EndPoint;
@@ -101,6 +102,16 @@ final class ServletClientRequest implements ClientRequest {
     @Override
     public String remoteAddress() {
         return request.getRemoteAddr();
+    }
+
+    /** Null where the container's request cannot be reached ({@link ContainerTunnels}). */
+    @Override
+    public String tunnelProtocol() {
+        try {
+            return ContainerTunnels.tunnelProtocol(request);
+        } catch (LinkageError hidden) {
+            return null;
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.sni.SniEntry;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.UpgradeProtocolHandler;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.RandomConnectionPool;
 import org.eclipse.jetty.client.Request;
@@ -139,6 +140,8 @@ final class UpstreamClients implements AutoCloseable {
         // A proxy passes bodies and 1xx answers as they are: no decoding, no redirects, no authentication.
         client.getContentDecoderFactories().clear();
         client.getProtocolHandlers().clear();
+        // but a 101: a WebSocket handshake's (WebSocketTunnel) is handed to its upgrader; any other fails (502)
+        client.getProtocolHandlers().put(new UpgradeProtocolHandler());
         return client;
     }
 

@@ -11,11 +11,12 @@ import java.util.TreeSet;
 /**
  * A route ready to match: its URIs (exact, or prefixes written {@code /api/*}), and its filters as APISIX applies
  * them once a URI matched: hosts (exact or {@code *.x}), methods, client addresses ({@code remote_addrs}) and
- * {@code vars}; its priority, whether it proxies WebSockets, and its upstream (null: the route answers 503, as
+ * {@code vars}; its service ({@code ""} for none), its priority, whether it proxies WebSockets, and its upstream (null: the route answers 503, as
  * APISIX's does when its upstream or service is gone). Disabled routes ({@code status: 0}) never reach a table.
  */
-public record Route(String id, List<String> uris, List<String> hosts, Set<String> methods, int priority,
-                    ClientAddresses remoteAddresses, VarsExpression vars, boolean websocket, Upstream upstream) {
+public record Route(String id, String serviceId, List<String> uris, List<String> hosts, Set<String> methods,
+                    int priority, ClientAddresses remoteAddresses, VarsExpression vars, boolean websocket,
+                    Upstream upstream) {
 
     /**
      * The route an APISIX route object describes, once what it inherits from its service is in it
@@ -37,7 +38,8 @@ public record Route(String id, List<String> uris, List<String> hosts, Set<String
         Set<String> methods = new TreeSet<>();
         json.path("methods").forEach(m -> methods.add(m.asText()));
         JsonNode addresses = json.hasNonNull("remote_addr") ? json.get("remote_addr") : json.get("remote_addrs");
-        return new Route(id, List.copyOf(uris), List.copyOf(hosts), Set.copyOf(methods), json.path("priority").asInt(0),
+        return new Route(id, json.path("service_id").asText(""), List.copyOf(uris), List.copyOf(hosts),
+                Set.copyOf(methods), json.path("priority").asInt(0),
                 addresses == null ? null : ClientAddresses.of(addresses), VarsExpression.compile(json.get("vars")),
                 json.path("enable_websocket").asBoolean(false), upstream);
     }

@@ -85,6 +85,7 @@ abstract class AbstractProxyBehaviourTest {
     /** The CA the HTTPS client trusts, as a PEM file (for clients outside the JVM). */
     private Path tlsRootPem;
     private final List<TestUpstream> upstreams = new ArrayList<>();
+    private final List<org.eclipse.jetty.websocket.client.WebSocketClient> webSocketClients = new ArrayList<>();
 
     /** Starts a gateway behind the door under test. */
     abstract ProxyDoor startDoor(Path dataDir) throws Exception;
@@ -106,6 +107,9 @@ abstract class AbstractProxyBehaviourTest {
 
     @AfterEach
     void stop() throws Exception {
+        for (org.eclipse.jetty.websocket.client.WebSocketClient client : webSocketClients) {
+            client.stop();
+        }
         http.stop();
         h2c.stop();
         if (https != null) {
@@ -286,6 +290,8 @@ abstract class AbstractProxyBehaviourTest {
         assertEquals("from-service", json(get("/s", "svc.test")).get("upstream").asText());
         assertEquals(404, get("/s", "other.test").getStatus(), "the service's hosts are the route's");
         assertEquals("own", json(get("/o", "svc.test")).get("upstream").asText(), "the route's own upstream wins");
+        await().atMost(Duration.ofSeconds(5)).until(() -> door.scrape("text/plain").body().lines().anyMatch(l ->
+                l.startsWith("apisix_http_status{") && l.contains("route=\"inherits\"") && l.contains("service=\"s\"")));
         AdminTestClient.Answer refused = admin.call("DELETE", "services/s", null);
         assertEquals(400, refused.status(), refused::toString);
         assertTrue(refused.json().path("error_msg").asText().startsWith("can not delete this service directly, route ["),
@@ -295,6 +301,91 @@ abstract class AbstractProxyBehaviourTest {
         assertEquals(200, admin.call("DELETE", "services/s?force=true", null).status());
         assertEquals(503, get("/s", "svc.test").getStatus(), "its service gone, the route answers 503");
         assertEquals(503, get("/s", "other.test").getStatus(), "and has no hosts of its own left to refuse on");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void webSockets_areTunnelledToWsAndWssUpstreams(Protocol protocol) throws Exception {
+        try (WebSocketUpstream plain = new WebSocketUpstream("ws", false);
+             WebSocketUpstream secure = new WebSocketUpstream("wss", true)) {
+            put("routes/ws", "{\"uri\":\"/ws\",\"enable_websocket\":true,\"upstream\":{\"nodes\":{\"" + plain.node()
+                    + "\":1}}}");
+            put("routes/wss", "{\"uri\":\"/ws\",\"priority\":1,\"vars\":[[\"arg_up\",\"==\",\"wss\"]],"
+                    + "\"enable_websocket\":true,\"upstream\":{\"scheme\":\"https\",\"nodes\":{\"" + secure.node() + "\":1}}}");
+            for (WebSocketUpstream upstream : List.of(plain, secure)) {
+                WebSocketMessages messages = new WebSocketMessages();
+                org.eclipse.jetty.websocket.api.Session session = openWebSocket(protocol,
+                        "/ws" + (upstream == secure ? "?up=wss" : ""), messages);
+                assertEquals("chat", session.getUpgradeResponse().getAcceptedSubProtocol(), "negotiated end to end");
+                session.sendText("hello", org.eclipse.jetty.websocket.api.Callback.NOOP);
+                assertEquals(upstream.name + ":hello", messages.text());
+                byte[] big = new byte[300_000];
+                new java.util.Random(7).nextBytes(big);
+                session.sendBinary(ByteBuffer.wrap(big), org.eclipse.jetty.websocket.api.Callback.NOOP);
+                assertArrayEquals(big, messages.binary(), "a large binary message, both ways, intact");
+                session.sendText("host?", org.eclipse.jetty.websocket.api.Callback.NOOP);
+                assertEquals(authority(protocol), messages.text(), "pass_host: pass, as for any request");
+                session.sendText("close", org.eclipse.jetty.websocket.api.Callback.NOOP);
+                assertEquals(1000, messages.closeCode(), "the upstream's close reaches the client");
+                assertEquals(1, upstream.handshakes.size());
+            }
+            String code = "code=\"" + (protocol.version() == HttpVersion.HTTP_2 ? "200" : "101") + "\"";
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                List<String> lines = door.scrape("text/plain").body().lines().filter(l -> l.contains("route=\"ws\"")).toList();
+                assertEquals(List.of(1.0), lines.stream().filter(l -> l.startsWith("apisix_http_status{") && l.contains(code))
+                        .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).toList(),
+                        "the tunnel metered once, when it ended: " + lines);
+                assertTrue(lines.stream().anyMatch(l -> l.startsWith("apisix_bandwidth{") && l.contains("egress")
+                        && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 300_000), "the bytes it relayed: " + lines);
+            });
+        }
+    }
+
+    @Test
+    void webSocket_onARouteWithoutEnableWebsocket_isAPlainGetUpstream() throws Exception {
+        try (WebSocketUpstream plain = new WebSocketUpstream("ws", false)) {
+            put("routes/ws", "{\"uri\":\"/ws\",\"upstream\":{\"nodes\":{\"" + plain.node() + "\":1}}}");
+            java.util.concurrent.CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.CompletionException.class, () -> java.net.http.HttpClient.newHttpClient()
+                            .newWebSocketBuilder().buildAsync(java.net.URI.create("ws://127.0.0.1:" + door.httpPort() + "/ws"),
+                                    new java.net.http.WebSocket.Listener() { }).join());
+            assertTrue(refused.getCause() instanceof java.net.http.WebSocketHandshakeException, refused::toString);
+            assertEquals(List.of(), plain.handshakes, "the upstream saw no Upgrade: no WebSocket opened");
+            put("routes/ws", "{\"uri\":\"/ws\",\"enable_websocket\":true,\"upstream\":{\"nodes\":{\"" + plain.node() + "\":1}}}");
+            java.util.concurrent.BlockingQueue<String> texts = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket jdk = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(java.net.URI.create("ws://127.0.0.1:" + door.httpPort() + "/ws"), new java.net.http.WebSocket.Listener() {
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket webSocket,
+                                                                             CharSequence data, boolean last) {
+                            texts.add(data.toString());
+                            webSocket.request(1);
+                            return null;
+                        }
+                    }).join();
+            jdk.sendText("jdk", true).join();
+            assertEquals("ws:jdk", texts.poll(10, TimeUnit.SECONDS), "the JDK's own WebSocket client, through the proxy");
+            jdk.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").join();
+        }
+    }
+
+    /** A WebSocket to {@code path} through the gateway, the way {@code protocol} says, offering subprotocol chat. */
+    private org.eclipse.jetty.websocket.api.Session openWebSocket(Protocol protocol, String path,
+                                                                  WebSocketMessages messages) throws Exception {
+        HttpClient transport = switch (protocol) {
+            case HTTP_1_1 -> http;
+            case H2C -> h2c;
+            case HTTPS_1_1, H2 -> httpsClient();
+        };
+        org.eclipse.jetty.websocket.client.WebSocketClient client = new org.eclipse.jetty.websocket.client.WebSocketClient(transport);
+        client.setMaxBinaryMessageSize(1 << 20);
+        client.start();
+        webSocketClients.add(client);
+        String uri = (protocol.tls ? "wss://" + TLS_HOST + ":" + door.httpsPort() : "ws://127.0.0.1:" + door.httpPort()) + path;
+        org.eclipse.jetty.websocket.client.ClientUpgradeRequest upgrade = new org.eclipse.jetty.websocket.client.ClientUpgradeRequest();
+        upgrade.setSubProtocols("chat");
+        upgrade.setHttpVersion(protocol.version().asString());
+        return client.connect(messages, java.net.URI.create(uri), upgrade).get(20, TimeUnit.SECONDS);
     }
 
     @ParameterizedTest
