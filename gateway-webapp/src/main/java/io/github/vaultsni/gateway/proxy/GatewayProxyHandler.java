@@ -62,7 +62,10 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
             hasContent = length > 0;
         } else if (request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
             hasContent = true;
-        } else if (request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2) {
+        } else if (request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2
+                || request.getTunnelSupport() != null && request.getTunnelSupport().getProtocol() != null) {
+            // an extended CONNECT's DATA are the tunnel's bytes (a WebSocket's first frames may come at once): not
+            // a body to peek at, which would take them from the tunnel
             hasContent = false;
         } else {
             // HTTP/2 without Content-Length: only the stream can tell, and a request that ended with its headers

@@ -228,7 +228,7 @@ public final class GatewayRequest implements RouteRequest {
 
     /**
      * The decoded values of a query parameter, scanning the query as sent (no map is built: a route's vars ask
-     * for one or two names). A pair whose name or value has a malformed escape is skipped.
+     * for one or two names).
      */
     private List<String> parameters(String name, boolean firstOnly) {
         if (query == null) {
@@ -242,13 +242,11 @@ public final class GatewayRequest implements RouteRequest {
             int nameEnd = eq < 0 || eq > end ? end : eq;
             if (sameName(query, start, nameEnd, name)) {
                 String decoded = decoded(nameEnd == end ? "" : query.substring(nameEnd + 1, end));
-                if (decoded != null) {
-                    if (firstOnly) {
-                        return List.of(decoded);
-                    }
-                    values = values.isEmpty() ? new java.util.ArrayList<>() : values;
-                    values.add(decoded);
+                if (firstOnly) {
+                    return List.of(decoded);
                 }
+                values = values.isEmpty() ? new java.util.ArrayList<>() : values;
+                values.add(decoded);
             }
             start = end + 1;
         }
@@ -265,7 +263,10 @@ public final class GatewayRequest implements RouteRequest {
         return to - from == name.length() && query.startsWith(name, from);
     }
 
-    /** A query component decoded ({@code %xx}, {@code +} as space, UTF-8); null when malformed. */
+    /**
+     * A query component decoded ({@code %xx}, {@code +} as space, UTF-8); a malformed escape leaves it as sent, as
+     * nginx's argument parsing does (skipping the pair would let a later pair of the same name stand in for it).
+     */
     private static String decoded(String component) {
         if (component.indexOf('%') < 0 && component.indexOf('+') < 0) {
             return component;
@@ -273,7 +274,7 @@ public final class GatewayRequest implements RouteRequest {
         try {
             return UrlEncoded.decodeString(component, 0, component.length(), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException malformed) {
-            return null;
+            return component;
         }
     }
 

@@ -23,7 +23,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A WebSocket through the proxy, for a route with {@code enable_websocket}: the opening handshake is made with the
@@ -71,8 +71,9 @@ final class WebSocketTunnel {
     }
 
     private void handshake() {
-        if (key == null || key.isBlank()) { // a handshake without a key is not one (RFC 6455 §4.1)
-            refuse(HttpStatus.BAD_REQUEST_400, null);
+        if (key == null || key.isBlank() || !http2 && exchange.request().hasContent()) {
+            // a handshake without a key, or with a body, is not one (RFC 6455 §4.1): the body would be sent on
+            refuse(HttpStatus.BAD_REQUEST_400, null, null);
             return;
         }
         org.eclipse.jetty.client.Request upstream = forwarder.proxyToServerRequest(exchange).method(HttpMethod.GET)
@@ -98,9 +99,9 @@ final class WebSocketTunnel {
             public void onComplete(Result result) {
                 exchange.upstreamEnded();
                 if (result.isFailed()) {
-                    refuse(forwarder.failed(exchange, result.getFailure()), null);
+                    refuse(forwarder.failed(exchange, result.getFailure()), null, null);
                 } else { // the upstream answered without switching protocols: the client gets that answer
-                    refuse(result.getResponse().getStatus(), getContent());
+                    refuse(result.getResponse().getStatus(), getContent(), result.getResponse().getHeaders());
                 }
             }
         });
@@ -110,7 +111,9 @@ final class WebSocketTunnel {
     private void switched(org.eclipse.jetty.client.Response answer, EndPoint upstreamEnd, Callback done) {
         exchange.upstreamEnded();
         if (!expectedAccept().equals(answer.getHeaders().get(HttpHeader.SEC_WEBSOCKET_ACCEPT))) {
-            done.failed(new IllegalStateException("the upstream's Sec-WebSocket-Accept does not answer the key"));
+            IllegalStateException wrong = new IllegalStateException("the upstream's Sec-WebSocket-Accept does not answer the key");
+            upstreamEnd.close(wrong); // out of the client's pool already: closed here, or never
+            done.failed(wrong);
             return;
         }
         EndPoint clientEnd = http2 ? client.getTunnelSupport().getEndPoint()
@@ -119,10 +122,12 @@ final class WebSocketTunnel {
         clientEnd.setIdleTimeout(idle);
         upstreamEnd.setIdleTimeout(idle);
         ByteBufferPool buffers = client.getComponents().getByteBufferPool();
-        AtomicInteger open = new AtomicInteger(2);
+        AtomicBoolean ended = new AtomicBoolean();
         TunnelConnection[] sides = new TunnelConnection[2];
+        // Metered when the first side closes (it closes the other): a side may never be installed (a client gone
+        // between the answer and the hand-over), and the tunnel has ended all the same.
         Runnable closed = () -> {
-            if (open.decrementAndGet() == 0) {
+            if (ended.compareAndSet(false, true)) {
                 forwarder.completed(exchange, status(), sides[0].relayed(), sides[1].relayed(), 0);
             }
         };
@@ -147,8 +152,8 @@ final class WebSocketTunnel {
             done.succeeded();
             callback.succeeded();
         }, failure -> {
-            done.failed(failure);
-            callback.failed(failure);
+            upstreamEnd.close(failure);
+            done.failed(failure); // its listener answers the client's callback, once
         }));
     }
 
@@ -156,18 +161,32 @@ final class WebSocketTunnel {
         return http2 ? HttpStatus.OK_200 : HttpStatus.SWITCHING_PROTOCOLS_101;
     }
 
-    /** Answers the client without a tunnel: the upstream's refusal, or the gateway's error. */
-    private void refuse(int status, byte[] body) {
+    /**
+     * Answers the client without a tunnel: the upstream's refusal (its status, headers and body), or the gateway's
+     * error. An HTTP/2 client would take any 2xx as its tunnel opened: an upstream's 2xx is a 502 to it.
+     */
+    private void refuse(int status, byte[] body, HttpFields upstreamHeaders) {
         if (response.isCommitted()) {
             callback.failed(new IllegalStateException("the WebSocket tunnel failed after its answer"));
             return;
         }
-        byte[] content = body != null ? body : ProxyErrors.body(status, null);
-        response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, body != null ? "text/plain" : ProxyErrors.CONTENT_TYPE)
-                .put(HttpHeader.CONTENT_LENGTH, content.length);
-        forwarder.completed(exchange, status, 0, content.length, MessageSize.fields(response.getHeaders()));
-        LOG.debug("route {}: WebSocket to {} not opened: {}", exchange.route().id(), exchange.path().forwarded(), status);
+        int answered = http2 && status >= 200 && status < 300 ? HttpStatus.BAD_GATEWAY_502 : status;
+        boolean upstreams = upstreamHeaders != null && answered == status;
+        byte[] content = upstreams ? body : ProxyErrors.body(answered, null);
+        response.setStatus(answered);
+        HttpFields.Mutable headers = response.getHeaders();
+        if (upstreams) {
+            for (HttpField field : upstreamHeaders) {
+                if (Forwarder.forwardsResponseHeader(field) && field.getHeader() != HttpHeader.CONTENT_LENGTH) {
+                    headers.add(field);
+                }
+            }
+        } else {
+            headers.put(HttpHeader.CONTENT_TYPE, ProxyErrors.CONTENT_TYPE);
+        }
+        headers.put(HttpHeader.CONTENT_LENGTH, content.length);
+        forwarder.completed(exchange, answered, 0, content.length, MessageSize.fields(headers));
+        LOG.debug("route {}: WebSocket to {} not opened: {}", exchange.route().id(), exchange.path().forwarded(), answered);
         response.write(true, ByteBuffer.wrap(content), callback);
     }
 

@@ -98,7 +98,9 @@ public final class ClientAddresses {
         if (literal.indexOf(':') < 0) {
             return ipv4(literal);
         }
-        if (!IPV6.matcher(literal).matches()) {
+        char first = literal.isEmpty() ? '.' : literal.charAt(0);
+        // only what the JDK reads as an IPv6 literal (a hex digit or ':' first): anything else would go to DNS
+        if (Character.digit(first, 16) < 0 && first != ':' || !IPV6.matcher(literal).matches()) {
             return null;
         }
         try {

@@ -341,6 +341,22 @@ abstract class AbstractProxyBehaviourTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Protocol.class, names = {"HTTP_1_1", "H2"})
+    void webSocket_toAnUpstreamThatDoesNotSwitch_getsItsAnswer_butNever2xxOverHttp2(Protocol protocol) throws Exception {
+        TestUpstream plain = upstream("not-a-websocket");
+        put("routes/ws", "{\"uri\":\"/ws\",\"enable_websocket\":true,\"upstream\":{\"nodes\":{\"" + plain.node()
+                + "\":1}}}");
+        java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> openWebSocket(protocol, "/ws", new WebSocketMessages()));
+        Throwable cause = refused.getCause();
+        assertTrue(cause instanceof org.eclipse.jetty.websocket.api.exceptions.UpgradeException, refused::toString);
+        int status = ((org.eclipse.jetty.websocket.api.exceptions.UpgradeException) cause).getResponseStatusCode();
+        assertEquals(protocol == Protocol.H2 ? 502 : 200, status,
+                "its answer as it answered; over HTTP/2 a 2xx would say the tunnel opened: 502");
+        assertEquals(1, plain.served.get(), "the upstream was asked once");
+    }
+
     @Test
     void webSocket_onARouteWithoutEnableWebsocket_isAPlainGetUpstream() throws Exception {
         try (WebSocketUpstream plain = new WebSocketUpstream("ws", false)) {

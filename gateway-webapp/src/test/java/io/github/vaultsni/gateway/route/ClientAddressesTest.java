@@ -52,5 +52,6 @@ class ClientAddressesTest {
         assertThrows(IllegalArgumentException.class, () -> of("::1/129"));
         assertThrows(IllegalArgumentException.class, () -> of("/16"));
         assertFalse(of("127.0.0.1").contains("not-an-address"));
+        assertFalse(of("::1").contains(".:1"), "not an IPv6 literal to the JDK: never handed to it (it would ask DNS)");
     }
 }
