@@ -2,7 +2,6 @@ package io.github.vaultsni.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.metrics.GatewayMetrics;
-import io.github.vaultsni.gateway.proxy.ClientRequest;
 import io.github.vaultsni.gateway.proxy.ExchangeMeter;
 import io.github.vaultsni.gateway.proxy.Forwarder;
 import io.github.vaultsni.gateway.proxy.MtlsPolicy;
@@ -14,7 +13,6 @@ import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.sni.SniCertificates;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -140,94 +138,5 @@ public class RequestMeteringBenchmark {
     private static ConfigStore noStore() {
         return (ConfigStore) Proxy.newProxyInstance(ConfigStore.class.getClassLoader(), new Class<?>[]{ConfigStore.class},
                 (proxy, method, args) -> method.getName().equals("reachable") ? Boolean.TRUE : null);
-    }
-
-    /** A client's GET as a door hands it to the core: typical browser-ish headers, no body, plain HTTP/1.1. */
-    private static final class BenchRequest implements ClientRequest {
-        private static final HttpFields HEADERS = HttpFields.build().add("Host", "api.example.com")
-                .add("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) bench").add("Accept", "application/json")
-                .add("Accept-Encoding", "gzip, deflate, br").add("Accept-Language", "en-GB,en;q=0.9")
-                .add("Cookie", "session=0123456789abcdef").add("X-Request-Id", "c0ffee").asImmutable();
-        private final String path;
-        long beginNanos;
-
-        BenchRequest(String path) {
-            this.path = path;
-        }
-
-        @Override
-        public String method() {
-            return "GET";
-        }
-
-        @Override
-        public String path() {
-            return path;
-        }
-
-        @Override
-        public String query() {
-            return null;
-        }
-
-        @Override
-        public String targetAuthority() {
-            return null; // origin-form, as a browser's HTTP/1.1 request: the authority is the Host header's
-        }
-
-        @Override
-        public String hostHeader() {
-            return "api.example.com";
-        }
-
-        @Override
-        public HttpFields headers() {
-            return HEADERS;
-        }
-
-        @Override
-        public String protocol() {
-            return "HTTP/1.1";
-        }
-
-        @Override
-        public String scheme() {
-            return "http";
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "192.0.2.10";
-        }
-
-        @Override
-        public String localAddress() {
-            return "192.0.2.1";
-        }
-
-        @Override
-        public int localPort() {
-            return 9080;
-        }
-
-        @Override
-        public boolean hasContent() {
-            return false;
-        }
-
-        @Override
-        public String sni() {
-            return null;
-        }
-
-        @Override
-        public boolean hasClientCertificate() {
-            return false;
-        }
-
-        @Override
-        public long beginNanos() {
-            return beginNanos;
-        }
     }
 }

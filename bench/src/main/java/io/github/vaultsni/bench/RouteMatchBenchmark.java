@@ -1,7 +1,6 @@
 package io.github.vaultsni.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.vaultsni.gateway.proxy.ClientRequest;
 import io.github.vaultsni.gateway.proxy.GatewayRequest;
 import io.github.vaultsni.gateway.route.Route;
 import io.github.vaultsni.gateway.route.RouteTable;
@@ -51,7 +50,7 @@ public class RouteMatchBenchmark {
     public String filters;
 
     private RouteTable table;
-    private final List<Request> requests = new ArrayList<>();
+    private final List<BenchRequest> requests = new ArrayList<>();
     private int next;
 
     @Setup
@@ -72,7 +71,8 @@ public class RouteMatchBenchmark {
         }
         table = RouteTable.of(routes);
         for (int uri = 0; uri < uris; uri++) {
-            requests.add(new Request("/api/" + uri + "/items/42", "c" + (perUri - 1)));
+            requests.add(new BenchRequest("/api/" + uri + "/items/42", "user=u42&n=7&sort=asc",
+                    HttpFields.build().add("Cookie", "theme=dark").add("X-Channel", "c" + (perUri - 1))));
         }
         Route matched = table.match(GatewayRequest.read(requests.get(0)));
         String expected = "r" + (filters.equals("none") ? 0 : ROUTES - uris);
@@ -91,83 +91,9 @@ public class RouteMatchBenchmark {
         return GatewayRequest.read(nextRequest());
     }
 
-    private Request nextRequest() {
-        Request request = requests.get(next);
+    private BenchRequest nextRequest() {
+        BenchRequest request = requests.get(next);
         next = next + 1 == requests.size() ? 0 : next + 1;
         return request;
-    }
-
-    /** A browser's GET with a query, a session cookie and the channel header the routes' vars read. */
-    private record Request(String path, HttpFields headers) implements ClientRequest {
-        Request(String path, String channel) {
-            this(path, HttpFields.build().add("Host", "api.example.com").add("User-Agent", "Mozilla/5.0 bench")
-                    .add("Accept", "application/json").add("Cookie", "session=0123456789abcdef; theme=dark")
-                    .add("X-Channel", channel).asImmutable());
-        }
-
-        @Override
-        public String method() {
-            return "GET";
-        }
-
-        @Override
-        public String query() {
-            return "user=u42&n=7&sort=asc";
-        }
-
-        @Override
-        public String targetAuthority() {
-            return null;
-        }
-
-        @Override
-        public String hostHeader() {
-            return "api.example.com";
-        }
-
-        @Override
-        public String protocol() {
-            return "HTTP/1.1";
-        }
-
-        @Override
-        public String scheme() {
-            return "http";
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "192.0.2.10";
-        }
-
-        @Override
-        public String localAddress() {
-            return "192.0.2.1";
-        }
-
-        @Override
-        public int localPort() {
-            return 9080;
-        }
-
-        @Override
-        public boolean hasContent() {
-            return false;
-        }
-
-        @Override
-        public String sni() {
-            return null;
-        }
-
-        @Override
-        public boolean hasClientCertificate() {
-            return false;
-        }
-
-        @Override
-        public long beginNanos() {
-            return 0;
-        }
     }
 }

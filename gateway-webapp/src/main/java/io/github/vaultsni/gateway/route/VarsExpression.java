@@ -94,19 +94,28 @@ public final class VarsExpression {
      * AND, OR, !AND, !OR over children, tested cheapest first (rules have no side effects, so the order changes
      * only how soon the answer is known: a canary route whose header differs is refused before its regex runs).
      */
-    private record Logic(String op, List<Node> children) implements Node {
-        Logic {
-            children = children.stream().sorted(java.util.Comparator.comparingInt(Node::cost)).toList();
+    private static final class Logic implements Node {
+        private final boolean any;
+        private final boolean negate;
+        private final Node[] children;
+
+        Logic(String op, List<Node> children) {
+            this.any = op.endsWith("OR");
+            this.negate = op.startsWith("!");
+            this.children = children.stream().sorted(java.util.Comparator.comparingInt(Node::cost)).toArray(Node[]::new);
         }
 
         @Override
         public int cost() {
-            return 10 + children.stream().mapToInt(Node::cost).sum();
+            int cost = 10;
+            for (Node child : children) {
+                cost += child.cost();
+            }
+            return cost;
         }
 
         @Override
         public boolean test(VariableValues request) {
-            boolean any = op.endsWith("OR");
             boolean result = !any;
             for (Node child : children) {
                 if (child.test(request) == any) {
@@ -114,7 +123,28 @@ public final class VarsExpression {
                     break;
                 }
             }
-            return op.startsWith("!") != result;
+            return negate != result;
+        }
+    }
+
+    /** lua-resty-expr's comparison operators. */
+    private enum Op {
+        EQ("=="), NE("~="), GT(">"), GE(">="), LT("<"), LE("<="), REGEX("~~"), REGEX_ANY_CASE("~*"), IN("in"),
+        HAS("has"), IPMATCH("ipmatch");
+
+        private final String text;
+
+        Op(String text) {
+            this.text = text;
+        }
+
+        static Op of(String text) {
+            for (Op op : values()) {
+                if (op.text.equals(text)) {
+                    return op;
+                }
+            }
+            return null;
         }
     }
 
@@ -122,7 +152,7 @@ public final class VarsExpression {
      * One comparison, its right-hand side prepared when compiled: as a number ({@code number}, null when it is
      * not one), a regex, or addresses.
      */
-    private record Rule(RequestVariable variable, String op, JsonNode value, Double number, Pattern regex,
+    private record Rule(RequestVariable variable, Op op, JsonNode value, String text, Double number, Pattern regex,
                         ClientAddresses addresses, boolean negated) implements Node {
 
         static Rule of(JsonNode rule) {
@@ -158,7 +188,8 @@ public final class VarsExpression {
                 throw new IllegalArgumentException("invalid expression: 'in' takes an array");
             }
             Double number = value.isNumber() ? Double.valueOf(value.asDouble()) : value.isTextual() ? LuaNumber.parse(value.asText()) : null;
-            return new Rule(variable, op, value, number, regex, addresses, negated);
+            return new Rule(variable, Op.of(op), value, value.isTextual() ? value.asText() : null, number, regex, addresses,
+                    negated);
         }
 
         private static Pattern regex(JsonNode value, boolean anyCase) {
@@ -181,28 +212,25 @@ public final class VarsExpression {
         @Override
         public int cost() {
             return switch (op) {
-                case "~~", "~*" -> 3;
-                case ">", ">=", "<", "<=" -> 2;
+                case REGEX, REGEX_ANY_CASE -> 3;
+                case GT, GE, LT, LE -> 2;
                 default -> value.isNumber() ? 2 : 1;
             };
         }
 
         private boolean compare(VariableValues request) {
-            if (op.equals("ipmatch")) {
-                return addresses.contains(variable.isRemoteAddress() ? request.request().remoteAddressBytes()
-                        : ClientAddresses.parse(request.value(variable)));
-            }
-            if (op.equals("has")) {
-                return value.isTextual() && variable.values(request.request()).contains(value.asText());
-            }
-            String left = request.value(variable);
             return switch (op) {
-                case "==" -> equal(left);
-                case "~=" -> value.isNumber() ? !sameNumber(left) : !equal(left);
-                case ">", ">=", "<", "<=" -> ordered(LuaNumber.parse(left));
-                case "~~", "~*" -> left != null && regex.matcher(left).find();
-                case "in" -> contains(left);
-                default -> false;
+                case IPMATCH -> addresses.contains(variable.isRemoteAddress() ? request.request().remoteAddressBytes()
+                        : ClientAddresses.parse(request.value(variable)));
+                case HAS -> text != null && variable.values(request.request()).contains(text);
+                case EQ -> equal(request.value(variable));
+                case NE -> value.isNumber() ? !sameNumber(request.value(variable)) : !equal(request.value(variable));
+                case GT, GE, LT, LE -> ordered(LuaNumber.parse(request.value(variable)));
+                case REGEX, REGEX_ANY_CASE -> {
+                    String left = request.value(variable);
+                    yield left != null && regex.matcher(left).find();
+                }
+                case IN -> contains(request.value(variable));
             };
         }
 
@@ -211,9 +239,9 @@ public final class VarsExpression {
                 return false;
             }
             return switch (op) {
-                case ">" -> left > number;
-                case ">=" -> left >= number;
-                case "<" -> left < number;
+                case GT -> left > number;
+                case GE -> left >= number;
+                case LT -> left < number;
                 default -> left <= number;
             };
         }
@@ -225,7 +253,7 @@ public final class VarsExpression {
             if (value.isNumber()) {
                 return sameNumber(left);
             }
-            return value.isTextual() && value.asText().equals(left);
+            return text != null && text.equals(left);
         }
 
         private boolean sameNumber(String left) {
