@@ -40,6 +40,7 @@ final class FailedAdminCalls {
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
     private final AtomicLong lastPurge = new AtomicLong();
     private final AtomicReference<Window> logLines;
+    private final Object[] locks = new Object[64];
 
     /** A client's refusals (or, for the log budget, lines written) in the minute since {@code start}. */
     private record Window(Instant start, int count) {
@@ -55,6 +56,7 @@ final class FailedAdminCalls {
     FailedAdminCalls(Clock clock) {
         this.clock = clock;
         this.logLines = new AtomicReference<>(new Window(Instant.MIN, 0));
+        java.util.Arrays.setAll(locks, i -> new Object());
     }
 
     /**
@@ -71,6 +73,14 @@ final class FailedAdminCalls {
             return 0;
         }
         return Math.max(1, Duration.between(now, window.start().plus(WINDOW)).toSeconds());
+    }
+
+    /**
+     * What a client's check holds while it decides (check, compare, count): one of a few locks, by client, so that
+     * no more than {@value #FREE_PER_MINUTE} keys of one client are compared in a window however many arrive at once.
+     */
+    Object lockFor(String address) {
+        return locks[Math.floorMod(client(address).hashCode(), locks.length)];
     }
 
     /** A call from {@code address} was refused for {@code reason} (APISIX's words: no key material). */

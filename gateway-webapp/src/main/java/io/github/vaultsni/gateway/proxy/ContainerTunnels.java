@@ -31,7 +31,7 @@ final class ContainerTunnels {
         }
         AsyncContext async = request.getAsyncContext();
         WebSocketTunnel.open(forwarder, exchange, core, core.getServletContextResponse(),
-                Callback.from(async::complete, failure -> async.complete()));
+                Callback.from(async::complete, failure -> async.complete()), true);
         return true;
     }
 }

@@ -88,7 +88,7 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
             if (first != null) {
                 first.release();
             }
-            WebSocketTunnel.open(forwarder, exchange, request, response, callback);
+            WebSocketTunnel.open(forwarder, exchange, request, response, callback, false);
             return true;
         }
         new Attempt(exchange, request, response, callback).send(hasContent ? first : null);

@@ -27,6 +27,7 @@ final class TunnelConnection extends AbstractConnection implements Connection.Up
     private final Pump pump = new Pump();
     private final AtomicLong relayed = new AtomicLong();
     private final Runnable onClose;
+    private Runnable onOpened = () -> { };
     private TunnelConnection peer;
     private ByteBuffer readAhead;
 
@@ -41,6 +42,11 @@ final class TunnelConnection extends AbstractConnection implements Connection.Up
     static void join(TunnelConnection a, TunnelConnection b) {
         a.peer = b;
         b.peer = a;
+    }
+
+    /** Runs {@code action} when this side is installed on its end point (before it reads). */
+    void whenOpened(Runnable action) {
+        this.onOpened = action;
     }
 
     /** The bytes this side has read and its peer has written. */
@@ -60,6 +66,7 @@ final class TunnelConnection extends AbstractConnection implements Connection.Up
     @Override
     public void onOpen() {
         super.onOpen();
+        onOpened.run();
         ByteBuffer first = readAhead;
         readAhead = null;
         if (first == null) {

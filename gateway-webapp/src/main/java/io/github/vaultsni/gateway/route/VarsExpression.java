@@ -167,7 +167,7 @@ public final class VarsExpression {
                 throw new IllegalArgumentException("invalid expression");
             }
             String op = opNode.asText().toLowerCase(Locale.ROOT);
-            if ((value == null || value.isNull()) && !OPS.contains(op)) {
+            if (value == null && !OPS.contains(op)) { // absent, not null: lua-resty-expr's null is a value (ngx.null)
                 value = opNode.isTextual() ? TextNode.valueOf(op) : opNode;
                 op = "=="; // lua-resty-expr: [variable, value] for compatibility
             }

@@ -26,11 +26,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class WebSocketUpstream implements AutoCloseable {
     final String name;
     /** Handshakes it accepted. */
-    final List<String> handshakes = new CopyOnWriteArrayList<>();
+    public final List<String> handshakes = new CopyOnWriteArrayList<>();
     private final Server server = new Server();
     private final ServerConnector connector;
 
-    WebSocketUpstream(String name, boolean tls) throws Exception {
+    public WebSocketUpstream(String name, boolean tls) throws Exception {
         this.name = name;
         HttpConnectionFactory http = new HttpConnectionFactory(new HttpConfiguration());
         if (tls) {
@@ -51,6 +51,7 @@ public final class WebSocketUpstream implements AutoCloseable {
         server.addConnector(connector);
         server.setHandler(WebSocketUpgradeHandler.from(server, container -> {
             container.setMaxBinaryMessageSize(1 << 20);
+            container.setMaxTextMessageSize(1 << 20);
             container.addMapping("/ws", (request, response, callback) -> {
             handshakes.add(request.getHeaders().get("Host"));
             if (request.getSubProtocols().contains("chat")) {
@@ -63,7 +64,7 @@ public final class WebSocketUpstream implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:port}, as a route's node. */
-    String node() {
+    public String node() {
         return "127.0.0.1:" + connector.getLocalPort();
     }
 

@@ -123,6 +123,7 @@ class VarsExpressionTest {
     @Test
     void whatDoesNotCompile_isRefusedWithLuaRestyExprsWords() {
         assertEquals("invalid operator '='", refusal("[['remote_addr', '=', '127.0.0.1']]"));
+        assertEquals("invalid operator 'foo'", refusal("[['arg_x', 'foo', null]]"), "a null is a value, not a missing one");
         assertEquals("rule should be wrapped inside brackets", refusal("['arg_name', '==', 'json']"));
         assertEquals("rule too short", refusal("['OR', ['arg_a', '==', '1']]"));
         assertEquals("bad 'not' expression", refusal("[['arg_a', 'not', '==', '1']]"));
