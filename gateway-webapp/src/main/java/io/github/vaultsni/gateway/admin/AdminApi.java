@@ -213,10 +213,7 @@ public final class AdminApi {
         if (resource == Resource.SECRETS) {
             throw AdminException.of(405, "not supported `POST` method for secret");
         }
-        if (pathId != null) {
-            throw AdminException.badRequest("wrong " + resource.singular + " id, do not need it");
-        }
-        if (value.has("id")) {
+        if (pathId != null || value.has("id")) {
             throw AdminException.badRequest("wrong " + resource.singular + " id, do not need it");
         }
         refuseTimestamps(value);
@@ -411,23 +408,6 @@ public final class AdminApi {
 
     private static String idOf(StoredObject stored) {
         return stored.key().substring(stored.key().lastIndexOf('/') + 1);
-    }
-
-    private static int number(String text, String name, int min, int max) {
-        try {
-            int n = Integer.parseInt(text);
-            if (n < min || n > max) {
-                throw invalidProperty(name, "expected " + n + " to be at least " + min + (max < Integer.MAX_VALUE
-                        ? " and at most " + max : ""));
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw invalidProperty(name, "wrong type: expected integer, got string");
-        }
-    }
-
-    private static AdminException invalidProperty(String name, String why) {
-        return AdminException.invalid("property \"" + name + "\" validation failed: " + why);
     }
 
     private static ObjectNode object(String body) {

@@ -95,7 +95,7 @@ public final class Forwarder implements AutoCloseable {
         if (route == null) {
             return ProxyExchange.refuse(request, null, Refusal.of(404));
         }
-        if (request.isWebSocket() && !route.websocket() && "websocket".equals(raw.tunnelProtocol())) {
+        if (request.isExtendedConnect() && !route.websocket()) {
             // an HTTP/1.1 upgrade goes on as a plain GET, as through APISIX; an extended CONNECT has no plain form
             return ProxyExchange.refuse(request, route, new Refusal(400,
                     "400 Bad Request: WebSocket is not enabled on this route (enable_websocket)"));

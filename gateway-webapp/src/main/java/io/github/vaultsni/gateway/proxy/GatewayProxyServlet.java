@@ -136,7 +136,7 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
             }
             return;
         }
-        forwarder.applyTimeouts(exchange(clientToProxyRequest), proxyToServerRequest);
+        forwarder.applyTimeouts(exchange, proxyToServerRequest);
         super.sendProxyRequest(clientToProxyRequest, proxyToClientResponse, proxyToServerRequest);
     }
 

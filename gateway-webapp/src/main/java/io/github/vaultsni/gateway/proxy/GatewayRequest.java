@@ -64,11 +64,13 @@ public final class GatewayRequest implements RouteRequest {
     private final RequestPath path;
     private final Refusal refusal;
     private final boolean webSocket;
+    private final boolean extendedConnect;
     /** The client's address as bytes, parsed when a route's filters first ask (empty: not an address). */
     private byte[] remoteAddressBytes;
 
-    private GatewayRequest(ClientRequest raw, String authority, RequestPath path, Refusal refusal) {
-        this.rawPath = raw.path();
+    private GatewayRequest(ClientRequest raw, boolean extendedConnect, String authority, RequestPath path,
+                           Refusal refusal) {
+        this.rawPath = raw.path() == null ? "" : raw.path(); // a CONNECT's authority-form target has none
         this.query = raw.query();
         this.headers = raw.headers();
         this.protocol = raw.protocol();
@@ -80,8 +82,9 @@ public final class GatewayRequest implements RouteRequest {
         this.sni = raw.sni();
         this.hasClientCertificate = raw.hasClientCertificate();
         this.beginNanos = raw.beginNanos();
-        this.webSocket = "websocket".equals(raw.tunnelProtocol()) || "GET".equals(raw.method()) && isUpgrade(raw.headers());
-        this.method = "websocket".equals(raw.tunnelProtocol()) ? "GET" : raw.method();
+        this.extendedConnect = extendedConnect;
+        this.webSocket = extendedConnect || "GET".equals(raw.method()) && isUpgrade(raw.headers());
+        this.method = extendedConnect ? "GET" : raw.method();
         this.authority = authority;
         this.host = hostOf(authority);
         this.path = path;
@@ -97,7 +100,9 @@ public final class GatewayRequest implements RouteRequest {
         if (!isMethod(method)) {
             return refused(raw, authority, new Refusal(400, "400 Bad Request: invalid method"));
         }
-        if (method.equals("TRACE") || method.equals("CONNECT") && !"websocket".equals(raw.tunnelProtocol())) {
+        // asked of a CONNECT only: the servlet door answers it through the container's request
+        boolean extendedConnect = method.equals("CONNECT") && "websocket".equals(raw.tunnelProtocol());
+        if (method.equals("TRACE") || method.equals("CONNECT") && !extendedConnect) {
             return refused(raw, authority, Refusal.of(405)); // as nginx: never proxied
         }
         if (raw.headers().size() > Forwarder.MAX_REQUEST_HEADERS) {
@@ -111,11 +116,11 @@ public final class GatewayRequest implements RouteRequest {
         if (path == null) {
             return refused(raw, authority, Refusal.of(400));
         }
-        return new GatewayRequest(raw, authority, path, null);
+        return new GatewayRequest(raw, extendedConnect, authority, path, null);
     }
 
     private static GatewayRequest refused(ClientRequest raw, String authority, Refusal refusal) {
-        return new GatewayRequest(raw, authority, null, refusal);
+        return new GatewayRequest(raw, false, authority, null, refusal);
     }
 
     /** Whether {@code method} is an RFC 9110 token without lower-case letters. */
@@ -173,6 +178,11 @@ public final class GatewayRequest implements RouteRequest {
      */
     public boolean isWebSocket() {
         return webSocket;
+    }
+
+    /** Whether this is an HTTP/2 extended {@code CONNECT} opening a WebSocket (RFC 8441), read as its {@code GET}. */
+    public boolean isExtendedConnect() {
+        return extendedConnect;
     }
 
     /** How the gateway answers this request itself, without an upstream; null for one that goes on. */
@@ -317,7 +327,7 @@ public final class GatewayRequest implements RouteRequest {
         return remoteAddressBytes.length == 0 ? null : remoteAddressBytes;
     }
 
-    /** The path as the client sent it (still percent-encoded), for the access log. */
+    /** The path as the client sent it (still percent-encoded), for the access log; empty for none (CONNECT). */
     @Override
     public String rawPath() {
         return rawPath;

@@ -166,29 +166,30 @@ public final class VarsExpression {
             if (left == null || !left.isTextual() || opNode == null || !opNode.isValueNode() || opNode.isNull()) {
                 throw new IllegalArgumentException("invalid expression");
             }
-            String op = opNode.asText().toLowerCase(Locale.ROOT);
-            if (value == null && !OPS.contains(op)) { // absent, not null: lua-resty-expr's null is a value (ngx.null)
-                value = opNode.isTextual() ? TextNode.valueOf(op) : opNode;
-                op = "=="; // lua-resty-expr: [variable, value] for compatibility
+            String text = opNode.asText().toLowerCase(Locale.ROOT);
+            Op op = Op.of(text);
+            if (value == null && op == null) { // absent, not null: lua-resty-expr's null is a value (ngx.null)
+                value = opNode.isTextual() ? TextNode.valueOf(text) : opNode;
+                op = Op.EQ; // lua-resty-expr: [variable, value] for compatibility
             }
-            if (!OPS.contains(op)) {
-                throw new IllegalArgumentException("invalid operator '" + op + "'");
+            if (op == null) {
+                throw new IllegalArgumentException("invalid operator '" + text + "'");
             }
             RequestVariable variable = RequestVariable.named(left.asText());
             value = value == null ? NullNode.getInstance() : value;
-            Pattern regex = op.equals("~~") || op.equals("~*") ? regex(value, op.equals("~*")) : null;
+            Pattern regex = op == Op.REGEX || op == Op.REGEX_ANY_CASE ? regex(value, op == Op.REGEX_ANY_CASE) : null;
             ClientAddresses addresses = null;
-            if (op.equals("ipmatch")) {
+            if (op == Op.IPMATCH) {
                 if (value.isNull() || value.isTextual() && value.asText().isEmpty()) {
                     throw new IllegalArgumentException("invalid ip address");
                 }
                 addresses = ClientAddresses.of(value);
             }
-            if (op.equals("in") && !value.isArray()) {
+            if (op == Op.IN && !value.isArray()) {
                 throw new IllegalArgumentException("invalid expression: 'in' takes an array");
             }
             Double number = value.isNumber() ? Double.valueOf(value.asDouble()) : value.isTextual() ? LuaNumber.parse(value.asText()) : null;
-            return new Rule(variable, Op.of(op), value, value.isTextual() ? value.asText() : null, number, regex, addresses,
+            return new Rule(variable, op, value, value.isTextual() ? value.asText() : null, number, regex, addresses,
                     negated);
         }
 
@@ -271,6 +272,5 @@ public final class VarsExpression {
         }
     }
 
-    private static final Set<String> OPS = Set.of("==", "~=", ">", ">=", "<", "<=", "~~", "~*", "in", "has", "ipmatch");
 
 }

@@ -545,6 +545,22 @@ abstract class AbstractProxyBehaviourTest {
     }
 
     @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void h2_aPlainConnect_is405_evenWithoutAPath(boolean tls) throws Exception {
+        readyForRawH2(tls);
+        TestUpstream u = upstream("u");
+        route("all", "/*", u);
+        List<Map.Entry<String, String>> connect = List.of(Map.entry(":method", "CONNECT"),
+                Map.entry(":authority", u.node()));
+        RawH2Request answer = tls ? RawH2Request.h2(door.httpsPort(), TLS_HOST, tlsRootPem, connect)
+                : RawH2Request.h2c(door.httpPort(), connect);
+        // The core door answers 405; the servlet container refuses a pathless request itself (404, or 400 over TLS).
+        assertTrue(answer.status() == 405 || answer.status() == 404 || answer.status() == 400,
+                "an authority-form request has no path: once a 500 from the meters; " + answer);
+        assertEquals(0, u.connections.get(), answer::toString);
+    }
+
+    @ParameterizedTest
     @EnumSource(Protocol.class)
     void traceAndConnect_areNeverProxied(Protocol protocol) throws Exception {
         TestUpstream u = upstream("u");
