@@ -184,7 +184,7 @@ public final class GatewayConfig {
         private String viewerKey;
         private boolean adminLoopbackWithoutKey;
         private EtcdConnection etcd;
-        private TlsProvider tlsProvider = TlsProvider.JDK;
+        private TlsProvider tlsProvider = TlsProvider.AUTO;
         private boolean tlsSessionTickets;
         private TlsPolicy tlsPolicy = TlsPolicy.apisix();
         private Duration requestHeaderTimeout = Duration.ofSeconds(60);

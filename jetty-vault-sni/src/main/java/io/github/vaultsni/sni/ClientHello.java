@@ -1,20 +1,32 @@
 package io.github.vaultsni.sni;
 
+import javax.net.ssl.SSLEngine;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Reads the server name from the first bytes of a TLS connection, before any TLS engine sees them: the
  * ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2), reassembled from as many handshake records as it spans, its
- * {@code server_name} extension (RFC 6066 §3), and which certificate key types its {@code signature_algorithms}
- * allow ({@link ClientKeyTypes}). Pure: never moves the buffer's position, never copies more than the name.
+ * {@code server_name} extension (RFC 6066 §3), and which certificate key types it allows ({@link ClientKeyTypes}): by
+ * its {@code signature_algorithms}, and for TLS 1.2 by its cipher suites too (RFC 5246 §7.4.2: the suite names the
+ * key type), with the TLS versions it offers ({@code supported_versions}, RFC 8446 §4.2.1). Pure: never moves the
+ * buffer's position, never copies more than the name.
  */
 final class ClientHello {
     private static final int HANDSHAKE = 22;
     private static final int CLIENT_HELLO = 1;
     private static final int SERVER_NAME = 0;
     private static final int SIGNATURE_ALGORITHMS = 13;
+    private static final int SUPPORTED_VERSIONS = 43;
+    private static final String TLS13 = "TLSv1.3";
+    /** JSSE's names of the versions 3.1 to 3.4, TLS 1.0 to 1.3 (RFC 8446 §4.2.1). */
+    private static final List<String> VERSIONS = List.of("TLSv1", "TLSv1.1", "TLSv1.2", TLS13);
+    private static final Set<String> ALL_VERSIONS = Set.copyOf(VERSIONS);
     private static final int HOST_NAME = 0;
     private static final int RECORD_HEADER = 5;
     private static final int MAX_RECORD = 1 << 14;
@@ -32,12 +44,27 @@ final class ClientHello {
     }
 
     /**
-     * @param hostName the {@code host_name} the client sent, as sent (ASCII); null when it sent none
-     * @param keyTypes the certificate key types the client can verify ({@link ClientKeyTypes#ANY} unless read)
+     * @param hostName      the {@code host_name} the client sent, as sent (ASCII); null when it sent none
+     * @param keyTypes      the certificate key types the client can verify in TLS 1.3, by its signature algorithms
+     *                      ({@link ClientKeyTypes#ANY} unless read)
+     * @param tls12KeyTypes those it can verify in TLS 1.2: by its signature algorithms and its cipher suites
+     * @param versions      the TLS versions it offers, by JSSE's names ({@code TLSv1.2}, {@code TLSv1.3}, ...):
+     *                      its {@code supported_versions}, else those up to its {@code legacy_version}; all unless read
      */
-    record Result(Status status, String hostName, ClientKeyTypes keyTypes) {
-        static final Result MORE = new Result(Status.MORE, null, ClientKeyTypes.ANY);
-        static final Result NOT_A_HELLO = new Result(Status.NOT_A_HELLO, null, ClientKeyTypes.ANY);
+    record Result(Status status, String hostName, ClientKeyTypes keyTypes, ClientKeyTypes tls12KeyTypes,
+                  Set<String> versions) {
+        static final Result MORE = new Result(Status.MORE, null, ClientKeyTypes.ANY, ClientKeyTypes.ANY, ALL_VERSIONS);
+        static final Result NOT_A_HELLO = new Result(Status.NOT_A_HELLO, null, ClientKeyTypes.ANY, ClientKeyTypes.ANY,
+                ALL_VERSIONS);
+
+        /**
+         * The key types the client can verify in the version {@code engine} (not yet started) will negotiate: TLS 1.3
+         * when both offer it (the JDK and Conscrypt take the highest), else TLS 1.2.
+         */
+        ClientKeyTypes keyTypesWith(SSLEngine engine) {
+            return versions.contains(TLS13) && Arrays.asList(engine.getEnabledProtocols()).contains(TLS13) ? keyTypes
+                    : tls12KeyTypes;
+        }
     }
 
     private ClientHello() {
@@ -130,14 +157,16 @@ final class ClientHello {
 
     /** The host name and key types of the ClientHello body at {@code hello}'s position. */
     private static Result extensions(ByteBuffer hello) {
-        skip(hello, 2 + 32); // legacy_version, random
+        int legacyVersion = hello.getShort() & 0xFFFF;
+        skip(hello, 32); // random
         skip(hello, hello.get() & 0xFF); // legacy_session_id
-        skip(hello, hello.getShort() & 0xFFFF); // cipher_suites
+        ClientKeyTypes suiteKeyTypes = ClientKeyTypes.ofSuites(codePoints(hello));
         skip(hello, hello.get() & 0xFF); // legacy_compression_methods
         String hostName = null;
         ClientKeyTypes keyTypes = ClientKeyTypes.ANY;
-        if (!hello.hasRemaining()) {
-            return new Result(Status.READ, null, keyTypes); // a TLS 1.2 hello may end here: no extensions
+        Set<String> versions = upTo(legacyVersion);
+        if (!hello.hasRemaining()) { // a TLS 1.2 hello may end here: no extensions
+            return new Result(Status.READ, null, keyTypes, suiteKeyTypes, versions);
         }
         int extensionsEnd = Math.min((hello.getShort() & 0xFFFF) + hello.position(), hello.limit());
         while (hello.position() + 4 <= extensionsEnd) {
@@ -152,13 +181,15 @@ final class ClientHello {
                 if (type == SERVER_NAME) {
                     hostName = serverName(body);
                 } else if (type == SIGNATURE_ALGORITHMS) {
-                    keyTypes = ClientKeyTypes.of(signatureSchemes(body));
+                    keyTypes = ClientKeyTypes.of(codePoints(body));
+                } else if (type == SUPPORTED_VERSIONS) {
+                    versions = supportedVersions(body);
                 }
             } catch (IndexOutOfBoundsException | BufferUnderflowException malformed) {
                 // that extension is unread; the TLS engine will judge the hello
             }
         }
-        return new Result(Status.READ, hostName, keyTypes);
+        return new Result(Status.READ, hostName, keyTypes, keyTypes.and(suiteKeyTypes), versions);
     }
 
     /** The {@code host_name} of a {@code server_name} extension's body at {@code hello}'s position, or null. */
@@ -177,13 +208,45 @@ final class ClientHello {
         return null;
     }
 
-    /** The code points of a {@code signature_algorithms} extension's body at {@code hello}'s position. */
-    private static int[] signatureSchemes(ByteBuffer hello) {
-        int[] schemes = new int[Math.min(hello.getShort() & 0xFFFF, hello.remaining()) / 2];
-        for (int i = 0; i < schemes.length; i++) {
-            schemes[i] = hello.getShort() & 0xFFFF;
+    /**
+     * The two-byte code points of a list with a two-byte length at {@code hello}'s position ({@code cipher_suites},
+     * {@code signature_algorithms}), moving past it.
+     */
+    private static int[] codePoints(ByteBuffer hello) {
+        int length = hello.getShort() & 0xFFFF;
+        int[] points = new int[Math.min(length, hello.remaining()) / 2];
+        for (int i = 0; i < points.length; i++) {
+            points[i] = hello.getShort() & 0xFFFF;
         }
-        return schemes;
+        skip(hello, length - 2 * points.length);
+        return points;
+    }
+
+    /** The versions a {@code supported_versions} extension's body at {@code hello}'s position lists (GREASE aside). */
+    private static Set<String> supportedVersions(ByteBuffer hello) {
+        int count = Math.min(hello.get() & 0xFF, hello.remaining()) / 2;
+        Set<String> versions = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            String name = versionName(hello.getShort() & 0xFFFF);
+            if (name != null) {
+                versions.add(name);
+            }
+        }
+        return versions;
+    }
+
+    /** A client without {@code supported_versions} offers every version up to its {@code legacy_version}. */
+    private static Set<String> upTo(int legacyVersion) {
+        Set<String> versions = new HashSet<>();
+        for (int version = 0x0301; version <= Math.min(legacyVersion, 0x0303); version++) {
+            versions.add(versionName(version));
+        }
+        return versions;
+    }
+
+    private static String versionName(int version) {
+        int minor = version - 0x0301;
+        return minor >= 0 && minor < VERSIONS.size() ? VERSIONS.get(minor) : null;
     }
 
     /** The name when it is one a host could have (letters, digits, {@code .-_}, at most 255); else null. */

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import javax.net.ssl.SSLEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,8 +31,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with an asynchronous mapping: when its server name needs work before it can be served ({@link SniCertificates#prepare}:
  * an SSL object being built, a name under a wildcard being issued), the connection is parked, holding no thread,
  * until that one piece of work completes or its wait times out; then it is handed, ClientHello and all, to the
- * next factory (TLS), whose key manager answers from the snapshot with map reads only. A name served now, or
- * refused now, goes on at once.
+ * next factory (TLS), whose key manager answers from the snapshot with map reads only. A name served now goes on at
+ * once; a name no SSL object serves is refused here with {@code unrecognized_name}, as APISIX refuses it, before
+ * any TLS engine (so alike for every TLS provider), and so is one whose object allows no TLS version both the
+ * connector and the client offer ({@code protocol_version}).
  *
  * <p>Parked connections are bounded, in all ({@link #setMaxParked}, default {@value #DEFAULT_MAX_PARKED}) and per
  * SSL object ({@link #setMaxParkedPerOwner}, default {@value #DEFAULT_MAX_PARKED_PER_OWNER}); past a bound a
@@ -137,8 +140,8 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
         /** Whether the pooled buffer went back. Guarded by this. */
         private boolean released;
         private final AtomicBoolean resumed = new AtomicBoolean();
-        /** The certificate key types the ClientHello allows; set before the hand-over. */
-        private volatile ClientKeyTypes keyTypes = ClientKeyTypes.ANY;
+        /** What the ClientHello said; set before the hand-over. */
+        private volatile ClientHello.Result hello = ClientHello.Result.NOT_A_HELLO;
         /** The SNI the ClientHello asked for (normalised), or null; set before the hand-over. */
         private volatile String requestedName;
 
@@ -182,7 +185,7 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
 
         /** Hands the connection on now, or once what its name waits for is done. */
         private void proceed(ClientHello.Result hello) {
-            keyTypes = hello.keyTypes();
+            this.hello = hello;
             String name = hello.hostName() == null ? null : SniNames.normalizeClientName(hello.hostName());
             requestedName = name;
             SniWait wait = hello.status() == ClientHello.Status.READ ? certificates.prepare(name) : null;
@@ -217,7 +220,18 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
                 getEndPoint().close();
                 return;
             }
+            SniEntry entry = certificates.current().lookup(requestedName);
+            if (entry == null && requestedName != null) {
+                certificates.handshakes().refused(null, requestedName, SniHandshakeListener.Outcome.UNKNOWN_NAME);
+                refuse(TlsAlert.UNRECOGNIZED_NAME);
+                return;
+            }
             Connection tls = next.newConnection(connector, getEndPoint());
+            if (tls instanceof SslConnection ssl && !fit(ssl.getSSLEngine(), entry)) {
+                certificates.handshakes().refused(null, requestedName, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
+                refuse(TlsAlert.PROTOCOL_VERSION);
+                return;
+            }
             Runnable endNote = tls instanceof SslConnection ssl ? noteHandshake(ssl) : () -> { };
             getEndPoint().upgrade(tls);
             if (!getEndPoint().isOpen()) {
@@ -226,13 +240,44 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
         }
 
         /**
-         * Leaves the engine only the TLS 1.2 cipher suites whose certificates the client can verify (for Conscrypt,
-         * see {@link ClientKeyTypes}), and opens the handshake's note ({@link SniHandshakes}) for as long as the TLS
-         * connection lives; answers what ends the note.
+         * Fits {@code engine} (not started) to what the ClientHello asked for, the same for every TLS provider: the
+         * TLS versions of {@code entry} (the SSL object its name is served by, or null), as APISIX's
+         * {@code ssl_protocols} sets them from the ClientHello, so a client offering others too negotiates one of
+         * them; then only the TLS 1.2 cipher suites whose certificates the client can verify ({@link ClientKeyTypes}).
+         * False when {@code entry} allows no version both the connector and the client offer.
+         */
+        private boolean fit(SSLEngine engine, SniEntry entry) {
+            if (entry != null && !entry.protocols().isEmpty()) {
+                String[] protocols = Arrays.stream(engine.getEnabledProtocols()).filter(entry::allows).toArray(String[]::new);
+                if (Arrays.stream(protocols).noneMatch(hello.versions()::contains)) {
+                    return false;
+                }
+                engine.setEnabledProtocols(protocols);
+            }
+            hello.keyTypesWith(engine).restrict(engine);
+            return true;
+        }
+
+        /**
+         * Answers the ClientHello with a fatal {@code alert} before any TLS engine sees it (the JDK's and Conscrypt's
+         * would differ, and it costs no engine), then closes.
+         */
+        private void refuse(TlsAlert alert) {
+            release();
+            try {
+                getEndPoint().flush(alert.record());
+            } catch (IOException e) {
+                LOG.debug("{} to {}: {}", alert, getEndPoint(), e.toString());
+            }
+            getEndPoint().close();
+        }
+
+        /**
+         * Opens the handshake's note ({@link SniHandshakes}) for as long as the TLS connection lives; answers what
+         * ends the note.
          */
         private Runnable noteHandshake(SslConnection ssl) {
             SSLEngine engine = ssl.getSSLEngine();
-            keyTypes.restrict(engine);
             SniHandshakes handshakes = certificates.handshakes();
             SniHandshakes.Note note = handshakes.begin(engine, requestedName);
             Runnable end = () -> handshakes.end(engine, note);
@@ -245,7 +290,11 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
             return end;
         }
 
-        /** The bytes read so far, for the TLS connection; the pooled buffer goes back (unless a close took it first). */
+        /**
+         * The bytes read so far, for the TLS connection, which copies them into its own pooled buffer at once (so a
+         * heap copy: a direct one per connection is freed only by a GC); the pooled buffer goes back (unless a close
+         * took it first).
+         */
         @Override
         public synchronized ByteBuffer onUpgradeFrom() {
             if (released) {
@@ -254,7 +303,7 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
             ByteBuffer bytes = buffer.getByteBuffer();
             ByteBuffer unread = null;
             if (bytes.hasRemaining()) {
-                unread = ByteBuffer.allocateDirect(bytes.remaining());
+                unread = ByteBuffer.allocate(bytes.remaining());
                 unread.put(bytes).flip();
             }
             release();

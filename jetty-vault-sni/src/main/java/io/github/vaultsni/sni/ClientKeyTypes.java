@@ -6,11 +6,13 @@ import java.util.Arrays;
 /**
  * Which certificate key types a client can verify a server's signature from, as its ClientHello's
  * {@code signature_algorithms} (RFC 8446 §4.2.3; RFC 5246 §7.4.1.4.1) says: ECDSA, RSA (PKCS#1 or RSA-PSS with an
- * rsaEncryption key). A client that sends no such extension is assumed to accept both (RFC 5246's defaults).
+ * rsaEncryption key). A client that sends no such extension is assumed to accept both (RFC 5246's defaults). In
+ * TLS 1.2 its cipher suites must allow the type too ({@link #ofSuites}).
  *
  * <p>Why: Conscrypt asks the key manager for a certificate once per key type of the engine's enabled cipher
  * suites, keeps the last one it is given, and only then lets BoringSSL pick a signature algorithm; an object with
- * an RSA and an ECDSA certificate then served ECDSA to an RSA-only client, which failed. {@link #restrict} leaves an
+ * an RSA and an ECDSA certificate then served ECDSA to an RSA-only client (by its signature algorithms, or in TLS 1.2 by
+ * its suites), which failed. {@link #restrict} leaves an
  * engine only the suites of the types the client can verify, so the one it can is the one given. The JDK chooses so
  * by itself; this agrees with it.
  */
@@ -32,6 +34,37 @@ record ClientKeyTypes(boolean ecdsa, boolean rsa) {
             }
         }
         return new ClientKeyTypes(ecdsa, rsa);
+    }
+
+    /**
+     * From the {@code cipher_suites} code points (IANA's TLS registry): a TLS 1.2 suite authenticates the server with
+     * ECDSA ({@code TLS_ECDHE_ECDSA_*}) or else with RSA; TLS 1.3 suites (0x13xx), signalling values
+     * ({@code TLS_EMPTY_RENEGOTIATION_INFO_SCSV}, {@code TLS_FALLBACK_SCSV}) and GREASE (RFC 8701) name no key type.
+     */
+    static ClientKeyTypes ofSuites(int[] suites) {
+        boolean ecdsa = false;
+        boolean rsa = false;
+        for (int suite : suites) {
+            if (isEcdsaSuite(suite)) {
+                ecdsa = true;
+            } else if (suite >>> 8 != 0x13 && suite != 0x00FF && suite != 0x5600 && (suite & 0x0F0F) != 0x0A0A) {
+                rsa = true;
+            }
+        }
+        return new ClientKeyTypes(ecdsa, rsa);
+    }
+
+    /** The {@code TLS_ECDHE_ECDSA_*} suites: AES-CBC, RC4, 3DES, NULL, AES-GCM, AES-CCM, Camellia, ARIA, ChaCha20. */
+    private static boolean isEcdsaSuite(int suite) {
+        return suite >= 0xC006 && suite <= 0xC00A || suite == 0xC023 || suite == 0xC024 || suite == 0xC02B
+                || suite == 0xC02C || suite == 0xC048 || suite == 0xC049 || suite == 0xC05C || suite == 0xC05D
+                || suite == 0xC072 || suite == 0xC073 || suite == 0xC086 || suite == 0xC087
+                || suite >= 0xC0AC && suite <= 0xC0AF || suite == 0xCCA9;
+    }
+
+    /** The key types both allow. */
+    ClientKeyTypes and(ClientKeyTypes other) {
+        return new ClientKeyTypes(ecdsa && other.ecdsa, rsa && other.rsa);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.vaultsni.sni;
 
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import io.github.vaultsni.http2.StrictHTTP2ServerConnectionFactory;
+import io.github.vaultsni.tls.GatheringSslConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -56,7 +57,7 @@ public final class SniConnectors {
         // ALPN compares names exactly, and clients say "http/1.1"; Jetty finds the factory case-insensitively.
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), "http/1.1");
         alpn.setDefaultProtocol("http/1.1");
-        SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory, alpn.getProtocol());
+        SslConnectionFactory tls = new GatheringSslConnectionFactory(sslContextFactory, alpn.getProtocol());
         return new ConnectionFactory[]{clientHello(sslContextFactory, tls), tls, alpn, h2, http11};
     }
 
@@ -71,7 +72,7 @@ public final class SniConnectors {
                                                                 HttpConfiguration httpConfiguration,
                                                                 Function<HttpConfiguration, HttpConnectionFactory> http11Factory) {
         HttpConnectionFactory http11 = http11Factory.apply(secure(httpConfiguration));
-        SslConnectionFactory tls = new SslConnectionFactory(sslContextFactory, http11.getProtocol());
+        SslConnectionFactory tls = new GatheringSslConnectionFactory(sslContextFactory, http11.getProtocol());
         return new ConnectionFactory[]{clientHello(sslContextFactory, tls), tls, http11};
     }
 

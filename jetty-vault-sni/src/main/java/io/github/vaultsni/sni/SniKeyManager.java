@@ -17,7 +17,8 @@ import java.security.cert.X509Certificate;
  * type the client accepts, in its order of preference, so RSA or ECDSA follows the client; a provider that asks
  * for every type of its enabled cipher suites and keeps the last, such as Conscrypt, was left only the suites the
  * client's signature algorithms allow, by the {@link ClientHelloConnectionFactory}). An entry that does not allow
- * the negotiated protocol answers nothing, which fails the handshake. Nothing is bound to the handshake's {@code SSLSession} (see {@link SniHandshakes}).
+ * the negotiated protocol answers nothing, which fails the handshake (the ClientHello reader held the engine to the
+ * entry's versions already; this stands for handshakes it did not see). Nothing is bound to the handshake's {@code SSLSession} (see {@link SniHandshakes}).
  *
  * <p>Only map reads: no I/O, no parsing, no locks, no waiting. A name whose certificate is being prepared (an
  * object being built, a name being issued) was waited for before the handshake began, by the
@@ -49,12 +50,14 @@ final class SniKeyManager extends X509ExtendedKeyManager {
         String name = SniHandshakes.requestedName(session);
         // The ClientHello reader prepared the name already (once per connection): only a handshake it did not see
         // starts the name's work from here.
-        SniEntry entry = handshakes.noted(engine) != null ? certificates.current().lookup(name) : certificates.entryFor(name);
+        boolean seen = handshakes.noted(engine) != null;
+        SniEntry entry = seen ? certificates.current().lookup(name) : certificates.entryFor(name);
         if (entry == null) {
             handshakes.refused(engine, name, SniHandshakeListener.Outcome.UNKNOWN_NAME);
             return null;
         }
-        if (!entry.allows(session.getProtocol())) {
+        // The ClientHello reader held a handshake it saw to the entry's versions (Conscrypt tells no version here).
+        if (!seen && !entry.allows(session.getProtocol())) {
             handshakes.refused(engine, name, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
             return null;
         }

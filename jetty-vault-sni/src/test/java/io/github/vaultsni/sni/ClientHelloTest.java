@@ -9,8 +9,10 @@ import javax.net.ssl.SSLParameters;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,12 +25,19 @@ class ClientHelloTest {
 
     /** The first flight a JDK client sends: its ClientHello record(s). */
     private static ByteBuffer helloFrom(String sni, String... protocols) throws Exception {
+        return helloFrom(sni, protocols, new String[0]);
+    }
+
+    private static ByteBuffer helloFrom(String sni, String[] protocols, String... suites) throws Exception {
         SSLEngine engine = SSLContext.getDefault().createSSLEngine("127.0.0.1", 443);
         engine.setUseClientMode(true);
         SSLParameters parameters = engine.getSSLParameters();
         parameters.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
         if (protocols.length > 0) {
             parameters.setProtocols(protocols);
+        }
+        if (suites.length > 0) {
+            parameters.setCipherSuites(suites);
         }
         engine.setSSLParameters(parameters);
         ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
@@ -121,6 +130,32 @@ class ClientHelloTest {
         assertEquals(new ClientKeyTypes(false, true), ClientKeyTypes.of(new int[]{0x0401, 0x0804}), "rsa_pkcs1, rsa_pss_rsae");
         assertEquals(new ClientKeyTypes(true, false), ClientKeyTypes.of(new int[]{0x0403, 0x0809}), "ecdsa; rsa_pss_pss is no rsaEncryption key");
         assertEquals(new ClientKeyTypes(false, false), ClientKeyTypes.of(new int[]{0x0807}), "ed25519 only");
+    }
+
+    /**
+     * In TLS 1.2 the suite names the key type: a client offering only TLS 1.2 and only RSA suites verifies RSA alone,
+     * whatever its signature algorithms; one offering TLS 1.3 too is held to its signature algorithms when the engine
+     * enables TLS 1.3, and to its suites when the engine does not.
+     */
+    @Test
+    void aTls12ClientsSuites_narrowTheKeyTypes_whenTls12IsWhatWillBeNegotiated() throws Exception {
+        ClientHello.Result rsaOnly = ClientHello.read(helloFrom("a.test", new String[]{"TLSv1.2"},
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"));
+        assertTrue(rsaOnly.versions().contains("TLSv1.2") && !rsaOnly.versions().contains("TLSv1.3"), rsaOnly::toString);
+        assertEquals(ClientKeyTypes.ANY, rsaOnly.keyTypes(), "its signature algorithms allow both");
+        assertEquals(new ClientKeyTypes(false, true), rsaOnly.tls12KeyTypes());
+        SSLEngine server = SSLContext.getDefault().createSSLEngine();
+        server.setUseClientMode(false);
+        assertEquals(new ClientKeyTypes(false, true), rsaOnly.keyTypesWith(server));
+
+        ClientHello.Result both = ClientHello.read(helloFrom("a.test", new String[]{"TLSv1.3", "TLSv1.2"},
+                "TLS_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"));
+        assertEquals(Set.of("TLSv1.2", "TLSv1.3"), both.versions());
+        assertEquals(ClientKeyTypes.ANY, both.keyTypesWith(server), "TLS 1.3: its signature algorithms");
+        server.setEnabledProtocols(new String[]{"TLSv1.2"});
+        assertEquals(new ClientKeyTypes(true, false), both.keyTypesWith(server), "TLS 1.2: its ECDSA suite");
+        assertEquals(new ClientKeyTypes(false, false), ClientKeyTypes.ofSuites(new int[]{0x1301, 0x00FF, 0x5600, 0x2A2A}),
+                "TLS 1.3 suites, signalling values and GREASE name no key type");
     }
 
     @Test

@@ -3,11 +3,8 @@ package io.github.vaultsni.sni;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.tls.TlsProvider;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
@@ -16,22 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every handshake test again with Conscrypt (BoringSSL) serving. Where Conscrypt behaves otherwise, the override
- * states how, and README's list of differences says the same: it ignores SNI matchers (an unknown name is
- * refused with {@code handshake_failure}, not {@code unrecognized_name}); it picks one certificate before the
- * cipher suite (an entry with RSA and ECDSA serves what the client's signature algorithms allow, which the
- * ClientHello reader tells it, but ECDSA to a client that narrows only its suites); and it has no protocol version
- * while the certificate is chosen, so an entry restricted to some TLS versions is refused to everyone (it fails
- * closed).
+ * Every handshake test again with Conscrypt (BoringSSL) serving, which behaves as the JDK in each: the refusals that
+ * differed (an unknown name, an object's TLS versions) are made by the ClientHello reader before any engine, and the
+ * certificate a client can verify is left to Conscrypt as the only choice ({@link ClientKeyTypes}).
  */
 class ConscryptVaultSniSslContextFactoryTest extends VaultSniSslContextFactoryTest {
     @Override
@@ -89,35 +80,5 @@ class ConscryptVaultSniSslContextFactoryTest extends VaultSniSslContextFactoryTe
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
         }
-    }
-
-    @Override
-    void assertUnrecognized(String sni) {
-        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> server.handshake(client, sni, null, null));
-        assertTrue(e.getMessage().contains("handshake_failure"), e.getMessage());
-    }
-
-    @Override
-    @ParameterizedTest
-    @ValueSource(strings = {"RSA", "EC"})
-    void keyPair_isChosenByWhatTheClientAccepts(String keyType) throws Exception {
-        String suite = keyType.equals("RSA") ? "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" : "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
-        if (keyType.equals("RSA")) {
-            assertThrows(SSLHandshakeException.class,
-                    () -> server.handshake(client, "example.com", new String[]{"TLSv1.2"}, new String[]{suite}));
-        } else {
-            assertEquals("EC", server.handshake(client, "example.com", new String[]{"TLSv1.2"}, new String[]{suite})
-                    .leaf().getPublicKey().getAlgorithm());
-        }
-    }
-
-    @Override
-    @Test
-    void protocolRestriction_refusesOtherVersions() {
-        server.publish(TlsServerFixture.entry("tls13", List.of("modern.example.com"), Set.of("TLSv1.3"), List.of(),
-                ca.leaf("EC", "modern.example.com")));
-        assertThrows(SSLHandshakeException.class, () -> server.handshake(client, "modern.example.com", null, null));
-        assertThrows(SSLHandshakeException.class,
-                () -> server.handshake(client, "modern.example.com", new String[]{"TLSv1.2"}, null));
     }
 }

@@ -182,13 +182,27 @@ class VaultSniSslContextFactoryTest {
         assertEquals("TLSv1.2", r.protocol());
     }
 
+    /**
+     * An SSL object's TLS versions are what its handshakes may negotiate, as APISIX's {@code ssl_protocols} (set from
+     * the ClientHello): a client offering others too gets one of them; one offering none of them is refused; an object
+     * allowing no version the listener enables is refused with {@code protocol_version}, on either provider.
+     */
     @Test
     void protocolRestriction_refusesOtherVersions() throws Exception {
         server.publish(TlsServerFixture.entry("tls13", List.of("modern.example.com"), Set.of("TLSv1.3"), List.of(),
-                ca.leaf("EC", "modern.example.com")));
+                ca.leaf("EC", "modern.example.com")),
+                TlsServerFixture.entry("tls12", List.of("legacy.example.com"), Set.of("TLSv1.2"), List.of(),
+                        ca.leaf("EC", "legacy.example.com")),
+                TlsServerFixture.entry("tls11", List.of("ancient.example.com"), Set.of("TLSv1.1"), List.of(),
+                        ca.leaf("EC", "ancient.example.com")));
         assertEquals("TLSv1.3", server.handshake(client, "modern.example.com", null, null).protocol());
         assertThrows(SSLHandshakeException.class,
                 () -> server.handshake(client, "modern.example.com", new String[]{"TLSv1.2"}, null));
+        assertEquals("TLSv1.2", server.handshake(client, "legacy.example.com", null, null).protocol(),
+                "a client offering TLS 1.3 and 1.2 gets 1.2");
+        SSLHandshakeException refused = assertThrows(SSLHandshakeException.class,
+                () -> server.handshake(client, "ancient.example.com", null, null));
+        assertTrue(refused.getMessage().contains("protocol_version"), refused.getMessage());
     }
 
     @Test

@@ -58,7 +58,7 @@ public final class GatewayMain {
         OPTIONS.put("--etcd-cert", new Option("GATEWAY_ETCD_CERT", "etcd_cert", "PEM client certificate, when etcd asks for one"));
         OPTIONS.put("--etcd-key", new Option("GATEWAY_ETCD_KEY", "etcd_key", "PEM (PKCS#8) key of that client certificate"));
         OPTIONS.put("--encryption-key", new Option("GATEWAY_ENCRYPTION_KEY", "encryption_key", "base64 of 32 bytes; the cluster's shared key for secrets at rest (prefer the env var)"));
-        OPTIONS.put("--tls-provider", new Option("GATEWAY_TLS_PROVIDER", "tls_provider", "jdk (default), conscrypt or auto: who serves HTTPS handshakes"));
+        OPTIONS.put("--tls-provider", new Option("GATEWAY_TLS_PROVIDER", "tls_provider", "auto (default: Conscrypt where its native library loads, else the JDK), conscrypt or jdk: who serves HTTPS handshakes"));
         OPTIONS.put("--tls-protocols", new Option("GATEWAY_TLS_PROTOCOLS", "tls_protocols", "HTTPS TLS versions, space-separated (default APISIX's: TLSv1.2 TLSv1.3)"));
         OPTIONS.put("--tls-ciphers", new Option("GATEWAY_TLS_CIPHERS", "tls_ciphers", "TLS 1.2 cipher suites, OpenSSL names colon-separated (default APISIX's ssl_ciphers); TLS 1.3's are always on"));
         OPTIONS.put("--request-header-timeout", new Option("GATEWAY_REQUEST_HEADER_TIMEOUT", "request_header_timeout", "seconds a request's headers may take to arrive (default 60, as nginx's client_header_timeout)"));

@@ -49,8 +49,9 @@ class GatewayMainTest {
     }
 
     @Test
-    void tlsProvider_defaultsToTheJdk_andIsChosenByFlagOrEnvironment() throws Exception {
-        assertEquals(TlsProvider.JDK, GatewayMain.config(Map.of(), name -> null).tlsProvider());
+    void tlsProvider_defaultsToConscryptWhereItLoads_andIsChosenByFlagOrEnvironment() throws Exception {
+        assertEquals(TlsProvider.AUTO, GatewayMain.config(Map.of(), name -> null).tlsProvider());
+        assertEquals(TlsProvider.JDK, GatewayMain.config(Map.of("--tls-provider", "jdk"), name -> null).tlsProvider());
         assertEquals(TlsProvider.CONSCRYPT, GatewayMain.config(Map.of(),
                 Map.of("GATEWAY_TLS_PROVIDER", "Conscrypt")::get).tlsProvider());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

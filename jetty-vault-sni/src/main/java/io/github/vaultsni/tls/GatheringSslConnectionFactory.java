@@ -1,0 +1,101 @@
+package io.github.vaultsni.tls;
+
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
+
+/**
+ * Jetty's TLS connection factory, whose connections hand an engine that reads direct buffers in place (Conscrypt,
+ * {@link #setDirectBuffersForEncryption} on) one pooled direct buffer per wrap.
+ *
+ * <p>Why: given more than one buffer to encrypt (a response's headers and its body, say), Conscrypt copies them into
+ * a 16 KiB direct buffer of each engine's own, allocated on its first response and freed only when a GC collects the
+ * engine; its engines have finalizers, so under load they reach the old generation and that direct memory stays until
+ * a full GC: 274 MiB of direct buffers after 60,000 short connections. Gathered here into a buffer from Jetty's pool,
+ * the engine encrypts it in place and allocates nothing. With any other engine (the JDK's, which gathers on the heap
+ * itself) the connections are Jetty's own.
+ */
+public class GatheringSslConnectionFactory extends SslConnectionFactory {
+    /** TLS's largest plaintext record: one wrap never encrypts more. */
+    private static final int MAX_RECORD_PLAINTEXT = 16384;
+
+    public GatheringSslConnectionFactory(SslContextFactory.Server sslContextFactory, String nextProtocol) {
+        super(sslContextFactory, nextProtocol);
+    }
+
+    @Override
+    protected SslConnection newSslConnection(Connector connector, EndPoint endPoint, SSLEngine engine) {
+        if (!isDirectBuffersForEncryption()) {
+            return super.newSslConnection(connector, endPoint, engine);
+        }
+        return new GatheringSslConnection(connector.getByteBufferPool(), connector.getExecutor(),
+                getSslContextFactory(), endPoint, engine, isDirectBuffersForDecryption());
+    }
+
+    /** A TLS connection whose engine is handed one direct buffer per wrap. */
+    static final class GatheringSslConnection extends SslConnection {
+        private final ByteBufferPool buffers;
+
+        GatheringSslConnection(ByteBufferPool buffers, Executor executor, SslContextFactory sslContextFactory,
+                               EndPoint endPoint, SSLEngine engine, boolean directForDecryption) {
+            super(buffers, executor, sslContextFactory, endPoint, engine, true, directForDecryption);
+            this.buffers = buffers;
+        }
+
+        @Override
+        protected SSLEngineResult wrap(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException {
+            if (inPlace(input)) {
+                return super.wrap(engine, input, output);
+            }
+            RetainableByteBuffer gathered = buffers.acquire(MAX_RECORD_PLAINTEXT, true);
+            try {
+                ByteBuffer record = gathered.getByteBuffer();
+                int start = BufferUtil.flipToFill(record);
+                for (ByteBuffer part : input) {
+                    int length = Math.min(part.remaining(), record.remaining());
+                    record.put(record.position(), part, part.position(), length);
+                    record.position(record.position() + length);
+                }
+                BufferUtil.flipToFlush(record, start);
+                SSLEngineResult result = super.wrap(engine, new ByteBuffer[]{record}, output);
+                consume(input, result.bytesConsumed());
+                return result;
+            } finally {
+                gathered.release();
+            }
+        }
+
+        /** Whether the engine can read {@code input} as it is: at most one non-empty buffer, and that one direct. */
+        private static boolean inPlace(ByteBuffer[] input) {
+            ByteBuffer only = null;
+            for (ByteBuffer part : input) {
+                if (part.hasRemaining()) {
+                    if (only != null) {
+                        return false;
+                    }
+                    only = part;
+                }
+            }
+            return only == null || only.isDirect();
+        }
+
+        private static void consume(ByteBuffer[] input, int bytes) {
+            for (ByteBuffer part : input) {
+                int taken = Math.min(bytes, part.remaining());
+                part.position(part.position() + taken);
+                bytes -= taken;
+            }
+        }
+    }
+}
