@@ -185,7 +185,7 @@ final class ClientHello {
                 } else if (type == SUPPORTED_VERSIONS) {
                     versions = supportedVersions(body);
                 }
-            } catch (IndexOutOfBoundsException | BufferUnderflowException malformed) {
+            } catch (IndexOutOfBoundsException | IllegalArgumentException | BufferUnderflowException malformed) {
                 // that extension is unread; the TLS engine will judge the hello
             }
         }

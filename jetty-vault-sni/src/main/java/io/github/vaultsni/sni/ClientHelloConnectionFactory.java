@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -227,12 +228,16 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
                 return;
             }
             Connection tls = next.newConnection(connector, getEndPoint());
-            if (tls instanceof SslConnection ssl && !fit(ssl.getSSLEngine(), entry)) {
-                certificates.handshakes().refused(null, requestedName, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
-                refuse(TlsAlert.PROTOCOL_VERSION);
-                return;
+            Runnable endNote = () -> { };
+            if (tls instanceof SslConnection ssl) {
+                if (!fit(ssl.getSSLEngine(), entry)) {
+                    ssl.getSSLEngine().closeOutbound(); // never started: frees a native engine now
+                    certificates.handshakes().refused(null, requestedName, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
+                    refuse(TlsAlert.PROTOCOL_VERSION);
+                    return;
+                }
+                endNote = noteHandshake(ssl, entry == null ? Set.of() : entry.protocols());
             }
-            Runnable endNote = tls instanceof SslConnection ssl ? noteHandshake(ssl) : () -> { };
             getEndPoint().upgrade(tls);
             if (!getEndPoint().isOpen()) {
                 endNote.run(); // closed while handing over: the TLS connection was never opened, so never closes
@@ -273,13 +278,13 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
         }
 
         /**
-         * Opens the handshake's note ({@link SniHandshakes}) for as long as the TLS connection lives; answers what
-         * ends the note.
+         * Opens the handshake's note ({@link SniHandshakes}), saying to which TLS versions the engine was held, for as
+         * long as the TLS connection lives; answers what ends the note.
          */
-        private Runnable noteHandshake(SslConnection ssl) {
+        private Runnable noteHandshake(SslConnection ssl, Set<String> heldToProtocols) {
             SSLEngine engine = ssl.getSSLEngine();
             SniHandshakes handshakes = certificates.handshakes();
-            SniHandshakes.Note note = handshakes.begin(engine, requestedName);
+            SniHandshakes.Note note = handshakes.begin(engine, requestedName, heldToProtocols);
             Runnable end = () -> handshakes.end(engine, note);
             ssl.addEventListener(new Connection.Listener() {
                 @Override

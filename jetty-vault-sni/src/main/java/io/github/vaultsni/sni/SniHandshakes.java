@@ -6,6 +6,7 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -42,11 +43,14 @@ final class SniHandshakes {
     static final class Note {
         /** The normalised SNI, or null for none. */
         final String requestedName;
+        /** The TLS versions the engine was held to (an SSL object's {@code ssl_protocols}); empty: the connector's. */
+        final Set<String> heldToProtocols;
         volatile String chosenName;
         volatile boolean refusalTold;
 
-        Note(String requestedName) {
+        Note(String requestedName, Set<String> heldToProtocols) {
             this.requestedName = requestedName;
+            this.heldToProtocols = heldToProtocols;
         }
     }
 
@@ -82,12 +86,12 @@ final class SniHandshakes {
      * A handshake is about to begin on {@code engine}, for {@code requestedName} (normalised; null: no SNI): its
      * note, to {@link #end} with; null when the engine does not know its peer.
      */
-    Note begin(SSLEngine engine, String requestedName) {
+    Note begin(SSLEngine engine, String requestedName, Set<String> heldToProtocols) {
         String key = key(engine);
         if (key == null) {
             return null;
         }
-        Note note = new Note(requestedName);
+        Note note = new Note(requestedName, heldToProtocols);
         notes.put(key, note);
         return note;
     }

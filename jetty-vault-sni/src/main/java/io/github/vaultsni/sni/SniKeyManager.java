@@ -50,14 +50,13 @@ final class SniKeyManager extends X509ExtendedKeyManager {
         String name = SniHandshakes.requestedName(session);
         // The ClientHello reader prepared the name already (once per connection): only a handshake it did not see
         // starts the name's work from here.
-        boolean seen = handshakes.noted(engine) != null;
-        SniEntry entry = seen ? certificates.current().lookup(name) : certificates.entryFor(name);
+        SniHandshakes.Note note = handshakes.noted(engine);
+        SniEntry entry = note != null ? certificates.current().lookup(name) : certificates.entryFor(name);
         if (entry == null) {
             handshakes.refused(engine, name, SniHandshakeListener.Outcome.UNKNOWN_NAME);
             return null;
         }
-        // The ClientHello reader held a handshake it saw to the entry's versions (Conscrypt tells no version here).
-        if (!seen && !entry.allows(session.getProtocol())) {
+        if (!withinVersions(entry, note, session)) {
             handshakes.refused(engine, name, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
             return null;
         }
@@ -66,6 +65,19 @@ final class SniKeyManager extends X509ExtendedKeyManager {
             handshakes.chosen(engine, name);
         }
         return alias;
+    }
+
+    /**
+     * Whether {@code entry}'s TLS versions allow this handshake. The ClientHello reader held the engine of a handshake
+     * it saw to its entry's versions ({@code note}), the one answer that holds for every provider (Conscrypt tells a
+     * version here that is not the one negotiated); a handshake it saw held to other versions (its name unread, or the
+     * entry changed since) is refused when the entry restricts them; one it did not see is judged by its version.
+     */
+    private static boolean withinVersions(SniEntry entry, SniHandshakes.Note note, SSLSession session) {
+        if (entry.protocols().isEmpty()) {
+            return true;
+        }
+        return note != null ? note.heldToProtocols.equals(entry.protocols()) : entry.allows(session.getProtocol());
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.github.vaultsni.sni;
 
-import io.github.vaultsni.tls.ConscryptTickets;
+import io.github.vaultsni.tls.ConscryptEngines;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 import javax.net.ssl.KeyManager;
@@ -103,7 +103,7 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
     public void customize(SSLEngine engine) {
         super.customize(engine);
         if (sessionTickets && "Conscrypt".equals(getProvider())) {
-            ConscryptTickets.use(engine);
+            ConscryptEngines.useSessionTickets(engine);
         }
     }
 

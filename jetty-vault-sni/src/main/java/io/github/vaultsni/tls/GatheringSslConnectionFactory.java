@@ -62,6 +62,7 @@ public class GatheringSslConnectionFactory extends SslConnectionFactory {
             try {
                 ByteBuffer record = gathered.getByteBuffer();
                 int start = BufferUtil.flipToFill(record);
+                record.limit(Math.min(record.limit(), start + MAX_RECORD_PLAINTEXT));
                 for (ByteBuffer part : input) {
                     int length = Math.min(part.remaining(), record.remaining());
                     record.put(record.position(), part, part.position(), length);
@@ -76,18 +77,27 @@ public class GatheringSslConnectionFactory extends SslConnectionFactory {
             }
         }
 
-        /** Whether the engine can read {@code input} as it is: at most one non-empty buffer, and that one direct. */
+        /**
+         * Whether the engine can read {@code input} as it is: nothing to encrypt, or a first non-empty buffer that is
+         * direct and either the only one or holding a whole record (Conscrypt then encrypts from it alone).
+         */
         private static boolean inPlace(ByteBuffer[] input) {
-            ByteBuffer only = null;
-            for (ByteBuffer part : input) {
+            for (int i = 0; i < input.length; i++) {
+                ByteBuffer part = input[i];
                 if (part.hasRemaining()) {
-                    if (only != null) {
-                        return false;
-                    }
-                    only = part;
+                    return part.isDirect() && (part.remaining() >= MAX_RECORD_PLAINTEXT || nothingAfter(input, i));
                 }
             }
-            return only == null || only.isDirect();
+            return true;
+        }
+
+        private static boolean nothingAfter(ByteBuffer[] input, int index) {
+            for (int i = index + 1; i < input.length; i++) {
+                if (input[i].hasRemaining()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static void consume(ByteBuffer[] input, int bytes) {

@@ -101,6 +101,7 @@ public enum TlsProvider {
                 } catch (SSLException e) {
                     // the peer did not close cleanly; the engine is closed all the same
                 }
+                ConscryptEngines.releaseConnection(engine);
             }
         }
     }
