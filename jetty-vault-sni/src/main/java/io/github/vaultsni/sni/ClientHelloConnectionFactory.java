@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * until that one piece of work completes or its wait times out; then it is handed, ClientHello and all, to the
  * next factory (TLS), whose key manager answers from the snapshot with map reads only. A name served now goes on at
  * once; a name no SSL object serves is refused here with {@code unrecognized_name}, as APISIX refuses it, before
- * any TLS engine (so alike for every TLS provider), and so is one whose object allows no TLS version both the
- * connector and the client offer ({@code protocol_version}).
+ * any TLS engine (so alike for every TLS provider and TLS version), and so are a ClientHello without a name when no
+ * object serves those ({@code handshake_failure}; in TLS 1.3 both providers closed without an alert) and one whose
+ * object allows no TLS version both the connector and the client offer ({@code protocol_version}).
  *
  * <p>Parked connections are bounded, in all ({@link #setMaxParked}, default {@value #DEFAULT_MAX_PARKED}) and per
  * SSL object ({@link #setMaxParkedPerOwner}, default {@value #DEFAULT_MAX_PARKED_PER_OWNER}); past a bound a
@@ -222,9 +223,9 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
                 return;
             }
             SniEntry entry = certificates.current().lookup(requestedName);
-            if (entry == null && requestedName != null) {
+            if (entry == null && (requestedName != null || sentNoName())) {
                 certificates.handshakes().refused(null, requestedName, SniHandshakeListener.Outcome.UNKNOWN_NAME);
-                refuse(TlsAlert.UNRECOGNIZED_NAME);
+                refuse(requestedName != null ? TlsAlert.UNRECOGNIZED_NAME : TlsAlert.HANDSHAKE_FAILURE);
                 return;
             }
             Connection tls = next.newConnection(connector, getEndPoint());
@@ -261,6 +262,11 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
             }
             hello.keyTypesWith(engine).restrict(engine);
             return true;
+        }
+
+        /** Whether the ClientHello was read and named no server (an address in the client's URL). */
+        private boolean sentNoName() {
+            return hello.status() == ClientHello.Status.READ && hello.hostName() == null;
         }
 
         /**

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
  * how the {@link ClientHelloConnectionFactory} refuses a ClientHello without a TLS engine.
  */
 enum TlsAlert {
+    HANDSHAKE_FAILURE(40),
     PROTOCOL_VERSION(70),
     UNRECOGNIZED_NAME(112);
 

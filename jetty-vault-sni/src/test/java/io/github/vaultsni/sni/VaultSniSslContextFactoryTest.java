@@ -168,7 +168,10 @@ class VaultSniSslContextFactoryTest {
 
     @Test
     void noSni_withoutDefault_fails_withDefault_servesIt() throws Exception {
-        assertThrows(SSLHandshakeException.class, () -> server.handshake(client, null, null, null));
+        for (String[] version : List.of(new String[]{"TLSv1.3"}, new String[]{"TLSv1.2"})) {
+            SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> server.handshake(client, null, version, null));
+            assertTrue(e.getMessage().contains("handshake_failure"), version[0] + ": " + e.getMessage());
+        }
         server.publish("fallback", TlsServerFixture.entry("fallback", List.of("default.example"), fallback));
         assertEquals("CN=default.example", server.handshake(client, null, null, null).subject());
     }
