@@ -522,11 +522,8 @@ abstract class AbstractProxyBehaviourTest {
         readyForRawH2(tls);
         TestUpstream u = upstream("u");
         route("all", "/*", u);
-        for (String method : List.of("GET /ADMIN/SECRET?", "GET\t", "", "G\u00c9T", "trace", "Get")) {
-            RawH2Request answer = rawH2(tls, method, "/x/a", rawH2Authority(tls));
-            assertTrue(answer.refused(), method + ": " + answer);
-            assertEquals(0, u.connections.get(), method + " reached the upstream: " + answer);
-        }
+        assertRefusedBeforeTheUpstream(u, List.of("GET /ADMIN/SECRET?", "GET\t", "", "G\u00c9T", "trace", "Get"),
+                method -> rawH2(tls, method, "/x/a", rawH2Authority(tls)));
         assertEquals(200, rawH2(tls, "PATCH", "/x/a", rawH2Authority(tls)).status(), "a token method goes on");
     }
 
@@ -536,12 +533,25 @@ abstract class AbstractProxyBehaviourTest {
         readyForRawH2(tls);
         TestUpstream u = upstream("u");
         route("all", "/*", u);
-        for (String path : List.of("x/a", "/a%zz", "/a%00b", "/x/%2e%2e/h", "/x%2f..%2fh", "/../etc/passwd", "*")) {
-            RawH2Request answer = rawH2(tls, "GET", path, rawH2Authority(tls));
-            assertTrue(answer.refused(), path + ": " + answer);
-            assertEquals(0, u.connections.get(), path + " reached the upstream: " + answer);
-        }
+        assertRefusedBeforeTheUpstream(u, List.of("x/a", "/a%zz", "/a%00b", "/x/%2e%2e/h", "/x%2f..%2fh", "/../etc/passwd", "*"),
+                path -> rawH2(tls, "GET", path, rawH2Authority(tls)));
         assertEquals(200, rawH2(tls, "GET", "/x/a/../b", rawH2Authority(tls)).status());
+    }
+
+    /** A raw h2 request sent with one value. */
+    @FunctionalInterface
+    private interface RawH2Sender {
+        RawH2Request send(String value) throws Exception;
+    }
+
+    /** Each value's request is refused, and none of them reaches {@code upstream}. */
+    private static void assertRefusedBeforeTheUpstream(TestUpstream upstream, List<String> values, RawH2Sender sender)
+            throws Exception {
+        for (String value : values) {
+            RawH2Request answer = sender.send(value);
+            assertTrue(answer.refused(), value + ": " + answer);
+            assertEquals(0, upstream.connections.get(), value + " reached the upstream: " + answer);
+        }
     }
 
     @ParameterizedTest
