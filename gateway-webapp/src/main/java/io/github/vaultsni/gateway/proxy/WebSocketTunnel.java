@@ -90,7 +90,10 @@ final class WebSocketTunnel extends WebSocketHandshake {
             sides[0].whenOpened(startUpstream);
         }
         client.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, sides[0]);
-        response.write(true, null, Callback.from(() -> {
+        // Not the last write: Jetty would give the answer a Content-Length: 0, which a 101 and a 2xx to CONNECT must
+        // not carry (RFC 9110 §8.6, §9.3.6). The callback's success ends the exchange, and no END_STREAM goes out
+        // on a tunnel.
+        response.write(false, null, Callback.from(() -> {
             if (!startOnHandOver) { // the jetty-core door hands over as the callback succeeds
                 startUpstream.run();
             }

@@ -317,6 +317,8 @@ abstract class AbstractProxyBehaviourTest {
                 org.eclipse.jetty.websocket.api.Session session = openWebSocket(protocol,
                         "/ws" + (upstream == secure ? "?up=wss" : ""), messages);
                 assertEquals("chat", session.getUpgradeResponse().getAcceptedSubProtocol(), "negotiated end to end");
+                assertEquals(null, session.getUpgradeResponse().getHeader("Content-Length"),
+                        "a 101, or a 2xx to CONNECT, carries no Content-Length (RFC 9110 §8.6, §9.3.6)");
                 session.sendText("hello", org.eclipse.jetty.websocket.api.Callback.NOOP);
                 assertEquals(upstream.name + ":hello", messages.text());
                 byte[] big = new byte[300_000];
@@ -401,7 +403,22 @@ abstract class AbstractProxyBehaviourTest {
         org.eclipse.jetty.websocket.client.ClientUpgradeRequest upgrade = new org.eclipse.jetty.websocket.client.ClientUpgradeRequest();
         upgrade.setSubProtocols("chat");
         upgrade.setHttpVersion(protocol.version().asString());
-        return client.connect(messages, java.net.URI.create(uri), upgrade).get(20, TimeUnit.SECONDS);
+        // Jetty's HTTP/2 client (12.1.5) installs the WebSocket on the stream, then goes on to read the 2xx answer's
+        // "content" from that same stream: a frame the upstream sends in that moment (the echo of a first message)
+        // was read as content and dropped (seen in this suite's logs, under load). A content listener that never
+        // reads a tunnel's answer keeps its bytes the WebSocket's; any other answer is read to its end.
+        org.eclipse.jetty.websocket.client.JettyUpgradeListener tunnelIsNotContent =
+                new org.eclipse.jetty.websocket.client.JettyUpgradeListener() {
+                    @Override
+                    public void onHandshakeRequest(org.eclipse.jetty.client.Request request) {
+                        request.onResponseContentSource((response, source) -> {
+                            if (!org.eclipse.jetty.http.MetaData.isTunnel(request.getMethod(), response.getStatus())) {
+                                org.eclipse.jetty.io.Content.Source.consumeAll(source, org.eclipse.jetty.util.Callback.NOOP);
+                            }
+                        });
+                    }
+                };
+        return client.connect(messages, java.net.URI.create(uri), upgrade, tunnelIsNotContent).get(20, TimeUnit.SECONDS);
     }
 
     @ParameterizedTest
