@@ -181,7 +181,9 @@ class SslObjectLifecycleTest {
 
             for (CompletableFuture<Long> handshake : parked) {
                 long millis = TimeUnit.NANOSECONDS.toMillis(handshake.get(30, TimeUnit.SECONDS));
-                assertTrue(millis < 4_000, "a parked handshake was answered after " + millis + " ms (on_demand_wait 3 s)");
+                // the wait's 3 s, and slack for 200 handshakes on two cores beside the rest of the suite (4,064 ms
+                // was seen): what this tells apart is an answer at the wait's end from one at an idle timeout (30 s)
+                assertTrue(millis < 6_000, "a parked handshake was answered after " + millis + " ms (on_demand_wait 3 s)");
             }
         } finally {
             clients.shutdownNow();
