@@ -13,6 +13,7 @@ import io.github.vaultsni.gateway.route.Upstream;
 import io.github.vaultsni.gateway.store.ConfigStore;
 import io.github.vaultsni.runtime.VaultSniRuntime;
 import io.github.vaultsni.sni.SniCertificates;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -88,10 +89,11 @@ public class RequestMeteringBenchmark {
         }
         RouteTable routeTable = RouteTable.of(table);
         MtlsPolicy mtls = new MtlsPolicy(new SniCertificates());
+        ArrayByteBufferPool buffers = new ArrayByteBufferPool();
         metered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(), meter), pool,
-                Invocable.InvocationType.NON_BLOCKING);
+                buffers, Invocable.InvocationType.NON_BLOCKING);
         unmetered = Forwarder.start(new ProxyConfiguration(() -> routeTable, mtls, id -> Optional.empty(),
-                ExchangeMeter.NONE), pool, Invocable.InvocationType.NON_BLOCKING);
+                ExchangeMeter.NONE), pool, buffers, Invocable.InvocationType.NON_BLOCKING);
         exchange = metered.begin(requests.get(0));
         if (exchange.refused()) {
             throw new IllegalStateException("the benchmark's request did not match: " + exchange.refusal());

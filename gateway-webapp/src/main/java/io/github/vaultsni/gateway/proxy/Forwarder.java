@@ -8,6 +8,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,14 +69,15 @@ public final class Forwarder implements AutoCloseable {
     }
 
     /**
-     * A forwarder whose upstream clients run on {@code executor} (the door's thread pool, already started).
+     * A forwarder whose upstream clients run on {@code executor} (the door's thread pool, already started) and
+     * take their buffers from {@code buffers} (the door's server's pool, where the door can reach it).
      *
      * @param invocationType {@code NON_BLOCKING} when the door's response callbacks never block, so that they run
      *                       on the thread that read the upstream's response
      */
-    public static Forwarder start(ProxyConfiguration configuration, Executor executor,
+    public static Forwarder start(ProxyConfiguration configuration, Executor executor, ByteBufferPool buffers,
                                   Invocable.InvocationType invocationType) {
-        return new Forwarder(configuration, new UpstreamClients(executor, invocationType,
+        return new Forwarder(configuration, new UpstreamClients(executor, buffers, invocationType,
                 configuration.clientCertificates()));
     }
 

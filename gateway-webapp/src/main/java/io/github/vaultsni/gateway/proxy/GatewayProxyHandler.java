@@ -42,7 +42,8 @@ public final class GatewayProxyHandler extends Handler.Abstract.NonBlocking {
     @Override
     protected void doStart() throws Exception {
         // The server's pool is started before its handlers: the upstream clients share it, never own it.
-        forwarder = Forwarder.start(configuration, getServer().getThreadPool(), InvocationType.NON_BLOCKING);
+        forwarder = Forwarder.start(configuration, getServer().getThreadPool(), getServer().getByteBufferPool(),
+                InvocationType.NON_BLOCKING);
         exchangeAttribute = getServer().getRequestLog() != null;
         super.doStart();
     }

@@ -9,6 +9,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee11.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -43,8 +44,9 @@ public class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     public void init() throws ServletException {
         Executor executor = getServletContext().getAttribute(CONTAINER_EXECUTOR) instanceof Executor e ? e : ownPool();
-        // Its response listener writes through the servlet API, which may block: not NON_BLOCKING.
-        forwarder = Forwarder.start(configuration, executor, Invocable.InvocationType.BLOCKING);
+        // Its response listener writes through the servlet API, which may block: not NON_BLOCKING. The container's
+        // buffer pool is of the server's classes, hidden from a web application: both clients share one of their own.
+        forwarder = Forwarder.start(configuration, executor, new ArrayByteBufferPool(), Invocable.InvocationType.BLOCKING);
         super.init();
     }
 

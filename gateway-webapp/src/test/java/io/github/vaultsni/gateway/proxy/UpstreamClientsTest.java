@@ -50,7 +50,7 @@ class UpstreamClientsTest {
     @Test
     void oneClientPerVerificationSetting_whateverTheCertificates() throws Exception {
         pool.start();
-        clients = new UpstreamClients(pool, Invocable.InvocationType.NON_BLOCKING, id -> Optional.ofNullable(clientObjects.get(id)));
+        clients = new UpstreamClients(pool, new org.eclipse.jetty.io.ArrayByteBufferPool(), Invocable.InvocationType.NON_BLOCKING, id -> Optional.ofNullable(clientObjects.get(id)));
         clientObjects.put("a", entry("a", 1));
         clientObjects.put("b", entry("b", 2));
         HttpClient unverified = clients.shared();
