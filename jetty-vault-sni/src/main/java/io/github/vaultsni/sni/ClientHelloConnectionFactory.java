@@ -1,5 +1,6 @@
 package io.github.vaultsni.sni;
 
+import io.github.vaultsni.tls.TlsProvider;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -232,7 +233,7 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
             Runnable endNote = () -> { };
             if (tls instanceof SslConnection ssl) {
                 if (!fit(ssl.getSSLEngine(), entry)) {
-                    ssl.getSSLEngine().closeOutbound(); // never started: frees a native engine now
+                    TlsProvider.closeEngine(ssl.getSSLEngine()); // never started: freed now, its connection let go
                     certificates.handshakes().refused(null, requestedName, SniHandshakeListener.Outcome.PROTOCOL_REFUSED);
                     refuse(TlsAlert.PROTOCOL_VERSION);
                     return;

@@ -37,8 +37,8 @@ final class SniHandshakes {
     private final ConcurrentMap<Object, Note> notes = new ConcurrentHashMap<>();
 
     /**
-     * One connection's handshake: the name its ClientHello asked for, the name a certificate was chosen for, whether
-     * a refusal was told.
+     * One connection's handshake: the name its ClientHello asked for, the TLS versions the reader held its engine
+     * to, the name a certificate was chosen for, whether a refusal was told.
      */
     static final class Note {
         /** The normalised SNI, or null for none. */

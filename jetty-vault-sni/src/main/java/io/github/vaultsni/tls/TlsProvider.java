@@ -94,15 +94,24 @@ public enum TlsProvider {
         @Override
         public void onClosed(Connection connection) {
             if (connection instanceof SslConnection ssl) {
-                SSLEngine engine = ssl.getSSLEngine();
-                engine.closeOutbound();
-                try {
-                    engine.closeInbound();
-                } catch (SSLException e) {
-                    // the peer did not close cleanly; the engine is closed all the same
-                }
-                ConscryptEngines.releaseConnection(engine);
+                closeEngine(ssl.getSSLEngine());
             }
+        }
+    }
+
+    /**
+     * Closes {@code engine} both ways, started or not: a Conscrypt engine frees its native state now and lets go of
+     * its connection ({@link ConscryptEngines#releaseConnection}); the JDK's has nothing more to free.
+     */
+    public static void closeEngine(SSLEngine engine) {
+        engine.closeOutbound();
+        try {
+            engine.closeInbound();
+        } catch (SSLException e) {
+            // the peer did not close cleanly, or never spoke; the engine is closed all the same
+        }
+        if (engine.getClass().getName().startsWith("org.conscrypt.")) { // Conscrypt's classes only where it serves
+            ConscryptEngines.releaseConnection(engine);
         }
     }
 }

@@ -133,7 +133,6 @@ final class UpstreamClients implements AutoCloseable {
                 destination -> new RandomConnectionPool(destination, MAX_CONNECTIONS_PER_NODE, 1));
         HttpClient client = new HttpClient(transport);
         client.setExecutor(executor);
-        client.setByteBufferPool(buffers);
         client.setScheduler(scheduler);
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
