@@ -7,7 +7,9 @@ import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.registry.SniEntryStatus;
 import io.github.vaultsni.registry.SslObjectRegistry;
 import io.github.vaultsni.sni.SniEntry;
+import io.github.vaultsni.secret.AuthStatus;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.Collector;
@@ -17,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The library's meters, registered in a {@link PrometheusRegistry} the caller owns (the gateway's, or the
@@ -42,6 +45,12 @@ import java.util.Objects;
  *       {@code not_found}, {@code unreachable}, {@code timeout}, {@code sealed}, {@code permission_denied}, ...);</li>
  *   <li>{@code vault_sni_vault_reachable{secret_object}}: 1 when the secret object's last read reached a Vault that
  *       answered, 0 after an unreachable, timed-out or sealed one (absent before its first read);</li>
+ *   <li>{@code vault_sni_vault_logins_total{secret_object, method}} and
+ *       {@code vault_sni_vault_login_failures_total{secret_object, method}}: attempts to obtain a token (logins; a
+ *       static token's lookup, a token file's reads) and those that failed; {@code vault_sni_vault_authenticated}:
+ *       1 while the secret object holds a token its last attempt obtained, 0 when it holds none or its last attempt
+ *       failed (a wrong role, a revoked credential); {@code vault_sni_vault_token_expiry_seconds}: when its token
+ *       expires, seconds since the epoch (absent when it never does or Vault would not say);</li>
  *   <li>{@code vault_sni_secret_cache_hits_total}, {@code vault_sni_secret_cache_stale_served_total},
  *       {@code vault_sni_secret_cache_refresh_failures_total{kind}}, and
  *       {@code vault_sni_secret_cache_oldest_stale_seconds}: how long the stalest value held has been past its
@@ -95,6 +104,19 @@ public final class VaultSniMetrics implements AutoCloseable {
                 GaugeWithCallback.builder().name("vault_sni_vault_reachable")
                         .help("1 when the secret object's last read reached a Vault that answered, else 0")
                         .labelNames("secret_object").callback(this::reachable).build(),
+                CounterWithCallback.builder().name("vault_sni_vault_logins")
+                        .help("Attempts to obtain a Vault token (logins, lookups, token file reads), by secret object")
+                        .labelNames("secret_object", "method").callback(c -> auth(c::call, s -> s.logins().attempts())).build(),
+                CounterWithCallback.builder().name("vault_sni_vault_login_failures")
+                        .help("Failed attempts to obtain a Vault token, by secret object")
+                        .labelNames("secret_object", "method").callback(c -> auth(c::call, s -> s.logins().failures())).build(),
+                GaugeWithCallback.builder().name("vault_sni_vault_authenticated")
+                        .help("1 while the secret object holds a token its last attempt obtained, else 0")
+                        .labelNames("secret_object", "method").callback(c -> auth(c::call, s -> s.token() != null
+                                && s.logins().consecutiveFailures() == 0 ? 1 : 0)).build(),
+                GaugeWithCallback.builder().name("vault_sni_vault_token_expiry_seconds")
+                        .help("When the secret object's Vault token expires, seconds since the epoch")
+                        .labelNames("secret_object", "method").callback(this::tokenExpiry).build(),
                 GaugeWithCallback.builder().name("vault_sni_secret_cache_oldest_stale_seconds")
                         .help("How long the stalest cached secret value has been past its TTL (0: all fresh)")
                         .callback(callback -> callback.call(resolver.oldestStaleAge().toMillis() / 1000.0)).build());
@@ -146,6 +168,28 @@ public final class VaultSniMetrics implements AutoCloseable {
                 callback.call(object.reachable() ? 1 : 0, object.secretObject());
             }
         }
+    }
+
+    private void auth(DoubleLabelledCallback callback, ToDoubleFunction<AuthStatus> value) {
+        for (SecretObjectStatus object : registry.resolver().secretObjects()) {
+            if (object.auth() != null) {
+                callback.call(value.applyAsDouble(object.auth()), object.secretObject(), object.auth().method());
+            }
+        }
+    }
+
+    private void tokenExpiry(GaugeWithCallback.Callback callback) {
+        for (SecretObjectStatus object : registry.resolver().secretObjects()) {
+            AuthStatus auth = object.auth();
+            if (auth != null && auth.token() != null && auth.token().expiresAt() != null) {
+                callback.call(auth.token().expiresAt().getEpochSecond(), object.secretObject(), auth.method());
+            }
+        }
+    }
+
+    /** A callback of a counter or a gauge, both called with a value and label values. */
+    private interface DoubleLabelledCallback {
+        void call(double value, String... labelValues);
     }
 
     /** Stops counting and takes the meters out of the registry. */

@@ -27,6 +27,11 @@ public interface SecretManager extends AutoCloseable {
     default void maintain() {
     }
 
+    /** How the manager authenticates to its source and how its token stands; empty when it has none. */
+    default Optional<AuthStatus> authStatus() {
+        return Optional.empty();
+    }
+
     /** Releases what the manager holds. Default: nothing. */
     @Override
     default void close() {

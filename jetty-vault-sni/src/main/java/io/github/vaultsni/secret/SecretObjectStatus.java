@@ -10,8 +10,15 @@ import java.time.Instant;
  * @param lastRead     when its last read ended; null when it has not been read yet
  * @param lastFailure  what that read failed with; null when it answered with the fields ({@code NOT_FOUND} is an
  *                     answer too)
+ * @param auth         how its source authenticates and how its token stands; null when it has no token
  */
-public record SecretObjectStatus(String secretObject, Instant lastRead, SecretException.Kind lastFailure) {
+public record SecretObjectStatus(String secretObject, Instant lastRead, SecretException.Kind lastFailure,
+                                 AuthStatus auth) {
+
+    /** The same, with how its source authenticates now. */
+    SecretObjectStatus withAuth(AuthStatus auth) {
+        return new SecretObjectStatus(secretObject, lastRead, lastFailure, auth);
+    }
 
     /** Whether the last read reached a source that could answer: false after an unreachable, timed-out or sealed read. */
     public boolean reachable() {

@@ -229,10 +229,14 @@ public final class SecretResolver extends ContainerLifeCycle implements AutoClos
         observers.remove(observer);
     }
 
-    /** Every registered secret object and how its last read went (whether its Vault is reachable), by id. */
+    /**
+     * Every registered secret object, by id: how its last read went (whether its Vault is reachable) and how it
+     * authenticates.
+     */
     public List<SecretObjectStatus> secretObjects() {
-        return managers.keySet().stream().sorted()
-                .map(key -> lastReads.getOrDefault(key, new SecretObjectStatus(key, null, null))).toList();
+        return managers.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> lastReads.getOrDefault(e.getKey(), new SecretObjectStatus(e.getKey(), null, null, null))
+                        .withAuth(e.getValue().authStatus().orElse(null))).toList();
     }
 
     /**
@@ -281,7 +285,7 @@ public final class SecretResolver extends ContainerLifeCycle implements AutoClos
     private void readEnded(String object, SecretManager manager, SecretException.Kind failure, long nanos) {
         // Checked and recorded in one step: a register or unregister that removes the entry cannot come between.
         lastReads.compute(object, (key, last) -> managers.get(object) == manager
-                ? new SecretObjectStatus(object, clock.instant(), failure) : last);
+                ? new SecretObjectStatus(object, clock.instant(), failure, null) : last);
         observers.read(object, failure, nanos);
     }
 

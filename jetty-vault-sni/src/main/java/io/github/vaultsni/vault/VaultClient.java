@@ -10,10 +10,16 @@ import io.github.jopenlibs.vault.rest.Rest;
 import io.github.jopenlibs.vault.rest.RestException;
 import io.github.jopenlibs.vault.rest.RestResponse;
 
+import io.github.vaultsni.pem.CertifiedKey;
+import io.github.vaultsni.secret.SecretException;
+import io.github.vaultsni.secret.SecretException.Kind;
+
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,6 +28,8 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
@@ -54,14 +62,22 @@ final class VaultClient {
     VaultClient(VaultSettings settings) {
         this.settings = settings;
         this.timeoutSeconds = (int) Math.max(1, (settings.timeout().toMillis() + 999) / 1000);
+        this.http = httpClient(settings, null);
+    }
+
+    private static HttpClient httpClient(VaultSettings settings, KeyManager[] clientKey) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER);
-        if (settings.uri().regionMatches(true, 0, "https:", 0, 6)) {
-            builder.sslContext(sslContext(settings));
+        if (isHttps(settings)) {
+            builder.sslContext(sslContext(settings, clientKey));
         }
-        this.http = builder.build();
+        return builder.build();
+    }
+
+    private static boolean isHttps(VaultSettings settings) {
+        return settings.uri().regionMatches(true, 0, "https:", 0, 6);
     }
 
     VaultSettings settings() {
@@ -118,7 +134,7 @@ final class VaultClient {
     /** A GET the driver has no method for (e.g. {@code sys/internal/ui/mounts/...}): status and JSON body. */
     Answer get(VaultPath path, String token) {
         try {
-            return answer(rest(path, token).get());
+            return answer(rest(http, path, token, settings.namespace().orElse(null)).get());
         } catch (RestException | IOException e) {
             throw VaultErrors.fromIo(e, "reading " + path, settings.uri());
         }
@@ -126,19 +142,41 @@ final class VaultClient {
 
     /** A POST with a JSON body the driver has no method for (e.g. {@code pki/sign/<role>}): status and JSON body. */
     Answer post(VaultPath path, String token, Map<String, ?> body) {
+        return post(http, path, token, settings.namespace().orElse(null), body, "writing " + path);
+    }
+
+    /**
+     * A login: a POST without a token, to {@code namespace} (null: the settings'), presenting {@code clientKey} as
+     * the TLS client certificate when one is given. That login runs on a connection of its own, so that Vault sees
+     * the certificate read for this login, not one a pooled connection presented before it was rotated.
+     */
+    Answer login(VaultPath path, Map<String, ?> body, String namespace, CertifiedKey clientKey, String action) {
+        HttpClient client = http;
+        if (clientKey != null) {
+            if (!isHttps(settings)) {
+                throw new SecretException(Kind.AUTH_FAILED, "a certificate login needs an https Vault address "
+                        + action);
+            }
+            client = httpClient(settings, new KeyManager[]{new ClientKeyManager(clientKey)});
+        }
+        return post(client, path, null, namespace != null ? namespace : settings.namespace().orElse(null), body, action);
+    }
+
+    private Answer post(HttpClient client, VaultPath path, String token, String namespace, Map<String, ?> body,
+                        String action) {
         try {
-            return answer(rest(path, token).header("Content-Type", "application/json")
+            return answer(rest(client, path, token, namespace).header("Content-Type", "application/json")
                     .body(MAPPER.writeValueAsBytes(body)).post());
         } catch (RestException | IOException e) {
-            throw VaultErrors.fromIo(e, "writing " + path, settings.uri());
+            throw VaultErrors.fromIo(e, action, settings.uri());
         }
     }
 
-    private Rest rest(VaultPath path, String token) {
-        return new Rest(http)
+    private Rest rest(HttpClient client, VaultPath path, String token, String namespace) {
+        return new Rest(client)
                 .url(settings.uri() + "/v1/" + path)
                 .header("X-Vault-Token", token)
-                .header("X-Vault-Namespace", settings.namespace().orElse(null))
+                .header("X-Vault-Namespace", namespace)
                 .header("X-Vault-Request", "true")
                 .readTimeoutSeconds(timeoutSeconds);
     }
@@ -152,17 +190,17 @@ final class VaultClient {
     record Answer(int status, byte[] body, JsonNode json) {
     }
 
-    private static SSLContext sslContext(VaultSettings settings) {
+    private static SSLContext sslContext(VaultSettings settings, KeyManager[] clientKey) {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             if (!settings.verify()) {
-                context.init(null, new TrustManager[]{new TrustEverything()}, new SecureRandom());
+                context.init(clientKey, new TrustManager[]{new TrustEverything()}, new SecureRandom());
             } else if (settings.caPem().isPresent()) {
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(trustStore(settings.caPem().get()));
-                context.init(null, tmf.getTrustManagers(), new SecureRandom());
+                context.init(clientKey, tmf.getTrustManagers(), new SecureRandom());
             } else {
-                context.init(null, null, new SecureRandom());
+                context.init(clientKey, null, new SecureRandom());
             }
             return context;
         } catch (GeneralSecurityException | IOException e) {
@@ -217,6 +255,51 @@ final class VaultClient {
         @Override
         public X509Certificate[] getAcceptedIssuers() {
             return new X509Certificate[0];
+        }
+    }
+
+    /** Presents one certificate and key, read for one login, to whatever a Vault asks for. */
+    private static final class ClientKeyManager extends X509ExtendedKeyManager {
+        private static final String ALIAS = "vault-login";
+        private final CertifiedKey key;
+
+        ClientKeyManager(CertifiedKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return ALIAS;
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return ALIAS;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return new String[]{ALIAS};
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return key.chain().toArray(X509Certificate[]::new);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return key.privateKey();
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
         }
     }
 }

@@ -3,6 +3,7 @@ package io.github.vaultsni.vault;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.jopenlibs.vault.VaultException;
 import io.github.jopenlibs.vault.response.LogicalResponse;
+import io.github.vaultsni.secret.AuthStatus;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretException.Kind;
 import io.github.vaultsni.secret.SecretManager;
@@ -21,7 +22,8 @@ import java.util.function.UnaryOperator;
  * One Vault secret object: reads KV v1 or v2 secrets below its prefix with the driver, with a token kept
  * fresh by {@link VaultTokenSession}. Not-found (including a soft-deleted KV v2 version) is an empty answer;
  * everything else that is not the fields is a {@link SecretException} naming the Vault path and the cause.
- * An AppRole token Vault calls invalid is replaced by a new login and the read tried once more.
+ * A token Vault refuses is replaced, when its method can (a new login, a changed token file), and the read tried
+ * once more.
  */
 public final class VaultSecretManager implements SecretManager {
     private static final Logger LOG = LoggerFactory.getLogger(VaultSecretManager.class);
@@ -73,14 +75,16 @@ public final class VaultSecretManager implements SecretManager {
         });
     }
 
-    /** Runs {@code call} with the session's token; an AppRole token Vault calls invalid is replaced once. */
+    /**
+     * Runs {@code call} with the session's token; when Vault refuses that token and the session can get another
+     * (a new login, a changed token file), once more with it.
+     */
     private <T> T withToken(Function<String, T> call) {
         String token = session.token();
         try {
             return call.apply(token);
         } catch (SecretException e) {
-            if (session.isAppRole() && e.kind() == Kind.INVALID_TOKEN) {
-                session.invalidate(token);
+            if ((e.kind() == Kind.INVALID_TOKEN || e.kind() == Kind.PERMISSION_DENIED) && session.refused(token, e.kind())) {
                 return call.apply(session.token());
             }
             throw e;
@@ -90,6 +94,11 @@ public final class VaultSecretManager implements SecretManager {
     @Override
     public void maintain() {
         session.maintain();
+    }
+
+    @Override
+    public Optional<AuthStatus> authStatus() {
+        return Optional.of(session.status());
     }
 
     private Optional<Map<String, String>> readWith(String token, VaultPath fullPath) {

@@ -4,7 +4,12 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -14,11 +19,17 @@ import java.util.Set;
  * {"uri": "http://127.0.0.1:8200", "prefix": "kv/apisix", "token": "...", "namespace": "ns1",
  *  "kv_version": "auto" | 1 | 2,
  *  "auth": {"method": "approle", "role_id": "...", "secret_id": "$env://SECRET_ID", "mount": "approle"},
+ *  -- or {"method": "kubernetes", "role": "gateway"}  (jwt_file: the pod's service-account token by default)
+ *  -- or {"method": "jwt", "role": "gateway", "jwt_file": "/run/secrets/vault.jwt"}
+ *  -- or {"method": "cert", "name": "gateway", "cert_file": "client.crt", "key_file": "client.key"}
+ *        (or "cert"/"key": inline PEM or $env:// / $secret:// references)
+ *  -- or {"method": "token_file", "token_file": "/run/vault-agent/token"}  (re-read when it changes)
+ *  -- each login method also takes "mount" (below auth/, default: its name) and "namespace" (to log in to)
  *  "tls": {"ca": "-----BEGIN CERTIFICATE-----...", "verify": true},
  *  "timeout": 5}
  * }</pre>
  * Exactly one of {@code token} and {@code auth} is required ({@code auth} may also be
- * {@code {"method": "token", "token": "..."}}). {@code timeout} is in seconds. Errors name the field:
+ * {@code {"method": "token", "token": "..."}}); {@link #parseAuth} reads {@code auth}. {@code timeout} is in seconds. Errors name the field:
  * {@code "invalid configuration: property \"uri\" is required"}.
  */
 public final class VaultSecretObject {
@@ -26,6 +37,9 @@ public final class VaultSecretObject {
             Set.of("uri", "prefix", "token", "namespace", "kv_version", "auth", "tls", "timeout", "id");
 
     private static final Set<String> STORE_FIELDS = Set.of("id", "create_time", "update_time");
+    private static final Set<String> LOGIN_FIELDS = Set.of("method", "mount", "namespace");
+    /** Each method's fields, in the order {@code auth.method}'s refusal lists the methods. */
+    private static final Map<String, Set<String>> AUTH_FIELDS = authFields();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private VaultSecretObject() {
@@ -89,16 +103,88 @@ public final class VaultSecretObject {
         if (token != null) {
             throw invalid("only one of \"token\" and \"auth\" may be given");
         }
-        Map<String, ?> auth = map(object, "auth");
+        return parseAuth(map(object, "auth"));
+    }
+
+    /**
+     * Reads an {@code auth} block: the one mapping of every way a secret object authenticates, which the gateway's
+     * admin API, the {@code vault-sni} module's properties and Spring Boot's all go through. A field the method does
+     * not use is refused, not ignored.
+     *
+     * @throws IllegalArgumentException "invalid configuration: ..." naming the field as {@code auth.<field>}
+     */
+    public static VaultAuth parseAuth(Map<String, ?> auth) {
         String method = string(auth, "method", "auth.method", true);
-        return switch (method) {
-            case "token" -> VaultAuth.token(string(auth, "token", "auth.token", true));
-            case "approle" -> new VaultAuth.AppRole(string(auth, "role_id", "auth.role_id", true),
-                    string(auth, "secret_id", "auth.secret_id", true),
-                    auth.get("mount") == null ? "approle" : string(auth, "mount", "auth.mount", true));
-            default -> throw invalid("property \"auth.method\" validation failed: matches none of the enum values "
-                    + "(token, approle)");
-        };
+        Set<String> fields = AUTH_FIELDS.get(method);
+        if (fields == null) {
+            throw invalid("property \"auth.method\" validation failed: matches none of the enum values "
+                    + "(" + String.join(", ", AUTH_FIELDS.keySet()) + ")");
+        }
+        for (String field : auth.keySet()) {
+            if (!fields.contains(field) && auth.get(field) != null) {
+                throw invalid("property \"auth." + field + "\" is not used by method " + method);
+            }
+        }
+        try {
+            return switch (method) {
+                case "token" -> VaultAuth.token(authString(auth, "token", true));
+                case "token_file" -> new VaultAuth.TokenFile(Path.of(authString(auth, "token_file", true)));
+                case "approle" -> new VaultAuth.AppRole(authString(auth, "role_id", true),
+                        authString(auth, "secret_id", true), mount(auth, "approle"));
+                case "kubernetes" -> new VaultAuth.Kubernetes(authString(auth, "role", true),
+                        file(auth, "jwt_file", VaultAuth.KUBERNETES_JWT), mount(auth, "kubernetes"));
+                case "jwt" -> new VaultAuth.Jwt(authString(auth, "role", true), file(auth, "jwt_file", null),
+                        mount(auth, "jwt"));
+                default -> new VaultAuth.Cert(authString(auth, "name", false), source(auth, "cert"),
+                        source(auth, "key"), mount(auth, "cert"));
+            };
+        } catch (InvalidConfiguration e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+    }
+
+    private static String authString(Map<String, ?> auth, String field, boolean required) {
+        return string(auth, field, "auth." + field, required);
+    }
+
+    private static VaultAuth.AuthMount mount(Map<String, ?> auth, String defaultPath) {
+        String path = authString(auth, "mount", false);
+        return new VaultAuth.AuthMount(path == null || path.isBlank() ? defaultPath : path,
+                authString(auth, "namespace", false));
+    }
+
+    private static Path file(Map<String, ?> auth, String field, Path defaultFile) {
+        String file = authString(auth, field, defaultFile == null);
+        return file == null ? defaultFile : Path.of(file);
+    }
+
+    /** {@code cert} (inline PEM or a reference) or {@code cert_file}: exactly one. */
+    private static VaultAuth.Source source(Map<String, ?> auth, String field) {
+        String value = authString(auth, field, false);
+        String file = authString(auth, field + "_file", false);
+        if ((value == null) == (file == null)) {
+            throw invalid("exactly one of \"auth." + field + "\" and \"auth." + field + "_file\" is required");
+        }
+        return value != null ? VaultAuth.Source.value(value) : VaultAuth.Source.file(Path.of(file));
+    }
+
+    private static Map<String, Set<String>> authFields() {
+        Map<String, Set<String>> fields = new LinkedHashMap<>();
+        fields.put("token", Set.of("method", "token"));
+        fields.put("token_file", Set.of("method", "token_file"));
+        fields.put("approle", with(LOGIN_FIELDS, "role_id", "secret_id"));
+        fields.put("kubernetes", with(LOGIN_FIELDS, "role", "jwt_file"));
+        fields.put("jwt", with(LOGIN_FIELDS, "role", "jwt_file"));
+        fields.put("cert", with(LOGIN_FIELDS, "name", "cert", "key", "cert_file", "key_file"));
+        return Collections.unmodifiableMap(fields);
+    }
+
+    private static Set<String> with(Set<String> base, String... more) {
+        Set<String> out = new HashSet<>(base);
+        out.addAll(List.of(more));
+        return Set.copyOf(out);
     }
 
     private static String string(Map<String, ?> object, String field, boolean required) {

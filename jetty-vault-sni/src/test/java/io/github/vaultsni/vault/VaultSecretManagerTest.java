@@ -196,7 +196,7 @@ class VaultSecretManagerTest {
         SecretException e = assertThrows(SecretException.class, () -> resolver.resolve(CRT));
         assertEquals(Kind.AUTH_FAILED, e.kind());
         assertEquals("failed to resolve secret reference " + CRT + ": Vault answered 400 logging in with AppRole role_id "
-                + ids[0] + ": invalid role or secret ID", e.getMessage());
+                + ids[0] + " at auth/approle: invalid role or secret ID", e.getMessage());
         assertFalse(e.getMessage().contains("wrong-secret-id-value"));
     }
 

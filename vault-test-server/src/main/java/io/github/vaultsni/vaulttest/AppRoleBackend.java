@@ -7,23 +7,25 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The AppRole auth method: roles with a role_id, secret_ids issued per role, and login that yields a token. */
-final class AppRoleBackend {
+final class AppRoleBackend implements AuthBackend {
     private record Role(String name, String roleId, List<String> policies, long tokenTtl, long tokenMaxTtl) {
     }
 
     private final Map<String, Role> roles = new ConcurrentHashMap<>();
     private final Map<String, String> secretIdToRole = new ConcurrentHashMap<>();
+    private final String mount;
     private final TokenStore tokens;
 
-    AppRoleBackend(TokenStore tokens) {
+    AppRoleBackend(String mount, TokenStore tokens) {
+        this.mount = mount;
         this.tokens = tokens;
     }
 
-    /** {@code path} is what follows {@code auth/approle/}. Login is handled separately: it needs no token. */
-    Reply handle(VaultRequest request, String path) {
+    @Override
+    public Reply handle(VaultRequest request, String path) {
         String[] parts = path.split("/");
         if (parts.length < 2 || !parts[0].equals("role")) {
-            throw VaultError.noHandler("auth/approle/" + path);
+            throw VaultError.noHandler("auth/" + mount + path);
         }
         String name = parts[1];
         Operation op = request.operation();
@@ -46,7 +48,7 @@ final class AppRoleBackend {
             return Reply.data(Json.fields("secret_id", secretId, "secret_id_accessor", UUID.randomUUID().toString(),
                     "secret_id_num_uses", 0, "secret_id_ttl", 0));
         }
-        throw VaultError.noHandler("auth/approle/" + path);
+        throw VaultError.noHandler("auth/" + mount + path);
     }
 
     private Reply writeRole(String name, VaultRequest request) {
@@ -67,7 +69,8 @@ final class AppRoleBackend {
         return role;
     }
 
-    Reply login(VaultRequest request) {
+    @Override
+    public Reply login(VaultRequest request) {
         String roleId = request.param("role_id");
         String secretId = request.param("secret_id");
         if (roleId == null || roleId.isEmpty()) {
@@ -81,8 +84,8 @@ final class AppRoleBackend {
             throw VaultError.badRequest("invalid role or secret ID");
         }
         Role r = role.get();
-        Token token = tokens.create(r.policies(), false, r.tokenTtl(), r.tokenMaxTtl(), true,
-                "auth/approle/login", "approle", Map.of("role_name", r.name()));
+        Token token = new RoleTokenFields(r.policies(), r.tokenTtl(), r.tokenMaxTtl())
+                .issue(tokens, mount, "", Map.of("role_name", r.name()));
         return Reply.auth(tokens.authBlock(token));
     }
 }

@@ -46,7 +46,7 @@ final class TokenStore {
         long effectiveTtl = Math.min(ttl > 0 ? ttl : SYSTEM_MAX_TTL, maxTtl);
         Token token = new Token("hvs." + randomId(24), randomId(24), List.copyOf(sorted), path, displayName, meta,
                 now, effectiveTtl, now.plusSeconds(effectiveTtl), now.plusSeconds(maxTtl), renewable,
-                path.startsWith("auth/approle"));
+                !path.startsWith("auth/token/")); // a login's tokens are orphans
         tokens.put(token.id(), token);
         return token;
     }
@@ -75,6 +75,19 @@ final class TokenStore {
         Token renewed = token.renewedUntil(capped);
         tokens.put(token.id(), renewed);
         return renewed;
+    }
+
+    /** The accessors of the live tokens, as {@code LIST auth/token/accessors} answers. */
+    List<String> accessors() {
+        Instant now = clock.instant();
+        return tokens.values().stream().filter(t -> !t.expiredAt(now)).map(Token::accessor).sorted().toList();
+    }
+
+    /** The live token with this accessor; 400 "invalid accessor" as Vault says for an unknown one. */
+    Token byAccessor(String accessor) {
+        Instant now = clock.instant();
+        return tokens.values().stream().filter(t -> t.accessor().equals(accessor) && !t.expiredAt(now)).findFirst()
+                .orElseThrow(() -> VaultError.badRequest("invalid accessor"));
     }
 
     void revoke(String id) {

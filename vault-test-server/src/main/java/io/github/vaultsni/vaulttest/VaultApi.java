@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -21,10 +20,10 @@ final class VaultApi {
 
     private final Clock clock;
     private final TokenStore tokens;
-    private final AppRoleBackend appRole;
     private final Map<String, Policy> policies = new ConcurrentHashMap<>();
     private final NavigableMap<String, SecretsEngine> mounts = new ConcurrentSkipListMap<>();
-    private final Set<String> authMounts = ConcurrentHashMap.newKeySet();
+    /** Enabled auth methods by mount ({@code approle/}); the token store's {@code token/} is always there. */
+    private final Map<String, AuthBackend> authMounts = new ConcurrentHashMap<>();
     private final String clusterId = UUID.randomUUID().toString();
     private final String unsealKey;
     private volatile boolean sealed;
@@ -33,10 +32,8 @@ final class VaultApi {
         this.clock = clock;
         this.unsealKey = unsealKey;
         this.tokens = new TokenStore(clock);
-        this.appRole = new AppRoleBackend(tokens);
         tokens.createRoot(rootToken);
         policies.put("default", Policy.defaultPolicy());
-        authMounts.add("token/");
         if (devMounts) {
             mounts.put("secret/", new KvV2Engine(clock));
         }
@@ -69,10 +66,10 @@ final class VaultApi {
         if (sealed) {
             throw VaultError.sealed();
         }
-        if (path.equals("auth/approle/login")) {
-            requireAuthMount("approle/", path);
+        Map.Entry<String, AuthBackend> auth = authMountFor(path);
+        if (auth != null && path.equals("auth/" + auth.getKey() + "login")) {
             requireWrite(request);
-            return appRole.login(request);
+            return auth.getValue().login(request);
         }
         Map.Entry<String, SecretsEngine> publicMount = mountFor(path);
         if (publicMount != null && request.operation() == Operation.READ
@@ -105,9 +102,10 @@ final class VaultApi {
         if (path.startsWith("sys/auth/")) {
             requireWrite(request);
             String mount = normalizeMount(path.substring("sys/auth/".length()));
-            if (!authMounts.add(mount)) {
+            if (mount.equals("token/") || authMounts.containsKey(mount)) {
                 throw VaultError.badRequest("path is already in use at " + mount);
             }
+            authMounts.put(mount, newAuthBackend(request.param("type"), mount));
             return Reply.noContent();
         }
         if (path.equals("sys/seal")) {
@@ -118,9 +116,9 @@ final class VaultApi {
         if (path.startsWith("auth/token/")) {
             return tokenEndpoint(request, path.substring("auth/token/".length()), token);
         }
-        if (path.startsWith("auth/approle/")) {
-            requireAuthMount("approle/", path);
-            return appRole.handle(request, path.substring("auth/approle/".length()));
+        Map.Entry<String, AuthBackend> auth = authMountFor(path);
+        if (auth != null) {
+            return auth.getValue().handle(request, path.substring(("auth/" + auth.getKey()).length()));
         }
         Map.Entry<String, SecretsEngine> mount = mountFor(path);
         if (mount == null) {
@@ -163,8 +161,26 @@ final class VaultApi {
                 return Reply.data(tokens.lookupData(token));
             case "renew-self":
                 requireWrite(request);
+                Map.Entry<String, AuthBackend> issuer = authMountFor(token.path());
+                if (issuer != null) {
+                    issuer.getValue().checkRenewal(token, request);
+                }
                 Token renewed = tokens.renew(token, Durations.seconds(request.body().get("increment"), 0));
                 return Reply.auth(tokens.authBlock(renewed));
+            case "accessors":
+                if (request.operation() != Operation.LIST) {
+                    throw VaultError.unsupportedOperation();
+                }
+                return Reply.data(Json.fields("keys", tokens.accessors()));
+            case "lookup-accessor":
+                requireWrite(request);
+                Map<String, Object> looked = tokens.lookupData(tokens.byAccessor(request.param("accessor")));
+                looked.put("id", ""); // an accessor lookup never tells the token
+                return Reply.data(looked);
+            case "revoke-accessor":
+                requireWrite(request);
+                tokens.revoke(tokens.byAccessor(request.param("accessor")).id());
+                return Reply.noContent();
             case "revoke-self":
                 requireWrite(request);
                 tokens.revoke(token.id());
@@ -348,10 +364,26 @@ final class VaultApi {
         return null;
     }
 
-    private void requireAuthMount(String mount, String path) {
-        if (!authMounts.contains(mount)) {
-            throw VaultError.noHandler(path);
+    private AuthBackend newAuthBackend(String type, String mount) {
+        return switch (type == null ? "" : type) {
+            case "approle" -> new AppRoleBackend(mount, tokens);
+            case "kubernetes" -> new KubernetesBackend(mount, tokens, clock);
+            case "jwt" -> new JwtBackend(mount, tokens, clock);
+            case "cert" -> new CertBackend(mount, tokens, clock);
+            default -> throw VaultError.badRequest("plugin not found in the catalog: " + type);
+        };
+    }
+
+    /** The enabled auth method whose mount {@code path} is below ({@code auth/<mount>...}), the longest first. */
+    private Map.Entry<String, AuthBackend> authMountFor(String path) {
+        Map.Entry<String, AuthBackend> best = null;
+        for (Map.Entry<String, AuthBackend> mount : authMounts.entrySet()) {
+            if ((path + "/").startsWith("auth/" + mount.getKey())
+                    && (best == null || mount.getKey().length() > best.getKey().length())) {
+                best = mount;
+            }
         }
+        return best;
     }
 
     private static void requireWrite(VaultRequest request) {

@@ -3,9 +3,13 @@ package io.github.vaultsni.vaulttest;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +20,10 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -163,7 +169,16 @@ public final class VaultTestServer implements AutoCloseable {
             HttpServer s;
             if (tls != null) {
                 HttpsServer https = HttpsServer.create(new InetSocketAddress(bindAddress, port), 128);
-                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                    @Override
+                    public void configure(HttpsParameters parameters) {
+                        // As Vault's listener (tls.RequestClientCert): a client certificate is asked for, not
+                        // required; the cert auth method checks it.
+                        SSLParameters ssl = tls.getDefaultSSLParameters();
+                        ssl.setWantClientAuth(true);
+                        parameters.setSSLParameters(ssl);
+                    }
+                });
                 s = https;
             } else {
                 s = HttpServer.create(new InetSocketAddress(bindAddress, port), 128);
@@ -220,7 +235,7 @@ public final class VaultTestServer implements AutoCloseable {
             String apiPath = URLDecoder.decode(path.substring(4), StandardCharsets.UTF_8);
             VaultRequest request = new VaultRequest(exchange.getRequestMethod(), op, apiPath, query,
                     Json.parseObject(body), exchange.getRequestHeaders().getFirst("Content-Type"), token(exchange),
-                    exchange.getRequestHeaders().getFirst("X-Vault-Namespace"));
+                    exchange.getRequestHeaders().getFirst("X-Vault-Namespace"), peerCertificates(exchange));
             return api.handle(request);
         } catch (VaultError e) {
             return Reply.error(e);
@@ -244,6 +259,18 @@ public final class VaultTestServer implements AutoCloseable {
             case "PATCH" -> Operation.PATCH;
             default -> throw new VaultError(405);
         };
+    }
+
+    /** The client's certificate chain over TLS (empty when it sent none); null over plain HTTP. */
+    private static List<X509Certificate> peerCertificates(HttpExchange exchange) {
+        if (!(exchange instanceof HttpsExchange https)) {
+            return null;
+        }
+        try {
+            return Arrays.stream(https.getSSLSession().getPeerCertificates()).map(X509Certificate.class::cast).toList();
+        } catch (SSLPeerUnverifiedException none) {
+            return List.of();
+        }
     }
 
     private static String token(HttpExchange exchange) {
@@ -342,7 +369,11 @@ public final class VaultTestServer implements AutoCloseable {
             return this;
         }
 
-        /** Serve HTTPS with this context (e.g. {@link SelfSignedTls#serverContext()}). Default: plain HTTP. */
+        /**
+         * Serve HTTPS with this context (e.g. {@link SelfSignedTls#serverContext()}). Clients are asked for a
+         * certificate, as Vault's listener asks, for the cert auth method; the context's trust managers must let any
+         * through (SelfSignedTls's do). Default: plain HTTP.
+         */
         public Builder tls(SSLContext context) {
             this.tls = context;
             return this;

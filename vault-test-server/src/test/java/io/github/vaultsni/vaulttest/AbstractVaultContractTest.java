@@ -436,6 +436,99 @@ public abstract class AbstractVaultContractTest {
         assertErrors(call("POST", "auth/approle/login", null, Map.of("secret_id", ids[1])), 400, "missing role_id");
     }
 
+    // --- JWT, Kubernetes and certificate auth (vault-plugin-auth-jwt and -kubernetes v0.15, builtin cert) ---
+
+    @Test
+    void jwt_loginAnswersAnOrphanRenewableTokenNamedForTheSubject() {
+        TestJwts jwts = new TestJwts();
+        vault.enableAuth(root, mount, "jwt");
+        vault.jwtRole(root, mount, "gateway", jwts.publicKeyPem(), "vault", List.of("default"), "20m");
+        Answer a = call("POST", "auth/" + mount + "/login", null,
+                Map.of("role", "gateway", "jwt", jwts.jwt("gw-1", "vault", Duration.ofMinutes(5))));
+        assertEquals(200, a.status(), a::body);
+        JsonNode auth = a.json().get("auth");
+        assertEquals(1200, auth.get("lease_duration").asLong());
+        assertTrue(auth.get("renewable").asBoolean());
+        assertTrue(auth.get("orphan").asBoolean());
+        assertEquals("gateway", auth.get("metadata").get("role").asText());
+        JsonNode self = call("GET", "auth/token/lookup-self", auth.get("client_token").asText(), null).data();
+        assertEquals(mount + "-gw-1", self.get("display_name").asText());
+        assertEquals("auth/" + mount + "/login", self.get("path").asText());
+    }
+
+    @Test
+    void jwt_refusalsAre400WithThePluginsWords() {
+        TestJwts jwts = new TestJwts();
+        vault.enableAuth(root, mount, "jwt");
+        vault.jwtRole(root, mount, "gateway", jwts.publicKeyPem(), "vault", List.of("default"), "20m");
+        String login = "auth/" + mount + "/login";
+        assertErrors(call("POST", login, null, Map.of("jwt", "x")), 400, "missing role");
+        assertErrors(call("POST", login, null, Map.of("role", "nope", "jwt", "x")), 400, "role \"nope\" could not be found");
+        assertErrors(call("POST", login, null, Map.of("role", "gateway")), 400, "missing token");
+        assertErrors(call("POST", login, null, Map.of("role", "gateway",
+                "jwt", new TestJwts().jwt("gw-1", "vault", Duration.ofMinutes(5)))), 400,
+                "error validating token: error verifying token signature: no known key successfully validated the token signature");
+        assertErrors(call("POST", login, null, Map.of("role", "gateway",
+                "jwt", jwts.jwt("gw-1", "elsewhere", Duration.ofMinutes(5)))), 400,
+                "error validating token: invalid audience (aud) claim: audience claim does not match any expected audience");
+        assertErrors(call("POST", login, null, Map.of("role", "gateway", "jwt", jwts.jwt("gw-1", "vault",
+                Instant.now().minus(Duration.ofHours(2)), Duration.ofHours(1), Map.of()))), 400,
+                "error validating token: invalid expiration time (exp) claim: token is expired");
+        assertErrors(call("POST", "auth/" + mount + "/role/loose", root, Map.of("role_type", "jwt", "user_claim", "sub")),
+                400, "must have at least one bound constraint when creating/updating a role");
+        assertErrors(call("POST", "auth/" + mount + "/role/oidc", root, Map.of("user_claim", "sub")), 400,
+                "'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.");
+    }
+
+    /** Everything Vault checks before it asks the API server (here one that is not there). */
+    @Test
+    void kubernetes_refusalsBeforeAndAtTheTokenReview() {
+        TestJwts jwts = new TestJwts();
+        vault.enableAuth(root, mount, "kubernetes");
+        assertErrors(call("POST", "auth/" + mount + "/config", root, Map.of("kubernetes_ca_cert", "x")), 400,
+                "no host provided");
+        assertErrors(call("POST", "auth/" + mount + "/config", root, Map.of("kubernetes_host", "https://127.0.0.1:9",
+                "disable_local_ca_jwt", true)), 400, "kubernetes_ca_cert must be given when disable_local_ca_jwt is true");
+        vault.kubernetesRole(root, mount, "gateway", "http://127.0.0.1:9", SelfSignedTls.create().certificatePem(),
+                "edge", "gateway", List.of("default"), "20m");
+        assertErrors(call("POST", "auth/" + mount + "/role/empty", root, Map.of("bound_service_account_names", "a")),
+                400, "\"bound_service_account_namespaces\" can not be empty");
+        String login = "auth/" + mount + "/login";
+        String token = jwts.serviceAccountToken("edge", "gateway", "uid-1", "vault", Duration.ofMinutes(5));
+        assertErrors(call("POST", login, null, Map.of("jwt", token)), 400, "missing role");
+        assertErrors(call("POST", login, null, Map.of("role", "gateway")), 400, "missing jwt");
+        assertErrors(call("POST", login, null, Map.of("role", "nope", "jwt", token)), 400, "invalid role name \"nope\"");
+        assertErrors(call("POST", login, null, Map.of("role", "gateway",
+                "jwt", jwts.serviceAccountToken("other", "gateway", "uid-1", "vault", Duration.ofMinutes(5)))),
+                403, "namespace not authorized");
+        assertErrors(call("POST", login, null, Map.of("role", "gateway",
+                "jwt", jwts.serviceAccountToken("edge", "intruder", "uid-1", "vault", Duration.ofMinutes(5)))),
+                403, "service account name not authorized");
+        assertErrors(call("POST", login, null, Map.of("role", "gateway", "jwt", token)), 403, "permission denied");
+    }
+
+    @Test
+    void cert_loginNeedsTls_andTrustedCertificatesMustParse() {
+        vault.enableAuth(root, mount, "cert");
+        assertErrors(call("POST", "auth/" + mount + "/certs/web", root, Map.of("certificate", "not a certificate")),
+                400, "failed to parse certificate");
+        assertErrors(call("POST", "auth/" + mount + "/login", null, Map.of()), 400, "tls connection required");
+    }
+
+    @Test
+    void token_accessorsListLookUpWithoutTheIdAndRevoke() {
+        String token = vault.createToken(root, List.of("default"), "20m");
+        String accessor = call("GET", "auth/token/lookup-self", token, null).data().get("accessor").asText();
+        assertTrue(vault.accessors(root).contains(accessor));
+        JsonNode looked = vault.lookupAccessor(root, accessor);
+        assertEquals("", looked.get("id").asText());
+        assertEquals(accessor, looked.get("accessor").asText());
+        vault.revokeAccessor(root, accessor);
+        assertErrorMentions(call("GET", "auth/token/lookup-self", token, null), 403, "permission denied");
+        assertErrors(call("POST", "auth/token/lookup-accessor", root, Map.of("accessor", accessor)), 400,
+                "invalid accessor");
+    }
+
     // --- seal ---
 
     @Test

@@ -135,4 +135,59 @@ public final class VaultHttp {
                 .data().get("secret_id").asText();
         return new String[]{roleId, secretId};
     }
+
+    /** {@code vault auth enable -path=<path> <type>}. */
+    public void enableAuth(String rootToken, String path, String type) {
+        expect(204, "POST", "sys/auth/" + path, rootToken, Map.of("type", type));
+    }
+
+    /**
+     * {@code vault write auth/<mount>/config jwt_validation_pubkeys=<pem>} and a {@code jwt} role bound to
+     * {@code audience} whose user is the JWT's subject.
+     */
+    public void jwtRole(String rootToken, String mount, String role, String publicKeyPem, String audience,
+                        List<String> policies, String tokenTtl) {
+        expect(204, "POST", "auth/" + mount + "/config", rootToken, Map.of("jwt_validation_pubkeys", List.of(publicKeyPem)));
+        expect(204, "POST", "auth/" + mount + "/role/" + role, rootToken, Map.of("role_type", "jwt",
+                "user_claim", "sub", "bound_audiences", List.of(audience), "token_policies", policies,
+                "token_ttl", tokenTtl, "token_max_ttl", "1h"));
+    }
+
+    /**
+     * {@code vault write auth/<mount>/config kubernetes_host=<host> ...} (a CA given, as Vault needs outside a pod)
+     * and a role bound to one service account.
+     */
+    public void kubernetesRole(String rootToken, String mount, String role, String host, String caPem,
+                               String namespace, String serviceAccount, List<String> policies, String tokenTtl) {
+        expect(204, "POST", "auth/" + mount + "/config", rootToken, Map.of("kubernetes_host", host,
+                "kubernetes_ca_cert", caPem, "disable_local_ca_jwt", true));
+        expect(204, "POST", "auth/" + mount + "/role/" + role, rootToken, Map.of(
+                "bound_service_account_names", List.of(serviceAccount),
+                "bound_service_account_namespaces", List.of(namespace), "token_policies", policies,
+                "token_ttl", tokenTtl, "token_max_ttl", "1h"));
+    }
+
+    /** {@code vault write auth/<mount>/certs/<name> certificate=<pem> ...}. */
+    public void certRole(String rootToken, String mount, String name, String certificatePem, List<String> policies,
+                         String tokenTtl) {
+        expect(204, "POST", "auth/" + mount + "/certs/" + name, rootToken, Map.of("certificate", certificatePem,
+                "token_policies", policies, "token_ttl", tokenTtl, "token_max_ttl", "1h"));
+    }
+
+    /** The accessors of the live tokens ({@code vault list auth/token/accessors}). */
+    public List<String> accessors(String rootToken) {
+        List<String> out = new java.util.ArrayList<>();
+        expect(200, "LIST", "auth/token/accessors", rootToken, null).data().get("keys").forEach(k -> out.add(k.asText()));
+        return out;
+    }
+
+    /** {@code vault token lookup -accessor}: the token's data, its id left out. */
+    public JsonNode lookupAccessor(String rootToken, String accessor) {
+        return expect(200, "POST", "auth/token/lookup-accessor", rootToken, Map.of("accessor", accessor)).data();
+    }
+
+    /** {@code vault token revoke -accessor}. */
+    public void revokeAccessor(String rootToken, String accessor) {
+        expect(204, "POST", "auth/token/revoke-accessor", rootToken, Map.of("accessor", accessor));
+    }
 }
