@@ -47,7 +47,11 @@ etc/jetty-vault-sni.xml
 ## The KV engine version: auto (asked of Vault once per mount), 1 or 2.
 # jetty.vaultSni.vaultKvVersion=auto
 
-## The Vault token: the content of this file (relative to $JETTY_BASE)...
+## How to log in: token, token_file, approle, kubernetes, jwt or cert. Unset: approle when vaultRoleId is set,
+## else token_file when vaultTokenFile is set, else token (from vaultTokenEnv).
+# jetty.vaultSni.vaultAuthMethod=
+
+## The Vault token: a file (relative to $JETTY_BASE) a Vault Agent keeps fresh, read again when it changes...
 # jetty.vaultSni.vaultTokenFile=
 ## ...or else this environment variable. Never written here.
 # jetty.vaultSni.vaultTokenEnv=VAULT_TOKEN
@@ -56,6 +60,17 @@ etc/jetty-vault-sni.xml
 # jetty.vaultSni.vaultRoleId=
 # jetty.vaultSni.vaultSecretIdFile=
 # jetty.vaultSni.vaultSecretIdEnv=VAULT_SECRET_ID
+
+## kubernetes and jwt: the role to log in as, and the JWT file, read at every login (kubernetes: by default the
+## pod's /var/run/secrets/kubernetes.io/serviceaccount/token). cert: the certificate role (optional) and the
+## client certificate and key files, read at every login; Vault must be https.
+# jetty.vaultSni.vaultAuthRole=
+# jetty.vaultSni.vaultJwtFile=
+# jetty.vaultSni.vaultCertFile=
+# jetty.vaultSni.vaultKeyFile=
+## Where the login method is enabled, below auth/ (default: the method's name), and the namespace to log in to.
+# jetty.vaultSni.vaultAuthMount=
+# jetty.vaultSni.vaultAuthNamespace=
 
 ## For an HTTPS Vault: PEM CA certificates to trust (file, relative to $JETTY_BASE; default: the JDK's), and
 ## whether to verify Vault's certificate and host name at all.

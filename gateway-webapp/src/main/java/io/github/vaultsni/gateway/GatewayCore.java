@@ -2,6 +2,7 @@ package io.github.vaultsni.gateway;
 
 import io.github.vaultsni.gateway.admin.AdminAccess;
 import io.github.vaultsni.gateway.admin.AdminApi;
+import io.github.vaultsni.gateway.admin.ObjectStatuses;
 import io.github.vaultsni.gateway.admin.AdminKeyFilter;
 import io.github.vaultsni.gateway.admin.AdminServlet;
 import io.github.vaultsni.gateway.certificates.CertificateConfigApplier;
@@ -110,11 +111,11 @@ public final class GatewayCore extends ContainerLifeCycle {
             }
             // Metered before the first object is applied: the stored objects' reads, issuances and handshakes count too.
             metrics = started(new GatewayMetrics(registry, store));
-            applier = started(new CertificateConfigApplier(store, cipher, registry.resolver(), registry, clock,
+            applier = started(new CertificateConfigApplier(store, cipher, registry.resolver(), registry,
                     shared == null ? CertificateConfigApplier.OnStop.KEEP : CertificateConfigApplier.OnStop.WITHDRAW));
             RouteConfigApplier routes = started(new RouteConfigApplier(store));
             adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
-            adminApi = new AdminApi(store, cipher, clock, registry::status);
+            adminApi = new AdminApi(store, cipher, clock, ObjectStatuses.of(registry));
             adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
             proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates), this::clientCertificate,
                     metrics.exchanges());

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.github.vaultsni.testsupport.HttpbinIp;
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
+import io.github.vaultsni.vaulttest.TestJwts;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.AfterEach;
@@ -184,6 +185,39 @@ class JettyBaseIT {
                     + " is unreachable (connection refused) reading kv/apisix/ssl (serving the last good value)"), log);
             assertFalse(log.contains("\tat "), "no stack trace in the log:\n" + log);
             assertFalse(log.contains("PRIVATE KEY"));
+        }
+    }
+
+    /** The module's properties log in with a JWT file (the library's one mapping), and a rotated file is used. */
+    @Test
+    void moduleOnly_jwtLoginFromTheModulesProperties() throws Exception {
+        Issued vaultCert = root.leaf("EC", "test.com");
+        storeInVault(vaultCert);
+        TestJwts jwts = new TestJwts();
+        vaultHttp.enableAuth("jetty-base-root", "jwt-gw", "jwt");
+        vaultHttp.jwtRole("jetty-base-root", "jwt-gw", "gateway", jwts.publicKeyPem(), "vault",
+                List.of("apisix-policy"), "2s");
+        Path base = base(false);
+        Files.writeString(base.resolve("etc/vault.jwt"), jwts.jwt("jetty-1", "vault", Duration.ofMinutes(10)));
+        writeBindings(base, binding("test.com", "$secret://vault/quickstart-secret-id/ssl/test.com.crt",
+                "$secret://vault/quickstart-secret-id/ssl/test.com.key"));
+        try (JettyProcess jetty = JettyProcess.start(base, "jetty.http.port=" + httpPort, "jetty.ssl.port=" + httpsPort,
+                "jetty.vaultSni.vaultUri=" + vault.address(), "jetty.vaultSni.vaultPrefix=kv/apisix",
+                "jetty.vaultSni.vaultSecretObjectId=quickstart-secret-id", "jetty.vaultSni.vaultAuthMethod=jwt",
+                "jetty.vaultSni.vaultAuthRole=gateway", "jetty.vaultSni.vaultAuthMount=jwt-gw",
+                "jetty.vaultSni.vaultJwtFile=etc/vault.jwt", "jetty.vaultSni.cacheTtl=1")) {
+            jetty.await().until(() -> vaultCert.certificate().equals(served("test.com")));
+            long logins = vault.count("POST", "/v1/auth/jwt-gw/login");
+            assertTrue(logins >= 1);
+
+            // A new JWT in the file: the next login (the 2 s token runs out) sends it.
+            String rotated = jwts.jwt("jetty-2", "vault", Duration.ofMinutes(10));
+            Files.writeString(base.resolve("etc/vault.jwt"), rotated);
+            Issued next = root.leaf("EC", "test.com");
+            storeInVault(next);
+            jetty.await().until(() -> next.certificate().equals(served("test.com")));
+            jetty.await().until(() -> vault.requests().stream().anyMatch(r -> r.body().contains(rotated)));
+            assertFalse(jetty.log().contains(rotated), "the JWT is never logged");
         }
     }
 

@@ -14,7 +14,7 @@ import io.github.vaultsni.sni.SniClientCertificateCheck;
 import io.github.vaultsni.sni.SniConnectors;
 import io.github.vaultsni.sni.VaultSniSslContextFactory;
 import io.github.vaultsni.vault.KvVersion;
-import io.github.vaultsni.vault.VaultAuth;
+import io.github.vaultsni.vault.VaultSecretObject;
 import io.github.vaultsni.vault.VaultSettings;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -31,6 +31,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The {@code vault-sni} Jetty module at run time, a bean of the {@link Server}: a {@link VaultSniRuntime} (the
@@ -45,7 +47,9 @@ import java.time.Duration;
  *
  * <p>Every setter is a module property {@code jetty.vaultSni.<name>}; see {@code vault-sni.mod} for units and
  * defaults. The Vault token and AppRole secret_id come from a file or an environment variable, never from a
- * property.
+ * property; a token file is read again when it changes. The login methods (Kubernetes, JWT, certificate) are mapped
+ * by the library's {@link VaultSecretObject#parseAuth}, as the gateway's secret objects and Spring Boot's properties
+ * are.
  */
 public class VaultSniModule extends ContainerLifeCycle {
     public static final String RESOLVER_ATTRIBUTE = SecretResolver.class.getName();
@@ -66,6 +70,13 @@ public class VaultSniModule extends ContainerLifeCycle {
     private String vaultRoleId;
     private String vaultSecretIdFile;
     private String vaultSecretIdEnv = "VAULT_SECRET_ID";
+    private String vaultAuthMethod;
+    private String vaultAuthMount;
+    private String vaultAuthNamespace;
+    private String vaultAuthRole;
+    private String vaultJwtFile;
+    private String vaultCertFile;
+    private String vaultKeyFile;
     private String vaultCaFile;
     private boolean vaultVerify = true;
     private long vaultTimeoutSeconds = 5;
@@ -160,17 +171,54 @@ public class VaultSniModule extends ContainerLifeCycle {
         if (vaultCaFile != null && !vaultCaFile.isBlank()) {
             b.caPem(read(vaultCaFile));
         }
-        if (vaultRoleId != null && !vaultRoleId.isBlank()) {
-            b.auth(VaultAuth.appRole(vaultRoleId, secretFrom(vaultSecretIdFile, vaultSecretIdEnv)));
-        } else {
-            b.auth(VaultAuth.token(secretFrom(vaultTokenFile, vaultTokenEnv)));
+        try {
+            b.auth(VaultSecretObject.parseAuth(authSettings()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("vault-sni: jetty.vaultSni.vaultAuth*: " + e.getMessage(), e);
         }
         return b.build();
     }
 
-    /** The file's content when a file is given, else a reference to the environment variable (resolved when used). */
-    private String secretFrom(String file, String env) {
-        return file != null && !file.isBlank() ? read(file).trim() : "$env://" + env;
+    /**
+     * The module's properties as a secret object's {@code auth} block, read by the library's one mapping: the
+     * method named ({@code vaultAuthMethod}), else AppRole when a role_id is set, else the token file when one is
+     * set, else a token from the environment. Every property set is passed on, so one the method does not use is
+     * refused rather than ignored. Files resolve against {@code jetty.base}.
+     */
+    private Map<String, Object> authSettings() {
+        String method = hasText(vaultAuthMethod) ? vaultAuthMethod : hasText(vaultRoleId) ? "approle"
+                : hasText(vaultTokenFile) ? "token_file" : "token";
+        Map<String, Object> auth = new LinkedHashMap<>();
+        auth.put("method", method);
+        if (method.equals("token")) {
+            auth.put("token", "$env://" + vaultTokenEnv);
+        }
+        if (method.equals("approle")) {
+            auth.put("secret_id", hasText(vaultSecretIdFile) ? read(vaultSecretIdFile).trim() : "$env://" + vaultSecretIdEnv);
+        }
+        putIfSet(auth, "role_id", vaultRoleId);
+        putIfSet(auth, "token_file", file(vaultTokenFile));
+        putIfSet(auth, method.equals("cert") ? "name" : "role", vaultAuthRole);
+        putIfSet(auth, "jwt_file", file(vaultJwtFile));
+        putIfSet(auth, "cert_file", file(vaultCertFile));
+        putIfSet(auth, "key_file", file(vaultKeyFile));
+        putIfSet(auth, "mount", vaultAuthMount);
+        putIfSet(auth, "namespace", vaultAuthNamespace);
+        return auth;
+    }
+
+    private static void putIfSet(Map<String, Object> auth, String field, String value) {
+        if (hasText(value)) {
+            auth.put(field, value);
+        }
+    }
+
+    private String file(String file) {
+        return hasText(file) ? resolve(file).toString() : null;
+    }
+
+    private static boolean hasText(String value) {
+        return value != null && !value.isBlank();
     }
 
     private String read(String file) {
@@ -280,6 +328,45 @@ public class VaultSniModule extends ContainerLifeCycle {
 
     public void setVaultSecretIdEnv(String env) {
         this.vaultSecretIdEnv = env;
+    }
+
+    /**
+     * How the module logs in to Vault: {@code token}, {@code token_file}, {@code approle}, {@code kubernetes},
+     * {@code jwt} or {@code cert}. Default: AppRole when a role_id is set, else the token file when one is set, else
+     * the token in {@code vaultTokenEnv}.
+     */
+    public void setVaultAuthMethod(String method) {
+        this.vaultAuthMethod = method;
+    }
+
+    /** Where the login method is enabled, below {@code auth/}. Default: the method's name. */
+    public void setVaultAuthMount(String mount) {
+        this.vaultAuthMount = mount;
+    }
+
+    /** The Vault namespace to log in to. Default: {@code vaultNamespace}. */
+    public void setVaultAuthNamespace(String namespace) {
+        this.vaultAuthNamespace = namespace;
+    }
+
+    /** The role to log in as (Kubernetes, JWT), or the certificate role (cert). */
+    public void setVaultAuthRole(String role) {
+        this.vaultAuthRole = role;
+    }
+
+    /** The JWT file (JWT; Kubernetes, default: the pod's service-account token), read at every login. */
+    public void setVaultJwtFile(String file) {
+        this.vaultJwtFile = file;
+    }
+
+    /** The client certificate file (cert), read at every login. */
+    public void setVaultCertFile(String file) {
+        this.vaultCertFile = file;
+    }
+
+    /** Its private key file (cert), read at every login. */
+    public void setVaultKeyFile(String file) {
+        this.vaultKeyFile = file;
     }
 
     public void setVaultCaFile(String file) {

@@ -95,7 +95,7 @@ public final class VaultSniRuntime extends ContainerLifeCycle implements AutoClo
         super.doStart();
         try {
             vaults.forEach((id, settings) -> {
-                resolver.register("vault", id, new VaultSecretManager(settings, clock, resolver::resolveValue));
+                resolver.register("vault", id, VaultSecretManager.on(resolver, settings));
                 LOG.info("vault-sni: secret object vault/{} is {}", id, settings);
             });
             if (prometheus != null) {

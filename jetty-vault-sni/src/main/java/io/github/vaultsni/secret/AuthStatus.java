@@ -1,7 +1,11 @@
 package io.github.vaultsni.secret;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Objects;
 
 /**
@@ -19,6 +23,46 @@ public record AuthStatus(String method, Map<String, String> settings, TokenState
         Objects.requireNonNull(method, "method");
         settings = Map.copyOf(settings);
         Objects.requireNonNull(logins, "logins");
+    }
+
+    /**
+     * As the gateway's {@code GET /apisix/admin/secrets/vault/{id}/status} and the certificates page show it:
+     * {@code method}, {@code settings}, {@code token} ({@code obtained_at}, {@code expires_at}: seconds since the
+     * epoch or null, {@code renewable}; null when none is held) and {@code logins} ({@code attempts},
+     * {@code failures}, {@code consecutive_failures}, {@code last_failure}: {@code kind}, {@code message},
+     * {@code at}, or null; {@code retry_at} or null).
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("method", method);
+        out.put("settings", new TreeMap<>(settings));
+        Map<String, Object> tokenMap = null;
+        if (token != null) {
+            tokenMap = new LinkedHashMap<>();
+            tokenMap.put("obtained_at", seconds(token.obtainedAt()));
+            tokenMap.put("expires_at", seconds(token.expiresAt()));
+            tokenMap.put("renewable", token.renewable());
+        }
+        out.put("token", tokenMap);
+        Map<String, Object> loginMap = new LinkedHashMap<>();
+        loginMap.put("attempts", logins.attempts());
+        loginMap.put("failures", logins.failures());
+        loginMap.put("consecutive_failures", logins.consecutiveFailures());
+        Map<String, Object> failure = null;
+        if (logins.lastFailure() != null) {
+            failure = new LinkedHashMap<>();
+            failure.put("kind", logins.lastFailure().kind().name().toLowerCase(Locale.ROOT));
+            failure.put("message", logins.lastFailure().message());
+            failure.put("at", seconds(logins.lastFailure().at()));
+        }
+        loginMap.put("last_failure", failure);
+        loginMap.put("retry_at", seconds(logins.retryAt()));
+        out.put("logins", loginMap);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static Long seconds(Instant instant) {
+        return instant == null ? null : instant.getEpochSecond();
     }
 
     /**

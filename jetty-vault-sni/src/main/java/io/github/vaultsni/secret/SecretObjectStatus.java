@@ -1,6 +1,10 @@
 package io.github.vaultsni.secret;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * How a registered secret object's source answered its last read, for operators and metrics
@@ -14,6 +18,21 @@ import java.time.Instant;
  */
 public record SecretObjectStatus(String secretObject, Instant lastRead, SecretException.Kind lastFailure,
                                  AuthStatus auth) {
+
+    /**
+     * As the gateway's {@code GET /apisix/admin/secrets/vault/{id}/status} and the certificates page show it:
+     * {@code id}, {@code last_read} (seconds since the epoch, or null), {@code last_failure} (its kind, lower case,
+     * or null), {@code reachable} (null before the first read), {@code auth} ({@link AuthStatus#toMap()}, or null).
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", secretObject);
+        out.put("last_read", lastRead == null ? null : lastRead.getEpochSecond());
+        out.put("last_failure", lastFailure == null ? null : lastFailure.name().toLowerCase(Locale.ROOT));
+        out.put("reachable", lastRead == null ? null : reachable());
+        out.put("auth", auth == null ? null : auth.toMap());
+        return Collections.unmodifiableMap(out);
+    }
 
     /** The same, with how its source authenticates now. */
     SecretObjectStatus withAuth(AuthStatus auth) {

@@ -16,8 +16,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -153,6 +155,33 @@ public final class SecretResolver extends ContainerLifeCycle implements AutoClos
      */
     public String resolveValue(String value) {
         return SecretReference.isReference(value) ? resolve(parse(value)) : value;
+    }
+
+    /**
+     * As {@link #resolveValue(String)}, waiting at most {@code timeout} for a fetch: for a caller that must not wait
+     * longer, such as a login resolving its credential through another secret object.
+     *
+     * @throws SecretException {@link SecretException.Kind#TIMEOUT} when the fetch takes longer
+     */
+    public String resolveValue(String value, Duration timeout) {
+        if (!SecretReference.isReference(value)) {
+            return value;
+        }
+        try {
+            return resolveAsync(parse(value)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new SecretException(SecretException.Kind.TIMEOUT, "secret reference " + value
+                    + " did not resolve within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SecretException se) {
+                throw se;
+            }
+            throw new SecretException(SecretException.Kind.BAD_RESPONSE, "secret reference " + value + " failed ("
+                    + e.getCause().getClass().getSimpleName() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SecretException(SecretException.Kind.TIMEOUT, "interrupted resolving " + value);
+        }
     }
 
     /** Resolves a reference, waiting for a fetch only when nothing usable is cached. */

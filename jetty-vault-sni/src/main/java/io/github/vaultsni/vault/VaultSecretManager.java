@@ -7,6 +7,7 @@ import io.github.vaultsni.secret.AuthStatus;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretException.Kind;
 import io.github.vaultsni.secret.SecretManager;
+import io.github.vaultsni.secret.SecretResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,16 @@ public final class VaultSecretManager implements SecretManager {
         this.settings = settings;
         this.client = new VaultClient(settings);
         this.session = new VaultTokenSession(client, clock, secrets);
+    }
+
+    /**
+     * The manager of a secret object registered with {@code resolver}: its clock, and references written for a
+     * credential (a secret_id, a client certificate or key) resolved through it, waiting no longer than the
+     * settings' timeout, so that two secret objects whose logins refer to each other fail instead of waiting on
+     * each other for ever.
+     */
+    public static VaultSecretManager on(SecretResolver resolver, VaultSettings settings) {
+        return new VaultSecretManager(settings, resolver.clock(), value -> resolver.resolveValue(value, settings.timeout()));
     }
 
     public VaultSettings settings() {

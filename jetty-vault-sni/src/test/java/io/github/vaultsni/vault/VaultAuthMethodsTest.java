@@ -3,6 +3,8 @@ package io.github.vaultsni.vault;
 import io.github.vaultsni.secret.AuthStatus;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretException.Kind;
+import io.github.vaultsni.secret.SecretReference;
+import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.vaulttest.ClientCertificates;
 import io.github.vaultsni.vaulttest.RecordedRequest;
@@ -11,6 +13,7 @@ import io.github.vaultsni.vaulttest.TestJwts;
 import io.github.vaultsni.vaulttest.TokenReviewServer;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -279,6 +282,28 @@ class VaultAuthMethodsTest {
                 + "certificate supplied", refused.getMessage());
         assertEquals(Map.of("cert", "inline", "key", "inline", "mount", "cert"),
                 manager.authStatus().orElseThrow().settings());
+    }
+
+    /** Two secret objects whose certificate logins read their keys through each other: both fail, neither hangs. */
+    @Test
+    void credentialsReadThroughEachOther_failWithinTheTimeout() {
+        SelfSignedTls tls = SelfSignedTls.create();
+        vault(tls);
+        SecretResolver resolver = SecretResolver.builder().clock(clock).backgroundRefresh(false).fetchThreads(8).build();
+        LifeCycle.start(resolver);
+        closeables.add(resolver);
+        for (String[] pair : List.of(new String[]{"a", "b"}, new String[]{"b", "a"})) {
+            resolver.register("vault", pair[0], VaultSecretManager.on(resolver, VaultSettings.builder(server.address())
+                    .prefix("kv/apisix").caPem(tls.certificatePem()).timeout(Duration.ofSeconds(1))
+                    .auth(new VaultAuth.Cert(null, VaultAuth.Source.value("$secret://vault/" + pair[1] + "/client/crt"),
+                            VaultAuth.Source.value("$secret://vault/" + pair[1] + "/client/key"),
+                            VaultAuth.AuthMount.of("cert"))).build()));
+        }
+        long start = System.nanoTime();
+        SecretException e = assertThrows(SecretException.class,
+                () -> resolver.resolve(SecretReference.parse("$secret://vault/a/ssl/test.com.crt")));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0, e::getMessage);
+        assertEquals(0, logins("cert"), "no login was attempted without its credential");
     }
 
     @Test

@@ -3,9 +3,12 @@ package io.github.vaultsni.boot;
 import io.github.vaultsni.vault.VaultAuth;
 import org.springframework.cloud.vault.config.VaultProperties;
 
+import java.nio.file.Path;
+
 /**
  * Spring Cloud Vault's {@code spring.cloud.vault.*}: its address ({@code uri}, else {@code scheme://host:port}),
- * namespace, and authentication when it is {@code TOKEN} or {@code APPROLE} (with a role-id). Loaded only where
+ * namespace, and authentication when it is {@code TOKEN}, {@code APPROLE} (with a role-id) or {@code KUBERNETES} (with
+ * a role: its service-account token file and mount). Loaded only where
  * Spring Cloud Vault is on the class path.
  */
 final class SpringCloudVaultDefaults implements VaultConnectionDefaults {
@@ -43,9 +46,14 @@ final class SpringCloudVaultDefaults implements VaultConnectionDefaults {
                 && hasText(appRole.getSecretId())) {
             return new VaultAuth.AppRole(appRole.getRoleId(), appRole.getSecretId(), appRole.getAppRolePath());
         }
+        VaultProperties.KubernetesProperties kubernetes = properties.getKubernetes();
+        if (method == VaultProperties.AuthenticationMethod.KUBERNETES && hasText(kubernetes.getRole())) {
+            return new VaultAuth.Kubernetes(kubernetes.getRole(), Path.of(kubernetes.getServiceAccountTokenFile()),
+                    VaultAuth.AuthMount.of(kubernetes.getKubernetesPath()));
+        }
         throw new IllegalStateException(VaultProperties.PREFIX + ".authentication=" + method + " gives vault-sni "
-                + "nothing it can use (a token, or an AppRole role-id and secret-id): set vault-sni.vault.token, "
-                + "vault-sni.vault.token-file or vault-sni.vault.app-role.*");
+                + "nothing it can use (a token, an AppRole role-id and secret-id, or a Kubernetes role): set "
+                + "vault-sni.vault.token, vault-sni.vault.token-file, vault-sni.vault.app-role.* or vault-sni.vault.auth.*");
     }
 
     private static boolean hasText(String value) {

@@ -2,12 +2,14 @@ package io.github.vaultsni.boot;
 
 import io.github.vaultsni.vault.KvVersion;
 import io.github.vaultsni.vault.VaultAuth;
+import io.github.vaultsni.vault.VaultSecretObject;
 import io.github.vaultsni.vault.VaultSettings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -49,25 +51,49 @@ final class VaultConnection {
         }
     }
 
+    /**
+     * The properties as a secret object's {@code auth} block, read by the library's one mapping
+     * ({@link VaultSecretObject#parseAuth}). With {@code auth.method} set, every other token property set is passed
+     * on too, so that one the method does not use is refused, not ignored.
+     */
     private static VaultAuth auth(VaultSniProperties.Vault vault, VaultConnectionDefaults defaults) {
-        if (hasText(vault.token())) {
-            return VaultAuth.token(vault.token());
-        }
-        if (vault.tokenFile() != null) {
-            return VaultAuth.token(read(vault.tokenFile(), "vault-sni.vault.token-file").trim());
-        }
+        Map<String, Object> auth = vault.auth().toMap();
         VaultSniProperties.AppRole appRole = vault.appRole();
+        if (!auth.containsKey("method")) {
+            if (hasText(vault.token())) {
+                auth.put("method", "token");
+            } else if (vault.tokenFile() != null) {
+                auth.put("method", "token_file");
+            } else if (hasText(appRole.roleId())) {
+                auth.put("method", "approle");
+            } else if (!auth.isEmpty()) {
+                throw new IllegalArgumentException("auth.method is required with the other auth.* properties");
+            } else {
+                return defaults != null ? defaults.auth() : VaultAuth.token(DEFAULT_TOKEN);
+            }
+        }
+        putIfSet(auth, "token", vault.token());
+        putIfSet(auth, "token_file", vault.tokenFile() == null ? null : vault.tokenFile().toString());
         if (hasText(appRole.roleId())) {
-            String secretId = hasText(appRole.secretId()) ? appRole.secretId()
-                    : appRole.secretIdFile() != null ? read(appRole.secretIdFile(), "vault-sni.vault.app-role.secret-id-file").trim()
-                    : null;
+            auth.put("role_id", appRole.roleId());
+            String secretId = hasText(appRole.secretId()) ? appRole.secretId() : appRole.secretIdFile() != null
+                    ? read(appRole.secretIdFile(), "vault-sni.vault.app-role.secret-id-file").trim() : null;
             if (secretId == null) {
                 throw new IllegalArgumentException("app-role.role-id is set: app-role.secret-id or "
                         + "app-role.secret-id-file is required");
             }
-            return new VaultAuth.AppRole(appRole.roleId(), secretId, appRole.mount());
+            auth.put("secret_id", secretId);
+            if (!"approle".equals(appRole.mount())) {
+                auth.putIfAbsent("mount", appRole.mount());
+            }
         }
-        return defaults != null ? defaults.auth() : VaultAuth.token(DEFAULT_TOKEN);
+        return VaultSecretObject.parseAuth(auth);
+    }
+
+    private static void putIfSet(Map<String, Object> auth, String field, String value) {
+        if (hasText(value)) {
+            auth.put(field, value);
+        }
     }
 
     private static String read(Path file, String property) {

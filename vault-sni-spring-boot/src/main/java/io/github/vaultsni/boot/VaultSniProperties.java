@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -88,9 +89,10 @@ public record VaultSniProperties(
     }
 
     /**
-     * The Vault connection. A token comes from {@code token} (which may be {@code $env://NAME}), else from
-     * {@code token-file}, else AppRole ({@code app-role.role-id}), else Spring Cloud Vault's, else the environment
-     * variable {@code VAULT_TOKEN}.
+     * The Vault connection. A token comes from the login {@code auth.method} names (kubernetes, jwt, cert, ...),
+     * else from {@code token} (which may be {@code $env://NAME}), else from {@code token-file} (read again when it
+     * changes), else AppRole ({@code app-role.role-id}), else Spring Cloud Vault's, else the environment variable
+     * {@code VAULT_TOKEN}.
      *
      * @param uri            Vault's address, e.g. http://127.0.0.1:8200; unset: Spring Cloud Vault's, else none
      *                       (only $env:// references and inline PEM then resolve)
@@ -99,16 +101,19 @@ public record VaultSniProperties(
      * @param namespace      Sent as X-Vault-Namespace (Vault Enterprise)
      * @param kvVersion      KV engine version: 1, 2, or auto (asked of Vault once per mount)
      * @param token          A Vault token, or an $env:// reference to one
-     * @param tokenFile      A file holding the Vault token
+     * @param tokenFile      A file holding the Vault token, as a Vault Agent sink writes it; read again when it changes
      * @param appRole        AppRole login, used when role-id is set and no token is
+     * @param auth           A login by Kubernetes service account, JWT or TLS client certificate (auth.method)
      * @param tls            TLS to an HTTPS Vault
      * @param timeout        The most one request to Vault may take, connecting included
      */
     public record Vault(String uri, @DefaultValue("vault-sni") String secretObjectId, String prefix, String namespace,
                         @DefaultValue("auto") String kvVersion, String token, Path tokenFile,
-                        @DefaultValue AppRole appRole, @DefaultValue Tls tls, @DefaultValue("5s") Duration timeout) {
+                        @DefaultValue AppRole appRole, @DefaultValue Auth auth, @DefaultValue Tls tls,
+                        @DefaultValue("5s") Duration timeout) {
         public Vault {
             Objects.requireNonNull(appRole, "appRole");
+            Objects.requireNonNull(auth, "auth");
             Objects.requireNonNull(tls, "tls");
         }
 
@@ -116,7 +121,8 @@ public record VaultSniProperties(
         public String toString() {
             return "Vault{uri=" + uri + ", secretObjectId=" + secretObjectId + ", prefix=" + prefix + ", namespace="
                     + namespace + ", kvVersion=" + kvVersion + ", token=" + (token == null ? "none" : "(redacted)")
-                    + ", tokenFile=" + tokenFile + ", appRole=" + appRole + ", tls=" + tls + ", timeout=" + timeout + "}";
+                    + ", tokenFile=" + tokenFile + ", appRole=" + appRole + ", auth=" + auth + ", tls=" + tls
+                    + ", timeout=" + timeout + "}";
         }
     }
 
@@ -133,6 +139,54 @@ public record VaultSniProperties(
         public String toString() {
             return "AppRole{roleId=" + roleId + ", secretId=" + (secretId == null ? "none" : "(redacted)")
                     + ", secretIdFile=" + secretIdFile + ", mount=" + mount + "}";
+        }
+    }
+
+    /**
+     * A login, as the gateway's secret object writes its {@code auth} block (the library's one mapping).
+     *
+     * @param method    kubernetes, jwt, cert, token_file, approle or token; unset: the token, token-file and app-role
+     *                  properties decide
+     * @param role      The Vault role to log in as (kubernetes, jwt)
+     * @param jwtFile   The JWT, read at every login (jwt; kubernetes: the pod's service-account token by default)
+     * @param name      The certificate role to log in against (cert; unset: Vault tries each)
+     * @param cert      The client certificate, PEM or an $env:// or $secret:// reference (cert)
+     * @param key       Its private key, PEM or a reference (cert)
+     * @param certFile  A file holding the client certificate, read at every login (cert)
+     * @param keyFile   A file holding its private key, read at every login (cert)
+     * @param mount     Where the login method is enabled, below auth/; unset: the method's name
+     * @param namespace The Vault namespace to log in to; unset: vault-sni.vault.namespace
+     */
+    public record Auth(String method, String role, Path jwtFile, String name, String cert, String key, Path certFile,
+                       Path keyFile, String mount, String namespace) {
+
+        /** The {@code auth} block these properties write, with the fields that are set. */
+        Map<String, Object> toMap() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            put(out, "method", method);
+            put(out, "role", role);
+            put(out, "jwt_file", jwtFile);
+            put(out, "name", name);
+            put(out, "cert", cert);
+            put(out, "key", key);
+            put(out, "cert_file", certFile);
+            put(out, "key_file", keyFile);
+            put(out, "mount", mount);
+            put(out, "namespace", namespace);
+            return out;
+        }
+
+        private static void put(Map<String, Object> out, String field, Object value) {
+            if (value != null && !value.toString().isBlank()) {
+                out.put(field, value.toString());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Auth{method=" + method + ", role=" + role + ", jwtFile=" + jwtFile + ", name=" + name + ", cert="
+                    + cert + ", key=" + (key == null ? "none" : "(redacted)") + ", certFile=" + certFile + ", keyFile="
+                    + keyFile + ", mount=" + mount + ", namespace=" + namespace + "}";
         }
     }
 

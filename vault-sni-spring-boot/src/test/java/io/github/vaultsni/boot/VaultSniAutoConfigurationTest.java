@@ -2,23 +2,28 @@ package io.github.vaultsni.boot;
 
 import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.pem.Pem;
-import io.github.vaultsni.secret.SecretResolver;
-import io.github.vaultsni.registry.SslObjectRegistry;
 import io.github.vaultsni.registry.SniEntryStatus;
-import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.registry.SslObjectRegistry;
+import io.github.vaultsni.secret.AuthStatus;
+import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.testsupport.TestPki.Issued;
+import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.vaulttest.TestJwts;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
 import org.springframework.cloud.vault.config.VaultAutoConfiguration;
 import org.springframework.core.env.MapPropertySource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -134,6 +139,27 @@ class VaultSniAutoConfigurationTest {
                         "vault-sni.vault.token=" + token)
                 .run(context -> assertThat(state(context.getBean(SslObjectRegistry.class), "test.com"))
                         .isEqualTo(SniEntryStatus.State.ACTIVE));
+    }
+
+    /** vault-sni.vault.auth.* logs in with a JWT file, the library's one mapping, and its status says so. */
+    @Test
+    void aJwtLogin_fromVaultSniVaultAuthProperties(@TempDir Path dir) throws Exception {
+        TestJwts jwts = new TestJwts();
+        VaultHttp http = new VaultHttp(vault.address());
+        http.enableAuth(ROOT_TOKEN, "jwt-boot", "jwt");
+        http.jwtRole(ROOT_TOKEN, "jwt-boot", "boot", jwts.publicKeyPem(), "vault", List.of("certificates"), "10m");
+        Path jwtFile = Files.writeString(dir.resolve("vault.jwt"), jwts.jwt("boot-app", "vault", Duration.ofMinutes(10)));
+        runner.withPropertyValues(VAULT_REFERENCES).withPropertyValues("vault-sni.vault.uri=" + vault.address(),
+                        "vault-sni.vault.auth.method=jwt", "vault-sni.vault.auth.role=boot",
+                        "vault-sni.vault.auth.mount=jwt-boot", "vault-sni.vault.auth.jwt-file=" + jwtFile)
+                .run(context -> {
+                    assertThat(state(context.getBean(SslObjectRegistry.class), "test.com"))
+                            .isEqualTo(SniEntryStatus.State.ACTIVE);
+                    AuthStatus auth = context.getBean(SecretResolver.class).secretObjects().get(0).auth();
+                    assertThat(auth.method()).isEqualTo("jwt");
+                    assertThat(auth.token().expiresAt()).isNotNull();
+                    assertThat(vault.count("POST", "/v1/auth/jwt-boot/login")).isEqualTo(1);
+                });
     }
 
     @Test

@@ -55,8 +55,8 @@ class VaultSniPropertiesTest {
                 "vault-sni.vault.prefix", "/kv/apisix/", "vault-sni.vault.kv-version", "2", "vault-sni.vault.namespace", "ns1",
                 "vault-sni.vault.token-file", tokenFile.toString(), "vault-sni.vault.timeout", "2s")).vault(), null).orElseThrow();
         assertEquals("VaultSettings{uri=http://127.0.0.1:8200, prefix=kv/apisix, namespace=ns1, kvVersion=V2, "
-                + "auth=token(redacted), ca=system, verify=true, timeout=PT2S}", settings.toString());
-        assertEquals(VaultAuth.token("s.file-token"), settings.auth());
+                + "auth=TokenFile[file=" + tokenFile + "], ca=system, verify=true, timeout=PT2S}", settings.toString());
+        assertEquals(new VaultAuth.TokenFile(tokenFile), settings.auth(), "read again when it changes, not once");
     }
 
     @Test
@@ -69,6 +69,30 @@ class VaultSniPropertiesTest {
                 null).orElseThrow();
         assertEquals(VaultAuth.token("$env://VAULT_TOKEN"), plain.auth());
         assertTrue(VaultConnection.settings(bind(Map.of()).vault(), null).isEmpty(), "no address, no Vault");
+    }
+
+    @Test
+    void auth_loginMethods_throughTheLibrarysOneMapping(@TempDir Path dir) {
+        VaultSettings jwt = VaultConnection.settings(bind(Map.of("vault-sni.vault.uri", "https://vault.internal:8200",
+                "vault-sni.vault.auth.method", "jwt", "vault-sni.vault.auth.role", "gateway",
+                "vault-sni.vault.auth.jwt-file", dir.resolve("jwt").toString(), "vault-sni.vault.auth.mount", "oidc",
+                "vault-sni.vault.auth.namespace", "team-a")).vault(), null).orElseThrow();
+        assertEquals(new VaultAuth.Jwt("gateway", dir.resolve("jwt"), new VaultAuth.AuthMount("oidc", "team-a")), jwt.auth());
+        VaultSettings cert = VaultConnection.settings(bind(Map.of("vault-sni.vault.uri", "https://vault.internal:8200",
+                "vault-sni.vault.auth.method", "cert", "vault-sni.vault.auth.cert-file", "/etc/gw/client.crt",
+                "vault-sni.vault.auth.key", "$env://CLIENT_KEY")).vault(), null).orElseThrow();
+        assertEquals(new VaultAuth.Cert(null, VaultAuth.Source.file(Path.of("/etc/gw/client.crt")),
+                VaultAuth.Source.value("$env://CLIENT_KEY"), VaultAuth.AuthMount.of("cert")), cert.auth());
+
+        IllegalArgumentException unused = assertThrows(IllegalArgumentException.class, () -> VaultConnection.settings(
+                bind(Map.of("vault-sni.vault.uri", "http://127.0.0.1:8200", "vault-sni.vault.auth.method", "kubernetes",
+                        "vault-sni.vault.auth.role", "gateway", "vault-sni.vault.token", "s.token")).vault(), null));
+        assertEquals("vault-sni.vault: invalid configuration: property \"auth.token\" is not used by method kubernetes",
+                unused.getMessage());
+        IllegalArgumentException methodless = assertThrows(IllegalArgumentException.class, () -> VaultConnection.settings(
+                bind(Map.of("vault-sni.vault.uri", "http://127.0.0.1:8200", "vault-sni.vault.auth.role", "gateway"))
+                        .vault(), null));
+        assertEquals("vault-sni.vault: auth.method is required with the other auth.* properties", methodless.getMessage());
     }
 
     @Test
@@ -152,10 +176,15 @@ class VaultSniPropertiesTest {
         assertEquals(new VaultAuth.AppRole("role", "secret", "approle"), defaults.auth());
 
         cloud.setAuthentication(VaultProperties.AuthenticationMethod.KUBERNETES);
+        cloud.getKubernetes().setRole("gateway");
+        assertEquals(new VaultAuth.Kubernetes("gateway", VaultAuth.KUBERNETES_JWT, VaultAuth.AuthMount.of("kubernetes")),
+                defaults.auth());
+
+        cloud.setAuthentication(VaultProperties.AuthenticationMethod.AWS_IAM);
         IllegalStateException refused = assertThrows(IllegalStateException.class, defaults::auth);
-        assertEquals("spring.cloud.vault.authentication=KUBERNETES gives vault-sni nothing it can use (a token, or an "
-                + "AppRole role-id and secret-id): set vault-sni.vault.token, vault-sni.vault.token-file or "
-                + "vault-sni.vault.app-role.*", refused.getMessage());
+        assertEquals("spring.cloud.vault.authentication=AWS_IAM gives vault-sni nothing it can use (a token, an "
+                + "AppRole role-id and secret-id, or a Kubernetes role): set vault-sni.vault.token, "
+                + "vault-sni.vault.token-file, vault-sni.vault.app-role.* or vault-sni.vault.auth.*", refused.getMessage());
     }
 
     @Test

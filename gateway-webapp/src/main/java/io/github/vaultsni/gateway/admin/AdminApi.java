@@ -33,7 +33,9 @@ import java.util.Optional;
  * stored; secret fields are encrypted in the store and never returned; every write is one atomic
  * {@link ConfigStore#update}, so a write is all or nothing and concurrent PATCHes never lose each other.
  *
- * <p>Beyond APISIX: {@code GET /apisix/admin/ssls/{id}/status} answers whether and why an SSL object is served.
+ * <p>Beyond APISIX: {@code GET /apisix/admin/ssls/{id}/status} answers whether and why an SSL object is served, and
+ * {@code GET /apisix/admin/secrets/vault/{id}/status} whether a secret object reaches its Vault, how it authenticates
+ * and when its token expires (never the token).
  */
 public final class AdminApi {
     /**
@@ -49,17 +51,17 @@ public final class AdminApi {
     private final ConfigStore store;
     private final SecretCipher cipher;
     private final Clock clock;
-    private final SslStatuses sslStatus;
+    private final ObjectStatuses statuses;
     private final AdminCatalog catalog = new AdminCatalog();
 
     /**
-     * @param sslStatus what the certificate registry says of an SSL object, by id
+     * @param statuses what the certificate registry says of an SSL object or a secret object, by id
      */
-    public AdminApi(ConfigStore store, SecretCipher cipher, Clock clock, SslStatuses sslStatus) {
+    public AdminApi(ConfigStore store, SecretCipher cipher, Clock clock, ObjectStatuses statuses) {
         this.store = store;
         this.cipher = cipher;
         this.clock = clock;
-        this.sslStatus = sslStatus;
+        this.statuses = statuses;
     }
 
     /**
@@ -109,7 +111,7 @@ public final class AdminApi {
         List<String> rest = segments.size() > 2 ? segments.subList(2, segments.size()) : List.of();
         return switch (method) {
             case "GET" -> id == null ? list(resource, resource.stored.prefix(), query)
-                    : rest.equals(List.of("status")) && resource == Resource.SSLS ? status(id) : get(resource, id);
+                    : rest.equals(List.of("status")) ? status(resource, id) : get(resource, id);
             case "PUT" -> put(resource, id, object(body));
             case "POST" -> post(resource, id, object(body));
             case "PATCH" -> patch(resource, id, rest, body);
@@ -171,9 +173,17 @@ public final class AdminApi {
         return new AdminResponse(200, out);
     }
 
-    private AdminResponse status(String id) {
-        store.get(Resource.SSLS.key(id)).orElseThrow(AdminException::notFound);
-        Optional<SniEntryStatus> status = sslStatus.status(id);
+    /** Ours: how an SSL object or a Vault secret object is doing (nothing secret: no value, no token). */
+    private AdminResponse status(Resource resource, String id) {
+        store.get(resource.key(id)).orElseThrow(AdminException::notFound);
+        if (resource == Resource.SECRETS) {
+            return statuses.vaultSecret(id).map(s -> new AdminResponse(200, JSON.valueToTree(s.toMap())))
+                    .orElseGet(() -> new AdminResponse(200, JSON.createObjectNode().put("id", "vault/" + id)));
+        }
+        if (resource != Resource.SSLS) {
+            throw AdminException.notFound();
+        }
+        Optional<SniEntryStatus> status = statuses.ssl(id);
         if (status.isEmpty()) {
             return new AdminResponse(200, JSON.createObjectNode().put("id", id).put("state", "RESOLVING"));
         }

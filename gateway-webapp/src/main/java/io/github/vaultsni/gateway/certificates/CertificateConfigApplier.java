@@ -17,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +45,6 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
     private final SecretCipher cipher;
     private final SecretResolver resolver;
     private final SslObjectRegistry registry;
-    private final Clock clock;
     private final OnStop onStop;
     /** The ids applied and not deleted since: what {@link OnStop#WITHDRAW} withdraws. Confined to the dispatcher. */
     private final Set<String> secrets = ConcurrentHashMap.newKeySet();
@@ -56,12 +54,11 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
 
     /** Applies {@code store}'s objects (the store started first) once this applier starts. */
     public CertificateConfigApplier(ConfigStore store, SecretCipher cipher, SecretResolver resolver,
-                                    SslObjectRegistry registry, Clock clock, OnStop onStop) {
+                                    SslObjectRegistry registry, OnStop onStop) {
         this.store = store;
         this.cipher = cipher;
         this.resolver = resolver;
         this.registry = registry;
-        this.clock = clock;
         this.onStop = onStop;
     }
 
@@ -124,8 +121,8 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
             resolver.unregister("vault", id);
             return;
         }
-        resolver.register("vault", id, new VaultSecretManager(VaultSecretObject.fromJson(read(StoredKind.SECRETS, object)),
-                clock, resolver::resolveValue));
+        resolver.register("vault", id, VaultSecretManager.on(resolver,
+                VaultSecretObject.fromJson(read(StoredKind.SECRETS, object))));
         secrets.add(id);
     }
 

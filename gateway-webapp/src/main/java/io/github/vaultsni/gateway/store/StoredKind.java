@@ -20,7 +20,7 @@ import java.util.function.UnaryOperator;
  * objects, upstreams, services, routes, issued certificates.
  */
 public enum StoredKind {
-    SECRETS("/apisix/secrets/vault/", List.of("token", "auth.token", "auth.secret_id")),
+    SECRETS("/apisix/secrets/vault/", List.of("token", "auth.token", "auth.secret_id", "auth.key")),
     SSLS("/apisix/ssls/", List.of("key", "keys")),
     UPSTREAMS("/apisix/upstreams/", List.of()),
     SERVICES("/apisix/services/", List.of()),

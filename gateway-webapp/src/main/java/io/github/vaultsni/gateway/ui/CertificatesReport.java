@@ -1,5 +1,6 @@
 package io.github.vaultsni.gateway.ui;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,11 +19,13 @@ import java.util.Locale;
  * What the certificates page shows, as JSON: {@code now}, then per SSL object its {@code id}, {@code snis},
  * {@code state}, {@code error}, {@code subject}, {@code issuer}, {@code not_after} (ISO 8601) and the
  * {@code references} it reads, each with the {@code secret_object} it goes through ({@code env} for
- * {@code $env://}); then per secret object whether its Vault is {@code reachable} ({@code null} before its first
- * read), when it was last read and what that read failed with. References, never values: nothing here is secret.
+ * {@code $env://}); then each secret object as {@link SecretObjectStatus#toMap()} shows it: whether its Vault is
+ * {@code reachable}, its last read and failure, how it authenticates and when its token expires. References and
+ * settings, never values or tokens: nothing here is secret.
  */
 final class CertificatesReport {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private CertificatesReport() {
     }
@@ -46,15 +49,7 @@ final class CertificatesReport {
         }
         ArrayNode objects = report.putArray("secret_objects");
         for (SecretObjectStatus object : registry.resolver().secretObjects()) {
-            ObjectNode o = objects.addObject().put("id", object.secretObject())
-                    .put("last_read", object.lastRead() == null ? null : object.lastRead().toString())
-                    .put("last_failure", object.lastFailure() == null ? null
-                            : object.lastFailure().name().toLowerCase(Locale.ROOT));
-            if (object.lastRead() == null) {
-                o.putNull("reachable");
-            } else {
-                o.put("reachable", object.reachable());
-            }
+            objects.add(MAPPER.valueToTree(object.toMap()));
         }
         return report;
     }

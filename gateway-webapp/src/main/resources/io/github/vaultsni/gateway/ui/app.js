@@ -86,9 +86,21 @@ function secretObjectRow(object) {
   const reachable = object.reachable === null ? ['not read yet', 'reachable-unknown']
     : object.reachable ? ['reachable', 'reachable-yes'] : ['unreachable', 'reachable-no'];
   row.appendChild(el('td', reachable[0], 'reachable ' + reachable[1]));
-  row.appendChild(el('td', object.last_read));
+  row.appendChild(el('td', utc(object.last_read)));
   row.appendChild(el('td', object.last_failure));
+  const auth = object.auth;
+  const failure = auth && auth.logins.consecutive_failures > 0 ? auth.logins.last_failure : null;
+  const method = el('td', auth ? auth.method : null, 'auth ' + (failure ? 'auth-failing' : 'auth-ok'));
+  if (failure) { method.appendChild(el('div', failure.message, 'error')); }
+  row.appendChild(method);
+  row.appendChild(el('td', auth && auth.token ? (utc(auth.token.expires_at) || 'never') : null));
   return row;
+}
+
+/** Seconds since the epoch as "2026-12-07 23:17:01 UTC"; null stays null. */
+function utc(seconds) {
+  return seconds === null || seconds === undefined ? null
+    : new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
 function render(report) {

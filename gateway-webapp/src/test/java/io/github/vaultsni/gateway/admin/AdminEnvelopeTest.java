@@ -41,7 +41,7 @@ class AdminEnvelopeTest {
     void open() {
         store = FileConfigStore.open(dir);
         api = new AdminApi(store, SecretCipher.fromBase64(Base64.getEncoder().encodeToString(new byte[32])), clock,
-                id -> Optional.empty());
+                ObjectStatuses.NONE);
     }
 
     @AfterEach
@@ -61,7 +61,7 @@ class AdminEnvelopeTest {
      * an SSL object's GET leaves key and keys out whatever they hold, as APISIX's resource.lua does.
      */
     @Test
-    void answers_showReferencesAsAPISIXDoes_neverALiteralKeyOrToken() {
+    void answers_showReferencesAsAPISIXDoes_neverALiteralKeyOrToken() throws java.io.IOException {
         String refs = "{\"sni\":\"a.test\",\"cert\":\"$secret://vault/v/a/crt\",\"key\":\"$secret://vault/v/a/key\","
                 + "\"certs\":[\"$env://CRT2\"],\"keys\":[\"$env://KEY2\"]}";
         String secret = "{\"uri\":\"http://127.0.0.1:8200\",\"prefix\":\"kv\",\"token\":\"$env://VAULT_TOKEN\"}";
@@ -85,11 +85,18 @@ class AdminEnvelopeTest {
         List<JsonNode> answers = new ArrayList<>(List.of(ok(201, "PUT", "secrets/vault/l", literal),
                 ok(200, "GET", "secrets/vault/l", null), ok(200, "PATCH", "secrets/vault/l", "{\"namespace\":\"n\"}"),
                 ok(201, "PUT", "secrets/vault/la", literalApprole), ok(200, "GET", "secrets/vault/la", null)));
+        String literalKey = "{\"uri\":\"https://127.0.0.1:8200\",\"prefix\":\"kv\",\"auth\":{\"method\":\"cert\","
+                + "\"cert_file\":\"/etc/gw/client.crt\",\"key\":\"-----BEGIN PRIVATE KEY-----literal-client-key\"}}";
+        answers.add(ok(201, "PUT", "secrets/vault/lk", literalKey));
+        answers.add(ok(200, "GET", "secrets/vault/lk", null));
         answers.add(ok(200, "GET", "secrets", null));
         for (JsonNode answer : answers) {
             assertFalse(answer.toString().contains("literal-token"), answer::toString);
             assertFalse(answer.toString().contains("literal-secret-id"), answer::toString);
+            assertFalse(answer.toString().contains("literal-client-key"), answer::toString);
         }
+        assertFalse(new String(java.nio.file.Files.readAllBytes(dir.resolve("store.log")))
+                .contains("literal-client-key"), "a client certificate's key is encrypted at rest");
     }
 
     @Test

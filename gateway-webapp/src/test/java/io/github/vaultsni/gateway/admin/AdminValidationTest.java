@@ -48,7 +48,7 @@ class AdminValidationTest {
     void open() {
         store = FileConfigStore.open(dir);
         api = new AdminApi(store, SecretCipher.fromBase64(Base64.getEncoder().encodeToString(new byte[32])),
-                Clock.systemUTC(), id -> Optional.empty());
+                Clock.systemUTC(), ObjectStatuses.NONE);
     }
 
     @AfterEach

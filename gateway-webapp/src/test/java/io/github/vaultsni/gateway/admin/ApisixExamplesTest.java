@@ -42,7 +42,7 @@ class ApisixExamplesTest {
     void start() {
         store = FileConfigStore.open(dir.resolve("data"));
         api = new AdminApi(store, SecretCipher.fromBase64(Base64.getEncoder().encodeToString(new byte[32])),
-                Clock.systemUTC(), id -> java.util.Optional.empty());
+                Clock.systemUTC(), ObjectStatuses.NONE);
     }
 
     @AfterEach
