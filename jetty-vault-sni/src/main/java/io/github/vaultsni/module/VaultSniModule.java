@@ -57,6 +57,22 @@ public class VaultSniModule extends ContainerLifeCycle {
     /** Where the metrics port answers (Prometheus text format 0.0.4 or OpenMetrics, by the scraper's Accept). */
     public static final String METRICS_PATH = "/metrics";
     private static final Logger LOG = LoggerFactory.getLogger(VaultSniModule.class);
+    /** How a refusal of the auth settings names each field: as the property that sets it. */
+    private static final Map<String, String> PROPERTY_OF_FIELD = Map.ofEntries(
+            Map.entry("auth.method", "jetty.vaultSni.vaultAuthMethod"),
+            Map.entry("auth.token", "jetty.vaultSni.vaultTokenEnv"),
+            Map.entry("auth.token_file", "jetty.vaultSni.vaultTokenFile"),
+            Map.entry("auth.role_id", "jetty.vaultSni.vaultRoleId"),
+            Map.entry("auth.secret_id", "jetty.vaultSni.vaultSecretIdFile"),
+            Map.entry("auth.role", "jetty.vaultSni.vaultAuthRole"),
+            Map.entry("auth.name", "jetty.vaultSni.vaultAuthRole"),
+            Map.entry("auth.jwt_file", "jetty.vaultSni.vaultJwtFile"),
+            Map.entry("auth.cert", "jetty.vaultSni.vaultCertFile"),
+            Map.entry("auth.cert_file", "jetty.vaultSni.vaultCertFile"),
+            Map.entry("auth.key", "jetty.vaultSni.vaultKeyFile"),
+            Map.entry("auth.key_file", "jetty.vaultSni.vaultKeyFile"),
+            Map.entry("auth.mount", "jetty.vaultSni.vaultAuthMount"),
+            Map.entry("auth.namespace", "jetty.vaultSni.vaultAuthNamespace"));
 
     private final Server server;
     private final SniCertificates certificates;
@@ -171,11 +187,7 @@ public class VaultSniModule extends ContainerLifeCycle {
         if (vaultCaFile != null && !vaultCaFile.isBlank()) {
             b.caPem(read(vaultCaFile));
         }
-        try {
-            b.auth(VaultSecretObject.parseAuth(authSettings()));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("vault-sni: jetty.vaultSni.vaultAuth*: " + e.getMessage(), e);
-        }
+        b.auth(VaultSecretObject.parseAuth(authSettings(), field -> PROPERTY_OF_FIELD.getOrDefault(field, field)));
         return b.build();
     }
 
@@ -195,6 +207,9 @@ public class VaultSniModule extends ContainerLifeCycle {
         }
         if (method.equals("approle")) {
             auth.put("secret_id", hasText(vaultSecretIdFile) ? read(vaultSecretIdFile).trim() : "$env://" + vaultSecretIdEnv);
+        }
+        if (!method.equals("approle") && hasText(vaultSecretIdFile)) {
+            auth.put("secret_id", "(from a file)"); // set for another method: refused, naming the property
         }
         putIfSet(auth, "role_id", vaultRoleId);
         putIfSet(auth, "token_file", file(vaultTokenFile));

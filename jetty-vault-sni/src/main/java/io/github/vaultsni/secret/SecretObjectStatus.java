@@ -34,6 +34,16 @@ public record SecretObjectStatus(String secretObject, Instant lastRead, SecretEx
         return Collections.unmodifiableMap(out);
     }
 
+    /** A secret object not read yet. */
+    static SecretObjectStatus unread(String secretObject) {
+        return new SecretObjectStatus(secretObject, null, null, null);
+    }
+
+    /** One whose last read ended now with {@code failure} (null: the fields). */
+    static SecretObjectStatus read(String secretObject, Instant at, SecretException.Kind failure) {
+        return new SecretObjectStatus(secretObject, at, failure, null);
+    }
+
     /** The same, with how its source authenticates now. */
     SecretObjectStatus withAuth(AuthStatus auth) {
         return new SecretObjectStatus(secretObject, lastRead, lastFailure, auth);

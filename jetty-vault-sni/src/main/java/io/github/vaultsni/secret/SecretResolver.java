@@ -264,7 +264,7 @@ public final class SecretResolver extends ContainerLifeCycle implements AutoClos
      */
     public List<SecretObjectStatus> secretObjects() {
         return managers.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .map(e -> lastReads.getOrDefault(e.getKey(), new SecretObjectStatus(e.getKey(), null, null, null))
+                .map(e -> lastReads.getOrDefault(e.getKey(), SecretObjectStatus.unread(e.getKey()))
                         .withAuth(e.getValue().authStatus().orElse(null))).toList();
     }
 
@@ -314,7 +314,7 @@ public final class SecretResolver extends ContainerLifeCycle implements AutoClos
     private void readEnded(String object, SecretManager manager, SecretException.Kind failure, long nanos) {
         // Checked and recorded in one step: a register or unregister that removes the entry cannot come between.
         lastReads.compute(object, (key, last) -> managers.get(object) == manager
-                ? new SecretObjectStatus(object, clock.instant(), failure, null) : last);
+                ? SecretObjectStatus.read(object, clock.instant(), failure) : last);
         observers.read(object, failure, nanos);
     }
 

@@ -35,6 +35,19 @@ public sealed interface VaultAuth {
     /** What the method uses, without its secrets (mount, role, files), for the secret object's status. */
     Map<String, String> describe();
 
+    /** Whether the method gets its tokens by logging in (else a token is given, inline or in a file). */
+    default boolean logsIn() {
+        return false;
+    }
+
+    /**
+     * Whether its token is renewed with renew-self before it expires. Not a certificate login's: Vault wants the
+     * certificate on the renewing connection too, so a new login is made instead.
+     */
+    default boolean renewsWithRenewSelf() {
+        return true;
+    }
+
     /**
      * Where a login method is enabled: its path below {@code auth/}, and the Vault namespace to log in to (null:
      * the secret object's own).
@@ -133,7 +146,8 @@ public sealed interface VaultAuth {
 
     /**
      * A token a Vault Agent (or anything else) keeps in a file: read again when the file changes and when Vault
-     * refuses the token; never renewed from here, since the agent owns its lease.
+     * refuses the token; renewed as a static token is when renewable (harmless beside the agent's own renewal, and
+     * what a token written by hand needs).
      */
     record TokenFile(Path file) implements VaultAuth {
         public TokenFile {
@@ -175,6 +189,11 @@ public sealed interface VaultAuth {
         }
 
         @Override
+        public boolean logsIn() {
+            return true;
+        }
+
+        @Override
         public Map<String, String> describe() {
             Map<String, String> out = new LinkedHashMap<>();
             out.put("role_id", roleId);
@@ -205,6 +224,11 @@ public sealed interface VaultAuth {
         }
 
         @Override
+        public boolean logsIn() {
+            return true;
+        }
+
+        @Override
         public Map<String, String> describe() {
             return roleLogin(role, jwtFile, mount);
         }
@@ -221,6 +245,11 @@ public sealed interface VaultAuth {
         @Override
         public String method() {
             return "jwt";
+        }
+
+        @Override
+        public boolean logsIn() {
+            return true;
         }
 
         @Override
@@ -248,6 +277,16 @@ public sealed interface VaultAuth {
         @Override
         public String method() {
             return "cert";
+        }
+
+        @Override
+        public boolean logsIn() {
+            return true;
+        }
+
+        @Override
+        public boolean renewsWithRenewSelf() {
+            return false;
         }
 
         @Override

@@ -11,8 +11,6 @@ import io.github.jopenlibs.vault.rest.RestException;
 import io.github.jopenlibs.vault.rest.RestResponse;
 
 import io.github.vaultsni.pem.CertifiedKey;
-import io.github.vaultsni.secret.SecretException;
-import io.github.vaultsni.secret.SecretException.Kind;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -58,6 +56,7 @@ final class VaultClient {
     private final HttpClient http;
     private final int timeoutSeconds;
     private final Map<DriverKey, Vault> drivers = new ConcurrentHashMap<>();
+    private volatile CertificateClient certificateClient;
 
     VaultClient(VaultSettings settings) {
         this.settings = settings;
@@ -147,19 +146,34 @@ final class VaultClient {
 
     /**
      * A login: a POST without a token, to {@code namespace} (null: the settings'), presenting {@code clientKey} as
-     * the TLS client certificate when one is given. That login runs on a connection of its own, so that Vault sees
-     * the certificate read for this login, not one a pooled connection presented before it was rotated.
+     * the TLS client certificate when one is given, through a client of its own made again when the certificate or
+     * key changes, so that Vault sees the one read for this login, not one a pooled connection presented before.
      */
     Answer login(VaultPath path, Map<String, ?> body, String namespace, CertifiedKey clientKey, String action) {
-        HttpClient client = http;
-        if (clientKey != null) {
-            if (!isHttps(settings)) {
-                throw new SecretException(Kind.AUTH_FAILED, "a certificate login needs an https Vault address "
-                        + action);
-            }
-            client = httpClient(settings, new KeyManager[]{new ClientKeyManager(clientKey)});
-        }
+        HttpClient client = clientKey == null ? http : certificateClient(clientKey);
         return post(client, path, null, namespace != null ? namespace : settings.namespace().orElse(null), body, action);
+    }
+
+    /**
+     * A client presenting {@code clientKey}: the one made for the last certificate login while its certificate and
+     * key are the same, else a new one (a pooled connection would show Vault the certificate it was opened with).
+     */
+    private HttpClient certificateClient(CertifiedKey clientKey) {
+        CertificateClient last = certificateClient;
+        if (last != null && last.presents(clientKey)) {
+            return last.http();
+        }
+        CertificateClient made = new CertificateClient(clientKey,
+                httpClient(settings, new KeyManager[]{new ClientKeyManager(clientKey)}));
+        certificateClient = made;
+        return made.http();
+    }
+
+    /** An HTTP client and the certificate and key it presents. */
+    private record CertificateClient(CertifiedKey key, HttpClient http) {
+        boolean presents(CertifiedKey other) {
+            return key.chain().equals(other.chain()) && key.privateKey().equals(other.privateKey());
+        }
     }
 
     private Answer post(HttpClient client, VaultPath path, String token, String namespace, Map<String, ?> body,

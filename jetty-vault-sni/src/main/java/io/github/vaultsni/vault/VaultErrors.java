@@ -34,9 +34,13 @@ final class VaultErrors {
         List<String> errors = errors(body);
         String detail = errors.isEmpty() ? "" : ": " + String.join("; ", errors);
         if (status == 403) {
-            return errors.stream().anyMatch(e -> e.contains("invalid token"))
-                    ? new SecretException(Kind.INVALID_TOKEN, "permission denied (403, invalid token) " + action)
-                    : new SecretException(Kind.PERMISSION_DENIED, "permission denied (403) " + action);
+            if (errors.stream().anyMatch(e -> e.contains("invalid token"))) {
+                return new SecretException(Kind.INVALID_TOKEN, "permission denied (403, invalid token) " + action);
+            }
+            // A reason beyond the bare words (a login's "namespace not authorized", "token is expired") is kept.
+            List<String> reasons = errors.stream().filter(e -> !e.equals("permission denied")).toList();
+            return new SecretException(Kind.PERMISSION_DENIED, "permission denied (403) " + action
+                    + (reasons.isEmpty() ? "" : ": " + String.join("; ", reasons)));
         }
         if (status == 503 && errors.stream().anyMatch(e -> e.contains("sealed"))) {
             return new SecretException(Kind.SEALED, "Vault is sealed (503) " + action);

@@ -19,8 +19,8 @@ import java.util.function.UnaryOperator;
 /**
  * One login, for every method that logs in: {@code POST auth/<mount>/login} with the method's body (AppRole's
  * role_id and secret_id, a role and a JWT read from its file, a certificate role presented with the client
- * certificate), in the method's namespace, answered with a token. Credentials are read at each login, so a
- * rotated JWT, secret_id or certificate is used from the next login on. A refusal (400, 403) is
+ * certificate), in the method's namespace, answered with a token. Files and references are read at each login, so
+ * a rotated JWT or certificate, or a secret_id behind an {@code $env://} reference, is used from the next login on. A refusal (400, 403) is
  * {@link Kind#AUTH_FAILED} with Vault's words; an outage keeps its kind.
  */
 final class VaultLogin {
@@ -33,12 +33,6 @@ final class VaultLogin {
     }
 
     private VaultLogin() {
-    }
-
-    /** Whether {@code auth} gets its tokens by logging in (else a token is given, inline or in a file). */
-    static boolean logsIn(VaultAuth auth) {
-        return auth instanceof VaultAuth.AppRole || auth instanceof VaultAuth.Kubernetes || auth instanceof VaultAuth.Jwt
-                || auth instanceof VaultAuth.Cert;
     }
 
     /**

@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads a Vault secret object as the admin API and configuration files write it, APISIX's shape plus ours:
@@ -37,6 +40,7 @@ public final class VaultSecretObject {
             Set.of("uri", "prefix", "token", "namespace", "kv_version", "auth", "tls", "timeout", "id");
 
     private static final Set<String> STORE_FIELDS = Set.of("id", "create_time", "update_time");
+    private static final Pattern AUTH_FIELD = Pattern.compile("auth\\.[a-z_]+");
     private static final Set<String> LOGIN_FIELDS = Set.of("method", "mount", "namespace");
     /** Each method's fields, in the order {@code auth.method}'s refusal lists the methods. */
     private static final Map<String, Set<String>> AUTH_FIELDS = authFields();
@@ -61,9 +65,8 @@ public final class VaultSecretObject {
                 throw invalid("additional properties forbidden, found " + field);
             }
         }
-        VaultSettings.Builder builder;
         try {
-            builder = VaultSettings.builder(string(object, "uri", true));
+            VaultSettings.Builder builder = VaultSettings.builder(string(object, "uri", true));
             builder.prefix(string(object, "prefix", false))
                     .namespace(string(object, "namespace", false))
                     .kvVersion(KvVersion.of(object.get("kv_version")))
@@ -84,12 +87,12 @@ public final class VaultSecretObject {
                 }
                 builder.timeout(Duration.ofMillis((long) (seconds.doubleValue() * 1000)));
             }
+            return builder.build();
         } catch (InvalidConfiguration e) {
             throw e;
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage()); // the settings' own check (a bad uri, say), worded as APISIX's
         }
-        return builder.build();
     }
 
     private static VaultAuth auth(Map<String, ?> object) {
@@ -103,7 +106,7 @@ public final class VaultSecretObject {
         if (token != null) {
             throw invalid("only one of \"token\" and \"auth\" may be given");
         }
-        return parseAuth(map(object, "auth"));
+        return parseAuthBlock(map(object, "auth"));
     }
 
     /**
@@ -114,6 +117,29 @@ public final class VaultSecretObject {
      * @throws IllegalArgumentException "invalid configuration: ..." naming the field as {@code auth.<field>}
      */
     public static VaultAuth parseAuth(Map<String, ?> auth) {
+        return parseAuth(auth, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #parseAuth(Map)}, for settings written elsewhere: a refusal names each field as {@code names} calls
+     * it ({@code auth.jwt_file} as {@code vault-sni.vault.auth.jwt-file}, say), so that it names what its reader can
+     * set.
+     */
+    public static VaultAuth parseAuth(Map<String, ?> auth, UnaryOperator<String> names) {
+        try {
+            return parseAuthBlock(auth);
+        } catch (InvalidConfiguration e) {
+            Matcher field = AUTH_FIELD.matcher(e.getMessage());
+            StringBuilder named = new StringBuilder();
+            while (field.find()) {
+                field.appendReplacement(named, Matcher.quoteReplacement(names.apply(field.group())));
+            }
+            field.appendTail(named);
+            throw new InvalidConfiguration(named.toString());
+        }
+    }
+
+    private static VaultAuth parseAuthBlock(Map<String, ?> auth) {
         String method = string(auth, "method", "auth.method", true);
         Set<String> fields = AUTH_FIELDS.get(method);
         if (fields == null) {

@@ -159,7 +159,14 @@ public final class VaultSettings {
             return this;
         }
 
+        /**
+         * @throws IllegalArgumentException when a certificate login is asked of an http address (a client certificate
+         *                                  needs TLS)
+         */
         public VaultSettings build() {
+            if (auth instanceof VaultAuth.Cert && !uri.regionMatches(true, 0, "https:", 0, 6)) {
+                throw new IllegalArgumentException("auth.method cert needs an https Vault address, not " + uri);
+            }
             return new VaultSettings(this);
         }
     }

@@ -1,9 +1,11 @@
 package io.github.vaultsni.boot;
 
 import io.github.vaultsni.vault.VaultAuth;
+import io.github.vaultsni.vault.VaultSecretObject;
 import org.springframework.cloud.vault.config.VaultProperties;
 
-import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Spring Cloud Vault's {@code spring.cloud.vault.*}: its address ({@code uri}, else {@code scheme://host:port}),
@@ -35,21 +37,25 @@ final class SpringCloudVaultDefaults implements VaultConnectionDefaults {
         return properties.getNamespace();
     }
 
+    /** Spring Cloud Vault's authentication as a secret object's {@code auth} block, read by the library's mapping. */
     @Override
     public VaultAuth auth() {
         VaultProperties.AuthenticationMethod method = properties.getAuthentication();
-        if (method == VaultProperties.AuthenticationMethod.TOKEN && hasText(properties.getToken())) {
-            return VaultAuth.token(properties.getToken());
-        }
+        Map<String, Object> auth = new LinkedHashMap<>();
         VaultProperties.AppRoleProperties appRole = properties.getAppRole();
-        if (method == VaultProperties.AuthenticationMethod.APPROLE && hasText(appRole.getRoleId())
-                && hasText(appRole.getSecretId())) {
-            return new VaultAuth.AppRole(appRole.getRoleId(), appRole.getSecretId(), appRole.getAppRolePath());
-        }
         VaultProperties.KubernetesProperties kubernetes = properties.getKubernetes();
-        if (method == VaultProperties.AuthenticationMethod.KUBERNETES && hasText(kubernetes.getRole())) {
-            return new VaultAuth.Kubernetes(kubernetes.getRole(), Path.of(kubernetes.getServiceAccountTokenFile()),
-                    VaultAuth.AuthMount.of(kubernetes.getKubernetesPath()));
+        if (method == VaultProperties.AuthenticationMethod.TOKEN && hasText(properties.getToken())) {
+            auth.putAll(Map.of("method", "token", "token", properties.getToken()));
+        } else if (method == VaultProperties.AuthenticationMethod.APPROLE && hasText(appRole.getRoleId())
+                && hasText(appRole.getSecretId())) {
+            auth.putAll(Map.of("method", "approle", "role_id", appRole.getRoleId(), "secret_id", appRole.getSecretId(),
+                    "mount", appRole.getAppRolePath()));
+        } else if (method == VaultProperties.AuthenticationMethod.KUBERNETES && hasText(kubernetes.getRole())) {
+            auth.putAll(Map.of("method", "kubernetes", "role", kubernetes.getRole(),
+                    "jwt_file", kubernetes.getServiceAccountTokenFile(), "mount", kubernetes.getKubernetesPath()));
+        }
+        if (!auth.isEmpty()) {
+            return VaultSecretObject.parseAuth(auth, field -> VaultProperties.PREFIX + " " + field);
         }
         throw new IllegalStateException(VaultProperties.PREFIX + ".authentication=" + method + " gives vault-sni "
                 + "nothing it can use (a token, an AppRole role-id and secret-id, or a Kubernetes role): set "

@@ -19,6 +19,22 @@ import java.util.Optional;
 final class VaultConnection {
     /** The token when nothing else gives one, as the {@code vault-sni} Jetty module and Vault's CLI read it. */
     static final String DEFAULT_TOKEN = "$env://VAULT_TOKEN";
+    /** How a refusal of the auth settings names each field: as the property that sets it. */
+    private static final Map<String, String> PROPERTY_OF_FIELD = Map.ofEntries(
+            Map.entry("auth.method", "vault-sni.vault.auth.method"),
+            Map.entry("auth.token", "vault-sni.vault.token"),
+            Map.entry("auth.token_file", "vault-sni.vault.token-file"),
+            Map.entry("auth.role_id", "vault-sni.vault.app-role.role-id"),
+            Map.entry("auth.secret_id", "vault-sni.vault.app-role.secret-id"),
+            Map.entry("auth.role", "vault-sni.vault.auth.role"),
+            Map.entry("auth.name", "vault-sni.vault.auth.name"),
+            Map.entry("auth.jwt_file", "vault-sni.vault.auth.jwt-file"),
+            Map.entry("auth.cert", "vault-sni.vault.auth.cert"),
+            Map.entry("auth.cert_file", "vault-sni.vault.auth.cert-file"),
+            Map.entry("auth.key", "vault-sni.vault.auth.key"),
+            Map.entry("auth.key_file", "vault-sni.vault.auth.key-file"),
+            Map.entry("auth.mount", "vault-sni.vault.auth.mount"),
+            Map.entry("auth.namespace", "vault-sni.vault.auth.namespace"));
 
     private VaultConnection() {
     }
@@ -67,7 +83,8 @@ final class VaultConnection {
             } else if (hasText(appRole.roleId())) {
                 auth.put("method", "approle");
             } else if (!auth.isEmpty()) {
-                throw new IllegalArgumentException("auth.method is required with the other auth.* properties");
+                throw new IllegalArgumentException("vault-sni.vault.auth.method is required with the other "
+                        + "vault-sni.vault.auth.* properties");
             } else {
                 return defaults != null ? defaults.auth() : VaultAuth.token(DEFAULT_TOKEN);
             }
@@ -87,7 +104,7 @@ final class VaultConnection {
                 auth.putIfAbsent("mount", appRole.mount());
             }
         }
-        return VaultSecretObject.parseAuth(auth);
+        return VaultSecretObject.parseAuth(auth, field -> PROPERTY_OF_FIELD.getOrDefault(field, field));
     }
 
     private static void putIfSet(Map<String, Object> auth, String field, String value) {

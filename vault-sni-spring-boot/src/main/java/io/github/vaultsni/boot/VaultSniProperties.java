@@ -10,6 +10,7 @@ import io.github.vaultsni.registry.InvalidSslObjectException;
 import io.github.vaultsni.registry.SniEntrySpec;
 import io.github.vaultsni.registry.SslObject;
 import io.github.vaultsni.registry.SslObjectViolation;
+import io.github.vaultsni.secret.SecretReference;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -176,6 +177,11 @@ public record VaultSniProperties(
             return out;
         }
 
+        /** A reference as written; an inline value only as {@code inline}. */
+        private static String shown(String value) {
+            return value == null ? "none" : SecretReference.isReference(value) ? value : "inline";
+        }
+
         private static void put(Map<String, Object> out, String field, Object value) {
             if (value != null && !value.toString().isBlank()) {
                 out.put(field, value.toString());
@@ -185,7 +191,7 @@ public record VaultSniProperties(
         @Override
         public String toString() {
             return "Auth{method=" + method + ", role=" + role + ", jwtFile=" + jwtFile + ", name=" + name + ", cert="
-                    + cert + ", key=" + (key == null ? "none" : "(redacted)") + ", certFile=" + certFile + ", keyFile="
+                    + shown(cert) + ", key=" + shown(key) + ", certFile=" + certFile + ", keyFile="
                     + keyFile + ", mount=" + mount + ", namespace=" + namespace + "}";
         }
     }

@@ -87,12 +87,14 @@ class VaultSniPropertiesTest {
         IllegalArgumentException unused = assertThrows(IllegalArgumentException.class, () -> VaultConnection.settings(
                 bind(Map.of("vault-sni.vault.uri", "http://127.0.0.1:8200", "vault-sni.vault.auth.method", "kubernetes",
                         "vault-sni.vault.auth.role", "gateway", "vault-sni.vault.token", "s.token")).vault(), null));
-        assertEquals("vault-sni.vault: invalid configuration: property \"auth.token\" is not used by method kubernetes",
+        assertEquals("vault-sni.vault: invalid configuration: property \"vault-sni.vault.token\" is not used by method "
+                + "kubernetes",
                 unused.getMessage());
         IllegalArgumentException methodless = assertThrows(IllegalArgumentException.class, () -> VaultConnection.settings(
                 bind(Map.of("vault-sni.vault.uri", "http://127.0.0.1:8200", "vault-sni.vault.auth.role", "gateway"))
                         .vault(), null));
-        assertEquals("vault-sni.vault: auth.method is required with the other auth.* properties", methodless.getMessage());
+        assertEquals("vault-sni.vault: vault-sni.vault.auth.method is required with the other vault-sni.vault.auth.* "
+                + "properties", methodless.getMessage());
     }
 
     @Test

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The JWT auth method (vault-plugin-auth-jwt v0.15, Vault 1.13) with static keys: {@code config} with
@@ -47,7 +46,8 @@ final class JwtBackend implements AuthBackend {
     private final String mount;
     private final TokenStore tokens;
     private final Clock clock;
-    private final Map<String, Role> roles = new ConcurrentHashMap<>();
+    private final AuthRoles<Role> roles = new AuthRoles<>((name, request) -> role(request),
+            JwtBackend::read);
     private volatile Config config;
 
     JwtBackend(String mount, TokenStore tokens, Clock clock) {
@@ -70,31 +70,7 @@ final class JwtBackend implements AuthBackend {
                     c.algorithms(), "jwks_url", "", "oidc_discovery_url", ""));
         }
         if (path.startsWith("role/") && path.length() > 5) {
-            String name = path.substring(5).toLowerCase(Locale.ROOT);
-            switch (request.operation()) {
-                case CREATE, UPDATE -> {
-                    roles.put(name, role(request));
-                    return Reply.noContent();
-                }
-                case READ -> {
-                    Role role = roles.get(name);
-                    if (role == null) {
-                        throw VaultError.notFound();
-                    }
-                    Map<String, Object> data = new LinkedHashMap<>(role.tokens().read());
-                    data.put("role_type", role.type());
-                    data.put("user_claim", role.userClaim());
-                    data.put("bound_audiences", role.boundAudiences());
-                    data.put("bound_subject", role.boundSubject() == null ? "" : role.boundSubject());
-                    data.put("bound_claims", role.boundClaims());
-                    return Reply.data(data);
-                }
-                case DELETE -> {
-                    roles.remove(name);
-                    return Reply.noContent();
-                }
-                default -> throw VaultError.unsupportedOperation();
-            }
+            return roles.handle(request, path.substring(5));
         }
         throw VaultError.noHandler("auth/" + mount + path);
     }
@@ -134,6 +110,16 @@ final class JwtBackend implements AuthBackend {
         }
     }
 
+    private static Map<String, Object> read(Role role) {
+        Map<String, Object> data = new LinkedHashMap<>(role.tokens().read());
+        data.put("role_type", role.type());
+        data.put("user_claim", role.userClaim());
+        data.put("bound_audiences", role.boundAudiences());
+        data.put("bound_subject", role.boundSubject() == null ? "" : role.boundSubject());
+        data.put("bound_claims", role.boundClaims());
+        return data;
+    }
+
     private static Role role(VaultRequest request) {
         String type = request.param("role_type");
         type = type == null || type.isEmpty() ? "oidc" : type;
@@ -152,8 +138,7 @@ final class JwtBackend implements AuthBackend {
         @SuppressWarnings("unchecked")
         Map<String, Object> claims = request.body().get("bound_claims") instanceof Map<?, ?> m
                 ? Map.copyOf((Map<String, Object>) m) : Map.of();
-        if (type.equals("jwt") && audiences.isEmpty() && (subject == null || subject.isEmpty()) && claims.isEmpty()
-                && Json.stringList(request.body().get("token_bound_cidrs")).isEmpty()) {
+        if (type.equals("jwt") && audiences.isEmpty() && (subject == null || subject.isEmpty()) && claims.isEmpty()) {
             throw VaultError.badRequest("must have at least one bound constraint when creating/updating a role");
         }
         Map<String, Long> leeways = new LinkedHashMap<>();
@@ -198,7 +183,7 @@ final class JwtBackend implements AuthBackend {
     @Override
     public void checkRenewal(Token token, VaultRequest request) {
         String role = token.meta().get("role");
-        if (role == null || !roles.containsKey(role)) {
+        if (roles.get(role) == null) {
             throw AuthBackend.renewalFailed("role " + role + " does not exist during renewal");
         }
     }
@@ -230,7 +215,9 @@ final class JwtBackend implements AuthBackend {
             throw invalid("invalid audience (aud) claim: audience claim does not match any expected audience");
         }
         checkTimes(claims, role);
-        if (role.boundAudiences().isEmpty() && claims.getClaim("aud") instanceof List<?> aud && !aud.isEmpty()) {
+        // Only an "aud" written as an array counts here, as the plugin reads it; the parser makes a list of a string.
+        if (role.boundAudiences().isEmpty() && parsed.getPayload().toJSONObject().get("aud") instanceof List<?> aud
+                && !aud.isEmpty()) {
             throw VaultError.badRequest("audience claim found in JWT but no audiences bound to the role");
         }
         return claims;

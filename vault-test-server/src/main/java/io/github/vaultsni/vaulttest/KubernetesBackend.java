@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -41,7 +40,8 @@ final class KubernetesBackend implements AuthBackend {
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
             JWSAlgorithm.RS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
 
-    private record Config(String host, String caCert, String reviewerJwt, boolean disableLocalCaJwt) {
+    /** The API server to ask, and the client that asks it. */
+    private record Config(String host, String caCert, String reviewerJwt, boolean disableLocalCaJwt, HttpClient client) {
     }
 
     private record Role(List<String> names, List<String> namespaces, String audience, RoleTokenFields tokens) {
@@ -54,7 +54,8 @@ final class KubernetesBackend implements AuthBackend {
     private final String mount;
     private final TokenStore tokens;
     private final Clock clock;
-    private final Map<String, Role> roles = new ConcurrentHashMap<>();
+    private final AuthRoles<Role> roles = new AuthRoles<>((name, request) -> role(request),
+            KubernetesBackend::read);
     private volatile Config config;
 
     KubernetesBackend(String mount, TokenStore tokens, Clock clock) {
@@ -76,31 +77,7 @@ final class KubernetesBackend implements AuthBackend {
                     "disable_iss_validation", true, "disable_local_ca_jwt", c.disableLocalCaJwt()));
         }
         if (path.startsWith("role/") && path.length() > 5) {
-            String name = path.substring(5).toLowerCase(java.util.Locale.ROOT);
-            switch (request.operation()) {
-                case CREATE, UPDATE -> {
-                    roles.put(name, role(request));
-                    return Reply.noContent();
-                }
-                case READ -> {
-                    Role role = roles.get(name);
-                    if (role == null) {
-                        throw VaultError.notFound();
-                    }
-                    Map<String, Object> data = new LinkedHashMap<>(role.tokens().read());
-                    data.put("bound_service_account_names", role.names());
-                    data.put("bound_service_account_namespaces", role.namespaces());
-                    if (role.audience() != null) {
-                        data.put("audience", role.audience());
-                    }
-                    return Reply.data(data);
-                }
-                case DELETE -> {
-                    roles.remove(name);
-                    return Reply.noContent();
-                }
-                default -> throw VaultError.unsupportedOperation();
-            }
+            return roles.handle(request, path.substring(5));
         }
         throw VaultError.noHandler("auth/" + mount + path);
     }
@@ -126,14 +103,37 @@ final class KubernetesBackend implements AuthBackend {
         if ((ca == null || ca.isEmpty()) && !Files.isReadable(LOCAL_CA)) {
             throw VaultError.badRequest("open " + LOCAL_CA + ": no such file or directory");
         }
-        config = new Config(host.replaceAll("/+$", ""), ca, reviewer, disableLocal);
+        if (!Json.stringList(request.body().get("pem_keys")).isEmpty()) {
+            throw VaultError.badRequest("the test server does not verify service-account JWTs with pem_keys");
+        }
+        if (request.param("issuer") != null && !request.param("issuer").isEmpty()
+                && "false".equals(request.param("disable_iss_validation"))) {
+            throw VaultError.badRequest("the test server does not check the issuer");
+        }
+        String trimmed = host.replaceAll("/+$", "");
+        config = new Config(trimmed, ca, reviewer, disableLocal, client(trimmed, ca));
         return Reply.noContent();
+    }
+
+    private static Map<String, Object> read(Role role) {
+        Map<String, Object> data = new LinkedHashMap<>(role.tokens().read());
+        data.put("bound_service_account_names", role.names());
+        data.put("bound_service_account_namespaces", role.namespaces());
+        if (role.audience() != null) {
+            data.put("audience", role.audience());
+        }
+        return data;
     }
 
     private static Role role(VaultRequest request) {
         List<String> names = boundList(request, "bound_service_account_names");
         List<String> namespaces = boundList(request, "bound_service_account_namespaces");
         String audience = request.param("audience");
+        String aliasSource = request.param("alias_name_source");
+        if (aliasSource != null && !aliasSource.isEmpty() && !aliasSource.equals("serviceaccount_uid")
+                && !aliasSource.equals("serviceaccount_name")) {
+            throw VaultError.badRequest("invalid alias_name_source, must be one of: serviceaccount_uid, serviceaccount_name");
+        }
         return new Role(names, namespaces, audience == null || audience.isEmpty() ? null : audience,
                 RoleTokenFields.from(request, "token ttl should not be greater than token max ttl"));
     }
@@ -159,7 +159,7 @@ final class KubernetesBackend implements AuthBackend {
         if (jwt == null || jwt.isEmpty()) {
             throw VaultError.badRequest("missing jwt");
         }
-        Role role = roles.get(roleName.toLowerCase(java.util.Locale.ROOT));
+        Role role = roles.get(roleName);
         if (role == null) {
             throw VaultError.badRequest("invalid role name \"" + roleName + "\"");
         }
@@ -182,7 +182,7 @@ final class KubernetesBackend implements AuthBackend {
     @Override
     public void checkRenewal(Token token, VaultRequest request) {
         String role = token.meta().get("role");
-        if (role == null || !roles.containsKey(role.toLowerCase(java.util.Locale.ROOT))) {
+        if (roles.get(role) == null) {
             throw AuthBackend.renewalFailed("role " + role + " does not exist during renewal");
         }
     }
@@ -256,7 +256,7 @@ final class KubernetesBackend implements AuthBackend {
                     .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + bearer)
                     .header("Content-Type", "application/json").header("Accept", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body))).build();
-            HttpResponse<byte[]> response = client(c).send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = c.client().send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() < 200 || response.statusCode() > 206) {
                 throw VaultError.permissionDenied();
             }
@@ -303,22 +303,27 @@ final class KubernetesBackend implements AuthBackend {
                 && text(user.get("uid")).equals(account.uid());
     }
 
-    private static HttpClient client(Config c) throws Exception {
+    /** A client for the API server, trusting {@code caPem} for an https one. */
+    private static HttpClient client(String host, String caPem) {
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .version(HttpClient.Version.HTTP_1_1);
-        if (c.host().startsWith("https:") && c.caCert() != null && !c.caCert().isEmpty()) {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            int i = 0;
-            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(
-                    new ByteArrayInputStream(c.caCert().getBytes(StandardCharsets.US_ASCII)))) {
-                trust.setCertificateEntry("ca-" + i++, cert);
+        if (host.startsWith("https:") && caPem != null && !caPem.isEmpty()) {
+            try {
+                KeyStore trust = KeyStore.getInstance("PKCS12");
+                trust.load(null, null);
+                int i = 0;
+                for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(
+                        new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)))) {
+                    trust.setCertificateEntry("ca-" + i++, cert);
+                }
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trust);
+                SSLContext tls = SSLContext.getInstance("TLS");
+                tls.init(null, tmf.getTrustManagers(), null);
+                builder.sslContext(tls);
+            } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+                throw VaultError.badRequest("error parsing kubernetes_ca_cert: " + e.getClass().getSimpleName());
             }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(null, tmf.getTrustManagers(), null);
-            builder.sslContext(tls);
         }
         return builder.build();
     }

@@ -3,19 +3,19 @@ package io.github.vaultsni.vaulttest;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -62,12 +62,19 @@ public final class TestJwts {
 
     /** A JWT issued at {@code issuedAt}, with more claims. */
     public String jwt(String subject, String audience, Instant issuedAt, Duration lifetime, Map<String, Object> claims) {
-        JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder().subject(subject).issuer("https://issuer.test")
-                .audience(List.of(audience)).issueTime(Date.from(issuedAt)).notBeforeTime(Date.from(issuedAt))
-                .expirationTime(Date.from(issuedAt.plus(lifetime))).jwtID(UUID.randomUUID().toString());
-        claims.forEach(builder::claim);
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(),
-                builder.build());
+        // "aud" as an array, as identity providers and Kubernetes write it (nimbus's claims set would write one
+        // audience as a string).
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("sub", subject);
+        payload.put("iss", "https://issuer.test");
+        payload.put("aud", List.of(audience));
+        payload.put("iat", issuedAt.getEpochSecond());
+        payload.put("nbf", issuedAt.getEpochSecond());
+        payload.put("exp", issuedAt.plus(lifetime).getEpochSecond());
+        payload.put("jti", UUID.randomUUID().toString());
+        payload.putAll(claims);
+        JWSObject jwt = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(),
+                new Payload(payload));
         try {
             jwt.sign(new ECDSASigner(key));
         } catch (JOSEException e) {
