@@ -172,7 +172,9 @@ final class VaultTokenSession {
             }
             if (!auth.logsIn()) {
                 if (kind == Kind.INVALID_TOKEN) {
-                    lease = null; // a static token Vault no longer knows: looked up again, after the backoff
+                    // A static token Vault no longer knows (revoked, expired): shown at once, looked up again later.
+                    lease = null;
+                    failed(new SecretException(kind, "Vault refused the token as invalid (revoked or expired)"));
                 }
                 return false;
             }

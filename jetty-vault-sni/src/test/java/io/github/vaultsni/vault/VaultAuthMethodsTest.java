@@ -206,6 +206,24 @@ class VaultAuthMethodsTest {
         assertTrue(Duration.between(clock.instant(), twice.logins().retryAt()).compareTo(Duration.ofMillis(1600)) >= 0);
     }
 
+    /** Ten minutes of reads, one a second, with a role Vault refuses: the backoff keeps logins to a handful. */
+    @Test
+    void aWrongRole_underSteadyReads_costsAFewLogins_notOneARead() throws IOException {
+        kubernetesVault();
+        VaultSecretManager manager = manager(new VaultAuth.Kubernetes("nope", write("token",
+                jwts.serviceAccountToken("edge", "gateway", "uid-1", "vault", Duration.ofHours(1))),
+                VaultAuth.AuthMount.of("kubernetes")));
+        for (int second = 0; second < 600; second++) {
+            assertThrows(SecretException.class, () -> manager.read(SSL));
+            manager.maintain();
+            clock.advance(Duration.ofSeconds(1));
+        }
+        long logins = logins("kubernetes");
+        // 1, 2, 4, ... 32 s, then a minute (less up to a fifth): 7 in the first 63 s, then one every 48-60 s.
+        assertTrue(logins >= 14 && logins <= 20, "logins in 600 reads: " + logins);
+        assertEquals(logins, manager.authStatus().orElseThrow().logins().attempts());
+    }
+
     @Test
     void kubernetes_aServiceAccountOfAnotherNamespace_isRefusedSayingWhy() throws IOException {
         TokenReviewServer reviews = kubernetesVault();
@@ -365,6 +383,22 @@ class VaultAuthMethodsTest {
         manager.maintain();
         assertEquals(1, server.count("POST", "/v1/auth/token/renew-self"));
         assertEquals(FIELDS, manager.read(SSL).orElseThrow());
+    }
+
+    @Test
+    void aRevokedStaticToken_showsInTheStatusAtOnce_withoutTheToken() {
+        vault(null);
+        String token = http.createToken(ROOT, List.of("apisix-policy"), "1h");
+        VaultSecretManager manager = manager(VaultAuth.token(token));
+        assertEquals(FIELDS, manager.read(SSL).orElseThrow());
+        http.call("POST", "auth/token/revoke-self", token, null);
+
+        assertEquals(Kind.INVALID_TOKEN, assertThrows(SecretException.class, () -> manager.read(SSL)).kind());
+        AuthStatus status = manager.authStatus().orElseThrow();
+        assertNull(status.token());
+        assertEquals(Kind.INVALID_TOKEN, status.logins().lastFailure().kind());
+        assertEquals(1, status.logins().consecutiveFailures());
+        assertNoSecret(status, token);
     }
 
     @Test
