@@ -50,8 +50,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The parts of the PKI secrets engine that issued certificates need: {@code root/generate/internal},
- * {@code roles/<name>}, {@code issue/<role>} (Vault makes the key), {@code sign/<role>} (the caller's CSR) and
- * {@code cert/ca}. Keys are RSA-2048 or EC P-256; a role's {@code key_type} may be {@code any} for signing only.
+ * {@code roles/<name>}, {@code issue/<role>} (Vault makes the key), {@code sign/<role>} (the caller's CSR),
+ * {@code cert/ca}, and revocation ({@link PkiRevocations}: {@code revoke}, the complete and delta CRLs,
+ * {@code crl/rotate}, {@code config/crl}). Keys are RSA-2048 or EC P-256; a role's {@code key_type} may be {@code any} for signing only.
  * As Vault: {@code notBefore} is backdated 30 s ({@code not_before_duration}), the chain answered is
  * {@code ca_chain} (the issuing CA), and SANs come from the CSR as well as {@code alt_names}.
  */
@@ -67,9 +68,11 @@ final class PkiEngine implements SecretsEngine {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private volatile Ca ca;
+    private final PkiRevocations revocations;
 
     PkiEngine(Clock clock) {
         this.clock = clock;
+        this.revocations = new PkiRevocations(clock);
     }
 
     @Override
@@ -82,10 +85,11 @@ final class PkiEngine implements SecretsEngine {
         return null;
     }
 
-    /** As Vault: the CA certificate is public. */
+    /** As Vault: the CA certificate and the CRLs are public. */
     @Override
     public boolean unauthenticatedRead(String relativePath) {
-        return relativePath.equals("cert/ca");
+        return relativePath.equals("cert/ca") || relativePath.equals("crl") || relativePath.equals("crl/pem")
+                || relativePath.equals("crl/delta") || relativePath.equals("crl/delta/pem");
     }
 
     /**
@@ -115,7 +119,43 @@ final class PkiEngine implements SecretsEngine {
         if (path.equals("cert/ca") && request.operation() == Operation.READ) {
             return Reply.data(Json.fields("certificate", requireCa().pem()));
         }
+        return revocation(request, path, write);
+    }
+
+    /** {@code revoke}, {@code crl[/pem]}, {@code crl/delta[/pem]}, {@code crl/rotate}, {@code config/crl}. */
+    private Reply revocation(VaultRequest request, String path, boolean write) {
+        boolean read = request.operation() == Operation.READ;
+        if (path.equals("revoke") && write) {
+            return Reply.data(revocations.revoke(request.param("serial_number"), caKeys()));
+        }
+        if (path.equals("config/crl")) {
+            if (write) {
+                revocations.configure(request, ca == null ? null : caKeys());
+                return Reply.noContent();
+            }
+            return Reply.data(revocations.configuration());
+        }
+        if (path.equals("crl/rotate") && read) {
+            revocations.rotate(caKeys());
+            return Reply.data(Json.fields("success", true));
+        }
+        if (read && (path.equals("crl") || path.equals("crl/pem"))) {
+            return crl(revocations.complete(caKeys()), path.endsWith("/pem"));
+        }
+        if (read && (path.equals("crl/delta") || path.equals("crl/delta/pem"))) {
+            return crl(revocations.delta(caKeys()), path.endsWith("/pem"));
+        }
         throw VaultError.noHandler(path);
+    }
+
+    private static Reply crl(org.bouncycastle.cert.X509CRLHolder crl, boolean pem) {
+        return pem ? Reply.raw("application/x-pem-file", PkiRevocations.pem(crl))
+                : Reply.raw("application/pkix-crl", PkiRevocations.der(crl));
+    }
+
+    private PkiRevocations.CaKeys caKeys() {
+        Ca authority = requireCa();
+        return new PkiRevocations.CaKeys(authority.certificate(), authority.keys());
     }
 
     private Reply generateRoot(VaultRequest request) {
@@ -251,6 +291,7 @@ final class PkiEngine implements SecretsEngine {
         builder.addExtension(Extension.extendedKeyUsage, false,
                 new ExtendedKeyUsage(new KeyPurposeId[]{KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
         X509CertificateHolder cert = builder.build(signer(authority.keys()));
+        revocations.issued(cert.getSerialNumber(), cert.getNotAfter().toInstant());
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("certificate", pem(cert));
         data.put("issuing_ca", authority.pem());
@@ -325,7 +366,7 @@ final class PkiEngine implements SecretsEngine {
         return generator.generateKeyPair();
     }
 
-    private static org.bouncycastle.operator.ContentSigner signer(KeyPair keys) throws OperatorCreationException {
+    static org.bouncycastle.operator.ContentSigner signer(KeyPair keys) throws OperatorCreationException {
         String algorithm = keys.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
         return new JcaContentSignerBuilder(algorithm).build(keys.getPrivate());
     }

@@ -35,6 +35,14 @@ record Reply(int status, Object body) {
                 "auth", auth));
     }
 
+    /** A body that is not JSON (a DER or PEM CRL), with its content type. */
+    record Raw(String contentType, byte[] bytes) {
+    }
+
+    static Reply raw(String contentType, byte[] bytes) {
+        return new Reply(200, new Raw(contentType, bytes));
+    }
+
     static Reply error(VaultError e) {
         return new Reply(e.status, Json.fields("errors", e.errors));
     }

@@ -291,7 +291,13 @@ public final class VaultTestServer implements AutoCloseable {
             exchange.sendResponseHeaders(reply.status(), -1);
             return;
         }
-        byte[] json = Json.write(reply.body());
+        byte[] json;
+        if (reply.body() instanceof Reply.Raw raw) {
+            exchange.getResponseHeaders().set("Content-Type", raw.contentType());
+            json = raw.bytes();
+        } else {
+            json = Json.write(reply.body());
+        }
         boolean head = exchange.getRequestMethod().equals("HEAD");
         exchange.sendResponseHeaders(reply.status(), head ? -1 : json.length);
         if (!head) {

@@ -548,6 +548,41 @@ public abstract class AbstractVaultContractTest {
 
     // --- PKI ---
 
+    /** revoke, then the CRL (DER and PEM, no token needed) lists the serial, signed by the CA; crl/rotate answers. */
+    @Test
+    void pki_revokedSerialIsInTheCrl_signedByTheCa() throws Exception {
+        String pki = "pki" + mount;
+        vault.expect(204, "POST", "sys/mounts/" + pki, root, Map.of("type", "pki"));
+        String caPem = vault.expect(200, "POST", pki + "/root/generate/internal", root,
+                Map.of("common_name", "Test Root", "ttl", "87600h")).data().get("certificate").asText();
+        vault.expect(200, "POST", pki + "/roles/web", root,
+                Map.of("allowed_domains", List.of("example.com"), "allow_subdomains", true, "max_ttl", "72h"));
+        JsonNode issued = vault.expect(200, "POST", pki + "/issue/web", root,
+                Map.of("common_name", "www.example.com", "ttl", "1h")).data();
+        JsonNode kept = vault.expect(200, "POST", pki + "/issue/web", root,
+                Map.of("common_name", "api.example.com", "ttl", "1h")).data();
+        Answer revoked = call("POST", pki + "/revoke", root, Map.of("serial_number", issued.get("serial_number").asText()));
+        assertEquals(200, revoked.status(), revoked::body);
+        assertTrue(revoked.data().get("revocation_time").isNumber(), revoked::body);
+        assertErrorMentions(call("POST", pki + "/revoke", root, Map.of("serial_number", "11:22:33")), 400, "not found");
+
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        X509Certificate ca = (X509Certificate) factory.generateCertificate(
+                new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
+        VaultHttp.RawAnswer der = vault.raw(pki + "/crl");
+        assertEquals(200, der.status());
+        assertEquals("application/pkix-crl", der.contentType());
+        java.security.cert.X509CRL crl = (java.security.cert.X509CRL) factory.generateCRL(new ByteArrayInputStream(der.body()));
+        crl.verify(ca.getPublicKey());
+        assertTrue(crl.isRevoked(certificate(issued.get("certificate").asText())));
+        assertFalse(crl.isRevoked(certificate(kept.get("certificate").asText())));
+        assertTrue(crl.getNextUpdate().after(crl.getThisUpdate()));
+        VaultHttp.RawAnswer pem = vault.raw(pki + "/crl/pem");
+        assertEquals(200, pem.status());
+        assertTrue(new String(pem.body(), StandardCharsets.US_ASCII).startsWith("-----BEGIN X509 CRL-----"));
+        assertEquals(200, call("GET", pki + "/crl/rotate", root, null).status());
+    }
+
     @Test
     void pki_issueAnswersCertificateAndPkcs1Key_unknownRoleIs400() {
         String pki = "pki" + mount;

@@ -190,4 +190,23 @@ public final class VaultHttp {
     public void revokeAccessor(String rootToken, String accessor) {
         expect(204, "POST", "auth/token/revoke-accessor", rootToken, Map.of("accessor", accessor));
     }
+
+    /** A read whose answer is not JSON (a CRL): its status, content type and bytes; no token sent. */
+    public RawAnswer raw(String path) {
+        try {
+            HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(address + "/v1/" + path))
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new RawAnswer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(null),
+                    response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A raw answer. */
+    public record RawAnswer(int status, String contentType, byte[] body) {
+    }
 }
