@@ -33,7 +33,7 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code vault_sni_certificate_state{ssl, state}}: 1 for the state the SSL object is in ({@code resolving},
  *       {@code active}, {@code renewing}, {@code failed}, {@code disabled}), 0 for the others;</li>
  *   <li>{@code vault_sni_handshakes_total{sni, result}}: full handshakes by the client's SNI and
- *       {@code served|unknown_name|protocol_refused|client_certificate_refused}; at most {@code maxSniLabels} names
+ *       {@code served|unknown_name|protocol_refused|client_certificate_refused|client_certificate_revoked}; at most {@code maxSniLabels} names
  *       per result, the rest as {@code other}, none sent as {@code ""};</li>
  *   <li>{@code vault_sni_certificate_issuances_total{ssl, outcome}}: certificates obtained for SSL objects with a
  *       Vault PKI issuer: {@code issued} (signed by Vault), {@code adopted} (a stored one served, from a restart or

@@ -155,7 +155,7 @@ final class PemObject extends SslObjectMachine {
                 : Pem.decodeCertificates(source(spec.clientCa(), "client.ca"), resolved.get(spec.clientCa()));
         return SniEntry.builder(spec.id()).snis(spec.snis()).keys(keys).protocols(spec.protocols())
                 .clientCertificates(clientCa, spec.clientDepth()).skipMtlsUris(spec.skipMtlsPatterns())
-                .generation(generation).build();
+                .clientRevocation(registry.clientRevocation(spec, clientCa)).generation(generation).build();
     }
 
     private CertifiedKey pair(Map<String, String> resolved, String cert, String certField, String key, String keyField) {

@@ -1,6 +1,7 @@
 package io.github.vaultsni.registry;
 
 import io.github.vaultsni.issuer.IssuerSpec;
+import io.github.vaultsni.revocation.RevocationSpec;
 import io.github.vaultsni.registry.SslObjectViolation.Kind;
 import io.github.vaultsni.secret.SecretReference;
 import io.github.vaultsni.sni.SniNames;
@@ -32,12 +33,14 @@ import java.util.regex.PatternSyntaxException;
  * @param clientDepth  the longest client chain accepted, counting the client certificate (APISIX default 1)
  * @param skipMtlsUris with {@code clientCa}: regular expressions of request paths let through without a client
  *                     certificate ({@code client.skip_mtls_uri_regex})
+ * @param clientRevocation with {@code clientCa}: where the client certificates' revocations come from, or null
  * @param issuer       instead of {@code cert} and {@code key}: certificates issued for the names by Vault's PKI
  *                     engine; else null
  */
 public record SniEntrySpec(String id, Type type, List<String> snis, String cert, String key, List<String> certs,
                            List<String> keys, boolean enabled, Set<String> protocols, String clientCa,
-                           int clientDepth, List<String> skipMtlsUris, IssuerSpec issuer) {
+                           int clientDepth, List<String> skipMtlsUris, IssuerSpec issuer,
+                           RevocationSpec clientRevocation) {
 
     private static final Set<String> PROTOCOLS = Set.of("TLSv1.1", "TLSv1.2", "TLSv1.3");
 
@@ -65,6 +68,13 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
         }
         options(protocols, clientDepth, skipMtlsUris, violations);
         references(cert, key, certs, keys, clientCa, violations);
+        if (clientRevocation != null && clientCa == null) {
+            violations.add(new SslObjectViolation(Kind.MISSING, "client.ca",
+                    "client.revocation checks client certificates: client.ca is required with it"));
+        }
+        if (clientRevocation != null && clientRevocation.source() instanceof RevocationSpec.Source.Crl crl) {
+            reference(crl.pem(), "client.revocation.crl", violations);
+        }
         if (!violations.isEmpty()) {
             throw new InvalidSslObjectException(id, violations);
         }
@@ -216,6 +226,7 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
         private int clientDepth = 1;
         private List<String> skipMtlsUris = List.of();
         private IssuerSpec issuer;
+        private RevocationSpec clientRevocation;
 
         private Builder(String id) {
             this.id = id;
@@ -267,6 +278,12 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
             return this;
         }
 
+        /** With {@link #clientCertificates}: client certificates are checked against this revocation list. */
+        public Builder clientRevocation(RevocationSpec revocation) {
+            this.clientRevocation = revocation;
+            return this;
+        }
+
         /** Certificates issued for the names by {@code issuer} instead of a stored {@link #certificate}. */
         public Builder issuer(IssuerSpec issuer) {
             this.issuer = issuer;
@@ -276,7 +293,7 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
         /** @throws InvalidSslObjectException listing every rule the object breaks */
         public SniEntrySpec build() {
             return new SniEntrySpec(id, type, snis, cert, key, certs, keys, enabled, protocols, clientCa, clientDepth,
-                    skipMtlsUris, issuer);
+                    skipMtlsUris, issuer, clientRevocation);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.github.vaultsni.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.vaultsni.issuer.IssuerSpec;
+import io.github.vaultsni.revocation.RevocationSpec;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.pem.PemException;
 import io.github.vaultsni.registry.SslObjectViolation.Kind;
@@ -50,6 +51,9 @@ public final class SslObject {
         if (!client.isMissingNode() && !client.isNull()) {
             spec.clientCertificates(text(client, "ca"), Math.max(1, client.path("depth").asInt(1)),
                     texts(client.path("skip_mtls_uri_regex")));
+            if (client.hasNonNull("revocation")) {
+                spec.clientRevocation(revocation(id, client.get("revocation")));
+            }
         }
         return spec.build();
     }
@@ -116,6 +120,16 @@ public final class SslObject {
             } catch (PemException e) {
                 violations.add(new SslObjectViolation(Kind.KEY_MISMATCH, keyField, e.reason()));
             }
+        }
+    }
+
+    /** {@code client.revocation}, read by its own reader; what it refuses is a violation of that field. */
+    private static RevocationSpec revocation(String id, JsonNode revocation) {
+        try {
+            return RevocationSpec.fromJson(revocation);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSslObjectException(id, List.of(new SslObjectViolation(Kind.BAD_VALUE, "client.revocation",
+                    e.getMessage())));
         }
     }
 

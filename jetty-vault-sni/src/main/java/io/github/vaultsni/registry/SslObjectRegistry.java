@@ -6,9 +6,12 @@ import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.secret.SecretChangeListener;
 import io.github.vaultsni.secret.SecretReference;
+import io.github.vaultsni.revocation.ClientRevocation;
+import io.github.vaultsni.revocation.ClientRevocations;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateIndex;
 import io.github.vaultsni.sni.SniCertificates;
+import io.github.vaultsni.sni.SniClientRevocation;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniEntryPreference;
 import io.github.vaultsni.sni.SniNames;
@@ -21,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +76,8 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
     private final Duration resolveWait;
     private final Duration handover;
     private final Issuance issuance;
+    /** The revocation lists of the objects whose client certificates are checked against one. */
+    private final ClientRevocations revocations;
     private final AtomicLong generations = new AtomicLong();
     private final SecretChangeListener onSecretChange = this::secretChanged;
 
@@ -100,6 +106,8 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         this.issuance = new Issuance(b.authority, b.issuedCertificates, clock, b.issuances != null ? b.issuances : executor,
                 scheduler);
         this.lastPublicationNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS);
+        this.revocations = new ClientRevocations(resolver, executor, scheduler, clock);
+        addBean(revocations, true);
     }
 
     /**
@@ -178,6 +186,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         CompletableFuture<Void> result = new CompletableFuture<>();
         serially(() -> {
             SslObjectMachine machine = machines.remove(id);
+            revocations.untrack(id);
             if (machine != null) {
                 forget(machine);
                 machine.delete();
@@ -201,6 +210,28 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         for (String reference : machine.references()) {
             readers.computeIfAbsent(SecretReference.parse(reference), r -> new HashSet<>()).add(machine.spec.id());
         }
+    }
+
+    /**
+     * What SSL object {@code spec}'s client certificates are checked against, besides {@code clientCa}: its
+     * revocation list, kept fetched from now on, or nothing (and no list kept for it any more).
+     */
+    SniClientRevocation clientRevocation(SniEntrySpec spec, List<X509Certificate> clientCa) {
+        if (spec.clientRevocation() == null || clientCa.isEmpty()) {
+            revocations.untrack(spec.id());
+            return SniClientRevocation.NONE;
+        }
+        return revocations.track(spec.id(), spec.clientRevocation(), clientCa);
+    }
+
+    /** How SSL object {@code id}'s revocation list stands ({@link ClientRevocation#toMap()}), if it checks one. */
+    public Optional<Map<String, Object>> revocationStatus(String id) {
+        return revocations.status(id);
+    }
+
+    /** Fetches every revocation list that is due now; for tests that drive a clock by hand. */
+    public void fetchDueRevocations() {
+        revocations.fetchDue();
     }
 
     /** Where this registry publishes what is served. */

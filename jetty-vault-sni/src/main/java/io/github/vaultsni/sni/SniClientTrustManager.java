@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateRevokedException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
@@ -20,7 +21,8 @@ import java.util.Set;
 /**
  * Verifies client certificates against the CA of the entry the client's SNI selected, with that entry's depth
  * (1 = issued directly by one of its CAs). A certificate sent to a name whose entry verifies no clients is
- * refused rather than silently accepted unverified.
+ * refused rather than silently accepted unverified. A verified client certificate is then checked against the
+ * entry's revocation list, if it has one ({@link SniClientRevocation}: a lookup in memory).
  */
 final class SniClientTrustManager extends X509ExtendedTrustManager {
     private final SniCertificates certificates;
@@ -49,7 +51,9 @@ final class SniClientTrustManager extends X509ExtendedTrustManager {
         try {
             check(chain, name);
         } catch (CertificateException refused) {
-            certificates.handshakes().refused(engine, name, SniHandshakeListener.Outcome.CLIENT_CERTIFICATE_REFUSED);
+            certificates.handshakes().refused(engine, name, refused instanceof CertificateRevokedException
+                    ? SniHandshakeListener.Outcome.CLIENT_CERTIFICATE_REVOKED
+                    : SniHandshakeListener.Outcome.CLIENT_CERTIFICATE_REFUSED);
             throw refused;
         }
     }
@@ -83,6 +87,7 @@ final class SniClientTrustManager extends X509ExtendedTrustManager {
         } catch (GeneralSecurityException e) {
             throw new CertificateException("client certificate not trusted for " + name + ": " + e.getMessage(), e);
         }
+        entry.clientRevocation().check(path.get(0));
     }
 
     @Override

@@ -23,11 +23,13 @@ import java.util.regex.Pattern;
  * @param skipMtlsUris with {@code clientCa}: request paths let through without a client certificate (APISIX's
  *                     {@code client.skip_mtls_uri_regex}); when any, a connection without a certificate is let in
  *                     and the HTTP layer decides per request
+ * @param clientRevocation whether a client certificate verified against {@code clientCa} was revoked since
  * @param generation   distinguishes rebuilds of the same id, so a handshake in flight during a swap still finds
  *                     the key it chose
  */
 public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, Set<String> protocols,
-                       List<X509Certificate> clientCa, int clientDepth, List<Pattern> skipMtlsUris, long generation) {
+                       List<X509Certificate> clientCa, int clientDepth, List<Pattern> skipMtlsUris,
+                       SniClientRevocation clientRevocation, long generation) {
 
     private static final Set<String> PROTOCOLS = Set.of("TLSv1.1", "TLSv1.2", "TLSv1.3");
 
@@ -38,6 +40,7 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, Se
         protocols = Set.copyOf(protocols);
         clientCa = List.copyOf(clientCa);
         skipMtlsUris = List.copyOf(skipMtlsUris);
+        clientRevocation = clientRevocation == null ? SniClientRevocation.NONE : clientRevocation;
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("entry " + id + ": no certificate");
         }
@@ -114,6 +117,7 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, Se
         private int clientDepth = 1;
         private List<Pattern> skipMtlsUris = List.of();
         private long generation;
+        private SniClientRevocation clientRevocation = SniClientRevocation.NONE;
 
         private Builder(String id) {
             this.id = id;
@@ -143,6 +147,12 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, Se
             return this;
         }
 
+        /** Whether a verified client certificate was revoked since. Default: not checked. */
+        public Builder clientRevocation(SniClientRevocation clientRevocation) {
+            this.clientRevocation = clientRevocation;
+            return this;
+        }
+
         /** Default none. */
         public Builder skipMtlsUris(List<Pattern> skipMtlsUris) {
             this.skipMtlsUris = skipMtlsUris;
@@ -156,7 +166,8 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, Se
         }
 
         public SniEntry build() {
-            return new SniEntry(id, snis, keys, protocols, clientCa, clientDepth, skipMtlsUris, generation);
+            return new SniEntry(id, snis, keys, protocols, clientCa, clientDepth, skipMtlsUris, clientRevocation,
+                    generation);
         }
     }
 }

@@ -20,7 +20,9 @@ public interface SniHandshakeListener {
         /** The entry for the name does not allow the TLS version the client negotiated. */
         PROTOCOL_REFUSED,
         /** The entry verifies clients and the client's certificate was missing or not trusted. */
-        CLIENT_CERTIFICATE_REFUSED
+        CLIENT_CERTIFICATE_REFUSED,
+        /** The client's certificate was trusted, but its entry's revocation list lists it. */
+        CLIENT_CERTIFICATE_REVOKED
     }
 
     /**

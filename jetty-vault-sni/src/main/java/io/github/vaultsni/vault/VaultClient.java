@@ -139,6 +139,16 @@ final class VaultClient {
         }
     }
 
+    /** A GET whose answer is not JSON (a PKI mount's {@code crl/pem}; text: the driver reads answers as text). */
+    Answer getBytes(VaultPath path, String token) {
+        try {
+            RestResponse response = rest(http, path, token, settings.namespace().orElse(null)).get();
+            return new Answer(response.getStatus(), response.getBody(), null);
+        } catch (RestException e) {
+            throw VaultErrors.fromIo(e, "reading " + path, settings.uri());
+        }
+    }
+
     /** A POST with a JSON body the driver has no method for (e.g. {@code pki/sign/<role>}): status and JSON body. */
     Answer post(VaultPath path, String token, Map<String, ?> body) {
         return post(http, path, token, settings.namespace().orElse(null), body, "writing " + path);

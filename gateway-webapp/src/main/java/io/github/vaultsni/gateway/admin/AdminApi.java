@@ -187,7 +187,9 @@ public final class AdminApi {
         if (status.isEmpty()) {
             return new AdminResponse(200, JSON.createObjectNode().put("id", id).put("state", "RESOLVING"));
         }
-        return new AdminResponse(200, JSON.valueToTree(status.get().toMap()));
+        ObjectNode answer = JSON.valueToTree(status.get().toMap());
+        statuses.sslRevocation(id).ifPresent(revocation -> answer.set("revocation", JSON.valueToTree(revocation)));
+        return new AdminResponse(200, answer);
     }
 
     private AdminResponse put(Resource resource, String pathId, ObjectNode value) {

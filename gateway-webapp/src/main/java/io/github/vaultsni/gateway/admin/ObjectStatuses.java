@@ -4,6 +4,7 @@ import io.github.vaultsni.registry.SniEntryStatus;
 import io.github.vaultsni.registry.SslObjectRegistry;
 import io.github.vaultsni.secret.SecretObjectStatus;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,6 +31,11 @@ public interface ObjectStatuses {
     /** What is known of the SSL object {@code id}; empty before it has been applied. */
     Optional<SniEntryStatus> ssl(String id);
 
+    /** How SSL object {@code id}'s client revocation list stands; empty when it checks none. */
+    default Optional<Map<String, Object>> sslRevocation(String id) {
+        return Optional.empty();
+    }
+
     /** How the secret object {@code vault/<id>} stands; empty before it has been applied. */
     Optional<SecretObjectStatus> vaultSecret(String id);
 
@@ -39,6 +45,11 @@ public interface ObjectStatuses {
             @Override
             public Optional<SniEntryStatus> ssl(String id) {
                 return registry.status(id);
+            }
+
+            @Override
+            public Optional<Map<String, Object>> sslRevocation(String id) {
+                return registry.revocationStatus(id);
             }
 
             @Override

@@ -1,0 +1,134 @@
+package io.github.vaultsni.revocation;
+
+import io.github.vaultsni.sni.SniClientRevocation;
+
+import java.security.cert.CRLReason;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateRevokedException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One SSL object's revocation list: the one its client certificates are checked against in the handshake (a
+ * volatile read and a set lookup), and when it is to be fetched again. {@link ClientRevocations} fetches it.
+ */
+public final class ClientRevocation implements SniClientRevocation {
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+
+    /** What a fetch ended with: a list, or why none. */
+    private record Outcome(RevocationList list, String failure, Instant at) {
+    }
+
+    private final String sslId;
+    private final RevocationSpec spec;
+    private final List<X509Certificate> cas;
+    private final Clock clock;
+    private volatile RevocationList list;
+    private volatile Outcome last;
+    private volatile Instant nextFetch;
+    private int failures;
+
+    ClientRevocation(String sslId, RevocationSpec spec, List<X509Certificate> cas, Clock clock) {
+        this.sslId = sslId;
+        this.spec = spec;
+        this.cas = List.copyOf(cas);
+        this.clock = clock;
+        this.nextFetch = clock.instant();
+    }
+
+    RevocationSpec spec() {
+        return spec;
+    }
+
+    List<X509Certificate> cas() {
+        return cas;
+    }
+
+    /** Whether this tracker serves {@code spec} with {@code cas} (else a new one replaces it). */
+    boolean serves(RevocationSpec spec, List<X509Certificate> cas) {
+        return this.spec.equals(spec) && this.cas.equals(cas);
+    }
+
+    boolean due(Instant now) {
+        return !now.isBefore(nextFetch);
+    }
+
+    @Override
+    public void check(X509Certificate leaf) throws CertificateException {
+        RevocationList current = list;
+        if (current != null && current.covers(leaf) && current(current, clock.instant())) {
+            if (current.lists(leaf)) {
+                throw new CertificateRevokedException(Date.from(current.thisUpdate()), CRLReason.UNSPECIFIED,
+                        current.issuer(), Map.of());
+            }
+            return;
+        }
+        if (spec.failMode() == RevocationSpec.FailMode.FAIL_CLOSED) {
+            throw new CertificateException("no current revocation list for client certificates of ssl " + sslId
+                    + (current != null && !current.covers(leaf) ? " issued by " + leaf.getIssuerX500Principal().getName()
+                    : "") + " (fail_closed)");
+        }
+    }
+
+    /** Whether {@code list} is still used at {@code now}: before its nextUpdate plus the grace. */
+    private boolean current(RevocationList list, Instant now) {
+        return list.nextUpdate() == null || !now.isAfter(list.nextUpdate().plus(spec.grace()));
+    }
+
+    /** A fetched and verified list: used from now on; fetched again at the refresh or its nextUpdate. */
+    synchronized void fetched(RevocationList fetched) {
+        Instant now = clock.instant();
+        list = fetched;
+        last = new Outcome(fetched, null, now);
+        failures = 0;
+        Instant next = now.plus(spec.refresh());
+        if (fetched.nextUpdate() != null && fetched.nextUpdate().isAfter(now) && fetched.nextUpdate().isBefore(next)) {
+            next = fetched.nextUpdate();
+        }
+        nextFetch = next;
+    }
+
+    /** A failed fetch: the list held so far stays; tried again after a backoff (1 s doubling, at most the refresh). */
+    synchronized void failed(String why) {
+        Instant now = clock.instant();
+        last = new Outcome(list, why, now);
+        failures++;
+        Duration wait = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 20));
+        nextFetch = now.plus(wait.compareTo(spec.refresh()) < 0 ? wait : spec.refresh());
+    }
+
+    /**
+     * As an SSL object's status shows it: {@code source}, {@code fail_mode}, {@code state} ({@code current},
+     * {@code stale}: past nextUpdate plus grace, {@code none}: none fetched yet), {@code this_update},
+     * {@code next_update} and {@code revoked} (a count) of the list used, {@code last_failure} and
+     * {@code next_fetch}; times in seconds since the epoch.
+     */
+    public Map<String, Object> toMap() {
+        RevocationList current = list;
+        Outcome outcome = last;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("source", spec.source() instanceof RevocationSpec.Source.VaultPki vault
+                ? "vault_pki " + vault.secretId() + "/" + vault.mount() : "crl");
+        out.put("fail_mode", spec.failMode().name().toLowerCase(java.util.Locale.ROOT));
+        out.put("state", current == null ? "none" : current(current, clock.instant()) ? "current" : "stale");
+        out.put("this_update", current == null ? null : current.thisUpdate().getEpochSecond());
+        out.put("next_update", current == null || current.nextUpdate() == null ? null
+                : current.nextUpdate().getEpochSecond());
+        out.put("revoked", current == null ? 0 : current.revoked().size());
+        out.put("last_failure", outcome == null ? null : outcome.failure());
+        out.put("next_fetch", nextFetch.getEpochSecond());
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "ClientRevocation{" + sslId + ", " + Objects.requireNonNullElse(list, "no list") + "}";
+    }
+}
