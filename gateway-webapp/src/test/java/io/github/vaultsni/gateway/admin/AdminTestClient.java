@@ -34,6 +34,15 @@ public final class AdminTestClient {
         return call(method, path, body, key, "X-API-KEY");
     }
 
+    /** A write that must succeed (2xx): its answer, or an assertion error showing it. */
+    public Answer write(String method, String path, String body) {
+        Answer answer = call(method, path, body);
+        if (answer.status() < 200 || answer.status() >= 300) {
+            throw new AssertionError(method + " " + path + " answered " + answer);
+        }
+        return answer;
+    }
+
     /** {@code how}: "X-API-KEY" (header), "query", "cookie", or null to send no key. */
     public Answer call(String method, String path, String body, String apiKey, String how) {
         try {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.gateway.Gateway;
 import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
-import io.github.vaultsni.gateway.metrics.GatewayMetrics;
+import io.github.vaultsni.gateway.MetricsScrape;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.testsupport.ExternalTools;
@@ -28,10 +28,6 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,14 +189,10 @@ class ClientRevocationGatewayTest {
     }
 
     private void put(String path, ObjectNode body) {
-        AdminTestClient.Answer answer = admin().call("PUT", path, body.toString());
-        assertTrue(answer.status() < 300, answer::toString);
+        admin().write("PUT", path, body.toString());
     }
 
-    private String scrape() throws Exception {
-        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.metricsPort() + GatewayMetrics.PATH)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return scrape.body();
+    private String scrape() {
+        return MetricsScrape.of(gateway);
     }
 }

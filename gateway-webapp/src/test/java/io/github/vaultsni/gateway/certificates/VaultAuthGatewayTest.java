@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.gateway.Gateway;
-import io.github.vaultsni.gateway.metrics.GatewayMetrics;
+import io.github.vaultsni.gateway.MetricsScrape;
 import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.testsupport.TestPki;
@@ -20,10 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,15 +129,10 @@ class VaultAuthGatewayTest {
     }
 
     private void put(String path, ObjectNode body) {
-        AdminTestClient.Answer answer = admin().call("PUT", path, body.toString());
-        assertTrue(answer.status() < 300, answer::toString);
+        admin().write("PUT", path, body.toString());
     }
 
-    private String scrape() throws Exception {
-        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.metricsPort() + GatewayMetrics.PATH)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, scrape.statusCode(), scrape::body);
-        return scrape.body();
+    private String scrape() {
+        return MetricsScrape.of(gateway);
     }
 }
