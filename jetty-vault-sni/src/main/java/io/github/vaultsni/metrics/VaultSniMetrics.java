@@ -35,6 +35,8 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code vault_sni_handshakes_total{sni, result}}: full handshakes by the client's SNI and
  *       {@code served|unknown_name|protocol_refused|client_certificate_refused|client_certificate_revoked}; at most {@code maxSniLabels} names
  *       per result, the rest as {@code other}, none sent as {@code ""};</li>
+ *   <li>{@code vault_sni_client_certificates_revoked_total{ssl}}: client certificates an SSL object refused as
+ *       revoked by its revocation list;</li>
  *   <li>{@code vault_sni_certificate_issuances_total{ssl, outcome}}: certificates obtained for SSL objects with a
  *       Vault PKI issuer: {@code issued} (signed by Vault), {@code adopted} (a stored one served, from a restart or
  *       another node), {@code failed} (retried with backoff) or {@code refused} (a new name under a wildcard refused
@@ -104,6 +106,10 @@ public final class VaultSniMetrics implements AutoCloseable {
                 GaugeWithCallback.builder().name("vault_sni_vault_reachable")
                         .help("1 when the secret object's last read reached a Vault that answered, else 0")
                         .labelNames("secret_object").callback(this::reachable).build(),
+                CounterWithCallback.builder().name("vault_sni_client_certificates_revoked")
+                        .help("Client certificates refused as revoked by their SSL object's revocation list")
+                        .labelNames("ssl").callback(c -> registry.revokedClientCertificates()
+                                .forEach((ssl, count) -> c.call(count, ssl))).build(),
                 CounterWithCallback.builder().name("vault_sni_vault_logins")
                         .help("Attempts to obtain a Vault token (logins, lookups, token file reads), by secret object")
                         .labelNames("secret_object", "method").callback(c -> auth(c::call, s -> s.logins().attempts())).build(),

@@ -229,6 +229,11 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         return revocations.status(id);
     }
 
+    /** How many client certificates each SSL object refused as revoked, by id (objects that check a list). */
+    public Map<String, Long> revokedClientCertificates() {
+        return revocations.refusedRevoked();
+    }
+
     /** Fetches every revocation list that is due now; for tests that drive a clock by hand. */
     public void fetchDueRevocations() {
         revocations.fetchDue();

@@ -34,6 +34,7 @@ public final class ClientRevocation implements SniClientRevocation {
     private volatile Outcome last;
     private volatile Instant nextFetch;
     private int failures;
+    private final java.util.concurrent.atomic.AtomicLong refusedRevoked = new java.util.concurrent.atomic.AtomicLong();
 
     ClientRevocation(String sslId, RevocationSpec spec, List<X509Certificate> cas, Clock clock) {
         this.sslId = sslId;
@@ -65,6 +66,7 @@ public final class ClientRevocation implements SniClientRevocation {
         RevocationList current = list;
         if (current != null && current.covers(leaf) && current(current, clock.instant())) {
             if (current.lists(leaf)) {
+                refusedRevoked.incrementAndGet();
                 throw new CertificateRevokedException(Date.from(current.thisUpdate()), CRLReason.UNSPECIFIED,
                         current.issuer(), Map.of());
             }
@@ -75,6 +77,11 @@ public final class ClientRevocation implements SniClientRevocation {
                     + (current != null && !current.covers(leaf) ? " issued by " + leaf.getIssuerX500Principal().getName()
                     : "") + " (fail_closed)");
         }
+    }
+
+    /** How many client certificates this list refused as revoked. */
+    public long refusedRevoked() {
+        return refusedRevoked.get();
     }
 
     /** Whether {@code list} is still used at {@code now}: before its nextUpdate plus the grace. */
@@ -107,8 +114,9 @@ public final class ClientRevocation implements SniClientRevocation {
     /**
      * As an SSL object's status shows it: {@code source}, {@code fail_mode}, {@code state} ({@code current},
      * {@code stale}: past nextUpdate plus grace, {@code none}: none fetched yet), {@code this_update},
-     * {@code next_update} and {@code revoked} (a count) of the list used, {@code last_failure} and
-     * {@code next_fetch}; times in seconds since the epoch.
+     * {@code next_update} and {@code revoked} (a count) of the list used, {@code last_failure},
+     * {@code next_fetch} and {@code refused_revoked} (client certificates refused as revoked); times in seconds since
+     * the epoch.
      */
     public Map<String, Object> toMap() {
         RevocationList current = list;
@@ -124,6 +132,7 @@ public final class ClientRevocation implements SniClientRevocation {
         out.put("revoked", current == null ? 0 : current.revoked().size());
         out.put("last_failure", outcome == null ? null : outcome.failure());
         out.put("next_fetch", nextFetch.getEpochSecond());
+        out.put("refused_revoked", refusedRevoked.get());
         return out;
     }
 

@@ -86,6 +86,13 @@ public final class ClientRevocations extends AbstractLifeCycle {
         return Optional.ofNullable(byId.get(id)).map(ClientRevocation::toMap);
     }
 
+    /** How many client certificates each SSL object's list refused as revoked, by SSL object id. */
+    public Map<String, Long> refusedRevoked() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        byId.forEach((id, revocation) -> out.put(id, revocation.refusedRevoked()));
+        return out;
+    }
+
     /** Fetches every list that is due now, as the background check does each second; completes when they have. */
     public void fetchDue() {
         byId.values().forEach(this::fetchIfDue);

@@ -19,7 +19,8 @@ import java.util.Locale;
  * What the certificates page shows, as JSON: {@code now}, then per SSL object its {@code id}, {@code snis},
  * {@code state}, {@code error}, {@code subject}, {@code issuer}, {@code not_after} (ISO 8601) and the
  * {@code references} it reads, each with the {@code secret_object} it goes through ({@code env} for
- * {@code $env://}); then each secret object as {@link SecretObjectStatus#toMap()} shows it: whether its Vault is
+ * {@code $env://}), and {@code revocation} when it checks client certificates against a revocation list (as
+ * {@code GET /ssls/{id}/status} shows it); then each secret object as {@link SecretObjectStatus#toMap()} shows it: whether its Vault is
  * {@code reachable}, its last read and failure, how it authenticates and when its token expires. References and
  * settings, never values or tokens: nothing here is secret.
  */
@@ -42,6 +43,7 @@ final class CertificatesReport {
                     .map(leaf -> leaf.getIssuerX500Principal().getName()).orElse(null));
             ArrayNode snis = ssl.putArray("snis");
             registry.spec(status.id()).map(SniEntrySpec::snis).orElse(List.of()).forEach(snis::add);
+            registry.revocationStatus(status.id()).ifPresent(list -> ssl.set("revocation", MAPPER.valueToTree(list)));
             ArrayNode references = ssl.putArray("references");
             for (String reference : status.references()) {
                 references.addObject().put("reference", reference).put("secret_object", secretObject(reference));

@@ -61,6 +61,11 @@ function sslRow(ssl) {
   row.appendChild(el('td', ssl.snis.join(', ')));
   const state = el('td', ssl.state, 'state state-' + ssl.state);
   if (ssl.error) { state.appendChild(el('div', ssl.error, 'error')); }
+  if (ssl.revocation) {
+    const list = ssl.revocation;
+    state.appendChild(el('div', 'CRL ' + list.state + ', ' + list.revoked + ' revoked (' + list.fail_mode + ')',
+      'revocation revocation-' + list.state));
+  }
   row.appendChild(state);
   row.appendChild(el('td', ssl.subject));
   row.appendChild(el('td', ssl.issuer));

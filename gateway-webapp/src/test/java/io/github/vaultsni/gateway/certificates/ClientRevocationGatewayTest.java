@@ -104,8 +104,10 @@ class ClientRevocationGatewayTest {
         JsonNode status = admin().call("GET", "ssls/mtls/status", null).json().get("revocation");
         assertEquals(1, status.get("revoked").asInt(), status::toString);
         assertEquals("vault_pki pki-vault/pki", status.get("source").asText());
-        assertTrue(scrape().contains("vault_sni_handshakes_total{result=\"client_certificate_revoked\","
-                + "sni=\"mtls.internal.test\"}"));
+        String metrics = scrape();
+        assertTrue(metrics.contains("vault_sni_handshakes_total{result=\"client_certificate_revoked\","
+                + "sni=\"mtls.internal.test\"}"), metrics);
+        assertTrue(metrics.contains("vault_sni_client_certificates_revoked_total{ssl=\"mtls\"}"), metrics);
     }
 
     @Test
