@@ -115,7 +115,7 @@ public final class GatewayCore extends ContainerLifeCycle {
                     shared == null ? CertificateConfigApplier.OnStop.KEEP : CertificateConfigApplier.OnStop.WITHDRAW));
             RouteConfigApplier routes = started(new RouteConfigApplier(store));
             adminKey = config.adminKey() != null ? config.adminKey() : storedOrGeneratedAdminKey(dataDirectory(config));
-            adminApi = new AdminApi(store, cipher, clock, ObjectStatuses.of(registry));
+            adminApi = new AdminApi(store, cipher, clock, ObjectStatuses.of(registry), applier::awaitRemovals);
             adminAccess = new AdminAccess(adminKey, config.viewerKey(), config.adminLoopbackWithoutKey());
             proxy = new ProxyConfiguration(routes, new MtlsPolicy(certificates), this::clientCertificate,
                     metrics.exchanges());

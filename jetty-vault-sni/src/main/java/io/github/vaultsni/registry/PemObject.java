@@ -4,12 +4,16 @@ import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.secret.SecretReference;
+import io.github.vaultsni.revocation.ClientRevocation;
+import io.github.vaultsni.revocation.ClientRevocations;
+import io.github.vaultsni.sni.SniClientRevocation;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniPreparation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,6 +43,12 @@ final class PemObject extends SslObjectMachine {
     /** Completes once the current resolution's outcome is published; handshakes for the names wait on it. */
     private volatile CompletableFuture<Void> resolved = new CompletableFuture<>();
     private final SniPreparation waitForResolution = name -> waitOn(resolved);
+    /** How long a build waits for a new revocation list's first fetch. */
+    private static final Duration FIRST_LIST_WAIT = Duration.ofSeconds(5);
+    /** This machine's revocation list, if its object checks one; guarded by this. */
+    private ClientRevocation revocation;
+    /** Set when the machine is removed: no list is taken from then on; guarded by this. */
+    private boolean listsClosed;
 
     PemObject(SniEntrySpec spec, SslObjectRegistry registry, Instant now) {
         super(spec, registry, now);
@@ -94,11 +104,19 @@ final class PemObject extends SslObjectMachine {
         build();
     }
 
+    /** Replaced or removed: nothing served, and its revocation list no longer fetched. Serial. */
     @Override
     void remove() {
         super.remove();
         entry = null;
         resolved.complete(null);
+        synchronized (this) {
+            listsClosed = true;
+            if (revocation != null) {
+                registry.clientRevocations().untrack(revocation);
+                revocation = null;
+            }
+        }
     }
 
     /** Resolves the values and parses them off the serial executor; the outcome comes back to it. */
@@ -155,7 +173,31 @@ final class PemObject extends SslObjectMachine {
                 : Pem.decodeCertificates(source(spec.clientCa(), "client.ca"), resolved.get(spec.clientCa()));
         return SniEntry.builder(spec.id()).snis(spec.snis()).keys(keys).protocols(spec.protocols())
                 .clientCertificates(clientCa, spec.clientDepth()).skipMtlsUris(spec.skipMtlsPatterns())
-                .clientRevocation(registry.clientRevocation(spec, clientCa)).generation(generation).build();
+                .clientRevocation(clientRevocation(clientCa)).generation(generation).build();
+    }
+
+    /**
+     * The revocation list the entry's client certificates are checked against: this machine's own, kept across its
+     * rebuilds while the client CAs stay the same, a new one when they change; its first fetch is waited for (on this
+     * builder's thread, bounded) so the entry is served with it. None once the machine is removed.
+     */
+    private SniClientRevocation clientRevocation(List<X509Certificate> clientCa) {
+        ClientRevocation current;
+        synchronized (this) {
+            if (spec.clientRevocation() == null || clientCa.isEmpty() || listsClosed) {
+                return SniClientRevocation.NONE;
+            }
+            ClientRevocations lists = registry.clientRevocations();
+            if (revocation == null || !revocation.serves(spec.clientRevocation(), clientCa)) {
+                if (revocation != null) {
+                    lists.untrack(revocation);
+                }
+                revocation = lists.track(spec.id(), spec.clientRevocation(), clientCa);
+            }
+            current = revocation;
+        }
+        current.awaitFirstOutcome(FIRST_LIST_WAIT); // outside the lock: a removal never waits for it
+        return current;
     }
 
     private CertifiedKey pair(Map<String, String> resolved, String cert, String certField, String key, String keyField) {

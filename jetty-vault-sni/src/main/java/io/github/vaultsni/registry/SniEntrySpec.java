@@ -68,6 +68,10 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
         }
         options(protocols, clientDepth, skipMtlsUris, violations);
         references(cert, key, certs, keys, clientCa, violations);
+        if (clientRevocation != null && type == Type.CLIENT) {
+            violations.add(new SslObjectViolation(Kind.CONFLICT, "client.revocation",
+                    "a client object is presented to upstreams: it checks no client certificates"));
+        }
         if (clientRevocation != null && clientCa == null) {
             violations.add(new SslObjectViolation(Kind.MISSING, "client.ca",
                     "client.revocation checks client certificates: client.ca is required with it"));

@@ -11,7 +11,6 @@ import io.github.vaultsni.revocation.ClientRevocations;
 import io.github.vaultsni.secret.SecretResolver;
 import io.github.vaultsni.sni.SniCertificateIndex;
 import io.github.vaultsni.sni.SniCertificates;
-import io.github.vaultsni.sni.SniClientRevocation;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniEntryPreference;
 import io.github.vaultsni.sni.SniNames;
@@ -24,7 +23,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -186,7 +184,6 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         CompletableFuture<Void> result = new CompletableFuture<>();
         serially(() -> {
             SslObjectMachine machine = machines.remove(id);
-            revocations.untrack(id);
             if (machine != null) {
                 forget(machine);
                 machine.delete();
@@ -212,21 +209,15 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         }
     }
 
-    /**
-     * What SSL object {@code spec}'s client certificates are checked against, besides {@code clientCa}: its
-     * revocation list, kept fetched from now on, or nothing (and no list kept for it any more).
-     */
-    SniClientRevocation clientRevocation(SniEntrySpec spec, List<X509Certificate> clientCa) {
-        if (spec.clientRevocation() == null || clientCa.isEmpty()) {
-            revocations.untrack(spec.id());
-            return SniClientRevocation.NONE;
-        }
-        return revocations.track(spec.id(), spec.clientRevocation(), clientCa);
+    /** The revocation lists of the objects that check client certificates against one; their machines own them. */
+    ClientRevocations clientRevocations() {
+        return revocations;
     }
 
-    /** How SSL object {@code id}'s revocation list stands ({@link ClientRevocation#toMap()}), if it checks one. */
+    /** How SSL object {@code id}'s served revocation list stands ({@link ClientRevocation#toMap()}), if it checks one. */
     public Optional<Map<String, Object>> revocationStatus(String id) {
-        return revocations.status(id);
+        return entry(id).map(SniEntry::clientRevocation).filter(ClientRevocation.class::isInstance)
+                .map(revocation -> ((ClientRevocation) revocation).toMap());
     }
 
     /** How many client certificates each SSL object refused as revoked, by id (objects that check a list). */
@@ -234,10 +225,6 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         return revocations.refusedRevoked();
     }
 
-    /** Fetches every revocation list that is due now; for tests that drive a clock by hand. */
-    public void fetchDueRevocations() {
-        revocations.fetchDue();
-    }
 
     /** Where this registry publishes what is served. */
     public SniCertificates certificates() {

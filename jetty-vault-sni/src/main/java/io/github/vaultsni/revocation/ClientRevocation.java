@@ -13,7 +13,6 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * One SSL object's revocation list: the one its client certificates are checked against in the handshake (a
@@ -22,8 +21,8 @@ import java.util.Objects;
 public final class ClientRevocation implements SniClientRevocation {
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
 
-    /** What a fetch ended with: a list, or why none. */
-    private record Outcome(RevocationList list, String failure, Instant at) {
+    /** Why the last fetch failed and when; null failure: it succeeded. */
+    private record Outcome(String failure, Instant at) {
     }
 
     private final String sslId;
@@ -33,6 +32,7 @@ public final class ClientRevocation implements SniClientRevocation {
     private volatile RevocationList list;
     private volatile Outcome last;
     private volatile Instant nextFetch;
+    private final java.util.concurrent.CompletableFuture<Void> firstOutcome = new java.util.concurrent.CompletableFuture<>();
     private int failures;
     private final java.util.concurrent.atomic.AtomicLong refusedRevoked = new java.util.concurrent.atomic.AtomicLong();
 
@@ -44,6 +44,10 @@ public final class ClientRevocation implements SniClientRevocation {
         this.nextFetch = clock.instant();
     }
 
+    String sslId() {
+        return sslId;
+    }
+
     RevocationSpec spec() {
         return spec;
     }
@@ -52,8 +56,8 @@ public final class ClientRevocation implements SniClientRevocation {
         return cas;
     }
 
-    /** Whether this tracker serves {@code spec} with {@code cas} (else a new one replaces it). */
-    boolean serves(RevocationSpec spec, List<X509Certificate> cas) {
+    /** Whether this list serves {@code spec} with {@code cas} (else its owner takes a new one). */
+    public boolean serves(RevocationSpec spec, List<X509Certificate> cas) {
         return this.spec.equals(spec) && this.cas.equals(cas);
     }
 
@@ -61,16 +65,22 @@ public final class ClientRevocation implements SniClientRevocation {
         return !now.isBefore(nextFetch);
     }
 
+    /**
+     * A listed certificate is refused whatever the list's age (a revocation is for good); an unlisted one is
+     * accepted while the list is current, else as the fail mode says.
+     */
     @Override
     public void check(X509Certificate leaf) throws CertificateException {
         RevocationList current = list;
-        if (current != null && current.covers(leaf) && current(current, clock.instant())) {
+        if (current != null && current.covers(leaf)) {
             if (current.lists(leaf)) {
                 refusedRevoked.incrementAndGet();
                 throw new CertificateRevokedException(Date.from(current.thisUpdate()), CRLReason.UNSPECIFIED,
                         current.issuer(), Map.of());
             }
-            return;
+            if (current(current, clock.instant())) {
+                return;
+            }
         }
         if (spec.failMode() == RevocationSpec.FailMode.FAIL_CLOSED) {
             throw new CertificateException("no current revocation list for client certificates of ssl " + sslId
@@ -89,26 +99,50 @@ public final class ClientRevocation implements SniClientRevocation {
         return list.nextUpdate() == null || !now.isAfter(list.nextUpdate().plus(spec.grace()));
     }
 
-    /** A fetched and verified list: used from now on; fetched again at the refresh or its nextUpdate. */
+    /**
+     * A fetched and verified list: used from now on, unless older than the one held (a lagging node or an old copy
+     * would take revocations back); fetched again at the refresh or its nextUpdate.
+     */
     synchronized void fetched(RevocationList fetched) {
+        RevocationList held = list;
+        if (held != null && fetched.thisUpdate().isBefore(held.thisUpdate())) {
+            failed("the list fetched (" + fetched.thisUpdate() + ") is older than the one held (" + held.thisUpdate() + ")");
+            return;
+        }
         Instant now = clock.instant();
         list = fetched;
-        last = new Outcome(fetched, null, now);
+        last = new Outcome(null, now);
         failures = 0;
         Instant next = now.plus(spec.refresh());
         if (fetched.nextUpdate() != null && fetched.nextUpdate().isAfter(now) && fetched.nextUpdate().isBefore(next)) {
             next = fetched.nextUpdate();
         }
         nextFetch = next;
+        firstOutcome.complete(null);
     }
 
     /** A failed fetch: the list held so far stays; tried again after a backoff (1 s doubling, at most the refresh). */
     synchronized void failed(String why) {
         Instant now = clock.instant();
-        last = new Outcome(list, why, now);
+        last = new Outcome(why, now);
         failures++;
         Duration wait = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 20));
         nextFetch = now.plus(wait.compareTo(spec.refresh()) < 0 ? wait : spec.refresh());
+        firstOutcome.complete(null);
+    }
+
+    /**
+     * Waits (a builder's thread, never a handshake's) until the first fetch has ended, at most {@code timeout}: an
+     * object is served with its list loaded, so that a {@code fail_closed} one does not refuse clients meanwhile.
+     */
+    public void awaitFirstOutcome(Duration timeout) {
+        try {
+            firstOutcome.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // served without a list yet: the fail mode applies until it comes
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -138,6 +172,8 @@ public final class ClientRevocation implements SniClientRevocation {
 
     @Override
     public String toString() {
-        return "ClientRevocation{" + sslId + ", " + Objects.requireNonNullElse(list, "no list") + "}";
+        RevocationList current = list;
+        return "ClientRevocation{ssl " + sslId + ", " + (current == null ? "no list" : current.revoked().size()
+                + " revoked, this update " + current.thisUpdate()) + "}";
     }
 }

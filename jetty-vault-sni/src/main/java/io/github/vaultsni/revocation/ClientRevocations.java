@@ -20,9 +20,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,7 +43,7 @@ public final class ClientRevocations extends AbstractLifeCycle {
     private final Executor executor;
     private final Scheduler scheduler;
     private final Clock clock;
-    private final Map<String, ClientRevocation> byId = new ConcurrentHashMap<>();
+    private final Set<ClientRevocation> tracked = ConcurrentHashMap.newKeySet();
     private final Set<ClientRevocation> fetching = ConcurrentHashMap.newKeySet();
     private volatile Scheduler.Task tick;
 
@@ -66,36 +68,32 @@ public final class ClientRevocations extends AbstractLifeCycle {
     }
 
     /**
-     * The list SSL object {@code id}'s client certificates are checked against: the one kept for it when it still
-     * serves {@code spec} with {@code cas}, else a new one, fetched at once.
+     * A list for SSL object {@code id}'s client certificates, kept fetched from now on (the first fetch starts at
+     * once) until {@link #untrack}ed. Its owner (the object's state machine) keeps it while {@code spec} and
+     * {@code cas} stay the same.
      */
     public ClientRevocation track(String id, RevocationSpec spec, List<X509Certificate> cas) {
-        ClientRevocation tracked = byId.compute(id, (key, old) -> old != null && old.serves(spec, cas) ? old
-                : new ClientRevocation(id, spec, cas, clock));
-        fetchIfDue(tracked);
-        return tracked;
+        ClientRevocation revocation = new ClientRevocation(id, spec, cas, clock);
+        tracked.add(revocation);
+        fetchIfDue(revocation);
+        return revocation;
     }
 
-    /** SSL object {@code id} checks no revocation (any more): its list is no longer fetched. */
-    public void untrack(String id) {
-        byId.remove(id);
+    /** No longer fetched: its object was removed, or checks another list. */
+    public void untrack(ClientRevocation revocation) {
+        tracked.remove(revocation);
     }
 
-    /** What {@link ClientRevocation#toMap()} says of SSL object {@code id}'s list, if it has one. */
-    public Optional<Map<String, Object>> status(String id) {
-        return Optional.ofNullable(byId.get(id)).map(ClientRevocation::toMap);
-    }
-
-    /** How many client certificates each SSL object's list refused as revoked, by SSL object id. */
+    /** How many client certificates each SSL object's lists refused as revoked, by SSL object id. */
     public Map<String, Long> refusedRevoked() {
-        Map<String, Long> out = new java.util.TreeMap<>();
-        byId.forEach((id, revocation) -> out.put(id, revocation.refusedRevoked()));
+        Map<String, Long> out = new TreeMap<>();
+        tracked.forEach(revocation -> out.merge(revocation.sslId(), revocation.refusedRevoked(), Long::sum));
         return out;
     }
 
-    /** Fetches every list that is due now, as the background check does each second; completes when they have. */
+    /** Starts fetching every list that is due now, as the background check does each second. */
     public void fetchDue() {
-        byId.values().forEach(this::fetchIfDue);
+        tracked.forEach(this::fetchIfDue);
     }
 
     private void tick() {
@@ -104,20 +102,28 @@ public final class ClientRevocations extends AbstractLifeCycle {
         }
         try {
             fetchDue();
-        } finally {
+        } catch (RuntimeException e) {
+            LOG.warn("revocation list check failed: {}", e.toString());
+        }
+        if (isRunning()) {
             tick = scheduler.schedule(this::tick, TICK.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
     private void fetchIfDue(ClientRevocation revocation) {
         if (revocation.due(clock.instant()) && fetching.add(revocation)) {
-            executor.execute(() -> {
-                try {
-                    fetch(revocation);
-                } finally {
-                    fetching.remove(revocation);
-                }
-            });
+            try {
+                executor.execute(() -> {
+                    try {
+                        fetch(revocation);
+                    } finally {
+                        fetching.remove(revocation);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                fetching.remove(revocation);
+                revocation.failed("no thread to fetch it (" + e.getClass().getSimpleName() + ")");
+            }
         }
     }
 
@@ -143,8 +149,9 @@ public final class ClientRevocations extends AbstractLifeCycle {
                 complete = crl(pem.getBytes(StandardCharsets.US_ASCII));
             }
             revocation.fetched(RevocationList.verified(complete, delta, revocation.cas()));
-        } catch (SecretException | GeneralSecurityException | IllegalArgumentException e) {
-            String why = e.getMessage();
+        } catch (GeneralSecurityException | RuntimeException e) {
+            String why = e instanceof SecretException || e instanceof GeneralSecurityException ? e.getMessage()
+                    : e.getClass().getSimpleName() + ": " + e.getMessage();
             LOG.warn("revocation list for {} not updated: {}", revocation, why);
             revocation.failed(why);
         }

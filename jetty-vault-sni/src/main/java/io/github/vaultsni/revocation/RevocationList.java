@@ -22,11 +22,13 @@ import java.util.Set;
  * handshake reads, a set lookup. Immutable.
  *
  * @param issuer     the CA whose certificates the list covers
+ * @param issuerKeyId its subject key identifier (the key that signed the list), or null when its certificate has none
  * @param revoked    their revoked serials
  * @param thisUpdate when the (newest) list was made
  * @param nextUpdate when the next is due; null when the CRL does not say
  */
-public record RevocationList(X500Principal issuer, Set<BigInteger> revoked, Instant thisUpdate, Instant nextUpdate) {
+public record RevocationList(X500Principal issuer, byte[] issuerKeyId, Set<BigInteger> revoked, Instant thisUpdate,
+                             Instant nextUpdate) {
     public RevocationList {
         revoked = Set.copyOf(revoked);
     }
@@ -36,9 +38,16 @@ public record RevocationList(X500Principal issuer, Set<BigInteger> revoked, Inst
         return revoked.contains(leaf.getSerialNumber());
     }
 
-    /** Whether this list covers certificates issued by {@code leaf}'s issuer. */
+    /**
+     * Whether this list covers certificates issued like {@code leaf}: by the same name and, when both say, the same
+     * key (a CA re-keyed under its old name has a list of its own).
+     */
     public boolean covers(X509Certificate leaf) {
-        return issuer.equals(leaf.getIssuerX500Principal());
+        if (!issuer.equals(leaf.getIssuerX500Principal())) {
+            return false;
+        }
+        byte[] leafAuthority = KeyIds.authorityKeyId(leaf);
+        return issuerKeyId == null || leafAuthority == null || java.util.Arrays.equals(issuerKeyId, leafAuthority);
     }
 
     /**
@@ -49,12 +58,14 @@ public record RevocationList(X500Principal issuer, Set<BigInteger> revoked, Inst
      */
     public static RevocationList verified(X509CRL complete, X509CRL delta, List<X509Certificate> cas)
             throws GeneralSecurityException {
-        verify(complete, cas);
+        X509Certificate signer = verify(complete, cas);
         Set<BigInteger> revoked = new HashSet<>(serials(complete));
         Instant thisUpdate = complete.getThisUpdate().toInstant();
         Instant nextUpdate = complete.getNextUpdate() == null ? null : complete.getNextUpdate().toInstant();
         if (delta != null) {
-            verify(delta, cas);
+            if (!verify(delta, cas).equals(signer)) {
+                throw new GeneralSecurityException("the delta CRL is signed by another key than the complete CRL");
+            }
             BigInteger base = number(delta, Extension.deltaCRLIndicator.getId());
             BigInteger completeNumber = number(complete, Extension.cRLNumber.getId());
             if (base == null || completeNumber == null || base.compareTo(completeNumber) > 0
@@ -67,15 +78,26 @@ public record RevocationList(X500Principal issuer, Set<BigInteger> revoked, Inst
                 nextUpdate = delta.getNextUpdate().toInstant();
             }
         }
-        return new RevocationList(complete.getIssuerX500Principal(), revoked, thisUpdate, nextUpdate);
+        return new RevocationList(complete.getIssuerX500Principal(), KeyIds.subjectKeyId(signer), revoked, thisUpdate,
+                nextUpdate);
     }
 
-    private static void verify(X509CRL crl, List<X509Certificate> cas) throws GeneralSecurityException {
+    /** The client CA that signed {@code crl}: any of that name whose key verifies it (CAs rotate under one name). */
+    private static X509Certificate verify(X509CRL crl, List<X509Certificate> cas) throws GeneralSecurityException {
+        GeneralSecurityException last = null;
         for (X509Certificate ca : cas) {
             if (ca.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
-                crl.verify(ca.getPublicKey());
-                return;
+                try {
+                    crl.verify(ca.getPublicKey());
+                    return ca;
+                } catch (GeneralSecurityException wrongKey) {
+                    last = wrongKey;
+                }
             }
+        }
+        if (last != null) {
+            throw new GeneralSecurityException("the CRL's signature verifies with none of the client CAs named "
+                    + crl.getIssuerX500Principal().getName(), last);
         }
         throw new GeneralSecurityException("the CRL's issuer (" + crl.getIssuerX500Principal().getName()
                 + ") is none of the object's client CAs");

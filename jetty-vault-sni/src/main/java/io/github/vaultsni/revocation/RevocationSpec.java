@@ -26,6 +26,8 @@ import java.util.Objects;
 public record RevocationSpec(Source source, FailMode failMode, Duration refresh, Duration grace) {
     public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(5);
     public static final Duration DEFAULT_GRACE = Duration.ofHours(1);
+    /** The longest {@code refresh} or {@code grace}: 30 days. */
+    public static final Duration MAX_SECONDS = Duration.ofDays(30);
 
     public RevocationSpec {
         Objects.requireNonNull(source, "source");
@@ -75,6 +77,11 @@ public record RevocationSpec(Source source, FailMode failMode, Duration refresh,
                 throw new IllegalArgumentException("revocation." + field + ": not a field of revocation");
             }
         });
+        revocation.path("vault_pki").fieldNames().forEachRemaining(field -> {
+            if (!field.equals("secret_id") && !field.equals("mount")) {
+                throw new IllegalArgumentException("revocation.vault_pki." + field + ": not a field of vault_pki");
+            }
+        });
         boolean vault = revocation.hasNonNull("vault_pki");
         boolean crl = revocation.hasNonNull("crl");
         if (vault == crl) {
@@ -97,9 +104,10 @@ public record RevocationSpec(Source source, FailMode failMode, Duration refresh,
         if (value == null || value.isNull()) {
             return defaultValue;
         }
-        if (!value.isNumber() || value.asDouble() < 0 || field.equals("refresh") && value.asDouble() < 1) {
-            throw new IllegalArgumentException("revocation." + field + ": a number of seconds"
-                    + (field.equals("refresh") ? " of at least 1" : ""));
+        double minimum = field.equals("refresh") ? 1 : 0;
+        if (!value.isNumber() || value.asDouble() < minimum || value.asDouble() > MAX_SECONDS.toSeconds()) {
+            throw new IllegalArgumentException("revocation." + field + ": a number of seconds from " + (long) minimum
+                    + " to " + MAX_SECONDS.toSeconds());
         }
         return Duration.ofMillis((long) (value.asDouble() * 1000));
     }

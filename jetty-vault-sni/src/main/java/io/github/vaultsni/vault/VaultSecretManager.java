@@ -88,17 +88,17 @@ public final class VaultSecretManager implements SecretManager {
 
     /**
      * Reads a path of Vault's API as it stands whose answer is not JSON, e.g. {@code pki/crl/pem}: the bytes, or
-     * empty when Vault has nothing there (404; 400 for a delta CRL a mount does not make).
+     * empty when Vault has nothing there (404, or 204 / an empty body: a delta CRL a mount does not make).
      *
      * @throws SecretException when Vault refuses otherwise or cannot be reached
      */
     public Optional<byte[]> readBytes(VaultPath path) {
         return withToken(token -> {
             VaultClient.Answer answer = client.getBytes(path, token);
-            if (answer.status() == 200) {
+            if (answer.status() == 200 && answer.body().length > 0) {
                 return Optional.of(answer.body());
             }
-            if (answer.status() == 404 || answer.status() == 400) {
+            if (answer.status() == 404 || answer.status() == 204 || answer.status() == 200) {
                 return Optional.empty();
             }
             throw VaultErrors.fromStatus(answer.status(), answer.body(), "reading " + path);

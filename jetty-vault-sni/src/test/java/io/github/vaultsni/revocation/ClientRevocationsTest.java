@@ -65,28 +65,31 @@ class ClientRevocationsTest {
         server.close();
     }
 
-    private X509Certificate issue(String name) {
+    /** A client certificate from the mount, and the serial as Vault writes it (for pki/revoke). */
+    private record Client(X509Certificate certificate, String serial) {
+    }
+
+    private Client issue(String name) {
         JsonNode issued = http.expect(200, "POST", "pki/issue/clients", ROOT, Map.of("common_name", name)).data();
-        return Pem.decodeCertificates(name, issued.get("certificate").asText()).get(0);
+        return new Client(Pem.decodeCertificates(name, issued.get("certificate").asText()).get(0),
+                issued.get("serial_number").asText());
     }
 
     private static RevocationSpec vaultPki() throws Exception {
         return RevocationSpec.fromJson(JSON.readTree("{\"vault_pki\": {\"secret_id\": \"pki-vault\"}}"));
     }
 
-    private static String serial(X509Certificate cert) {
-        return cert.getSerialNumber().toString(16);
-    }
-
     @Test
     void aDeltaCrl_addsWhatWasRevokedSinceTheCompleteOne() throws Exception {
-        http.expect(204, "POST", "pki/config/crl", ROOT, Map.of("auto_rebuild", true, "enable_delta", true));
-        X509Certificate early = issue("early");
-        X509Certificate late = issue("late");
-        X509Certificate kept = issue("kept");
-        http.expect(200, "POST", "pki/revoke", ROOT, Map.of("serial_number", serial(early)));
+        http.expect(200, "POST", "pki/config/crl", ROOT, Map.of("auto_rebuild", true, "enable_delta", true));
+        Client earlyClient = issue("early");
+        Client lateClient = issue("late");
+        X509Certificate early = earlyClient.certificate();
+        X509Certificate late = lateClient.certificate();
+        X509Certificate kept = issue("kept").certificate();
+        http.expect(200, "POST", "pki/revoke", ROOT, Map.of("serial_number", earlyClient.serial()));
         http.expect(200, "GET", "pki/crl/rotate", ROOT, null);
-        http.expect(200, "POST", "pki/revoke", ROOT, Map.of("serial_number", serial(late)));
+        http.expect(200, "POST", "pki/revoke", ROOT, Map.of("serial_number", lateClient.serial()));
 
         ClientRevocation revocation = revocations.track("mtls", vaultPki(), List.of(ca));
         assertInstanceOf(CertificateRevokedException.class, assertThrows(CertificateException.class,
@@ -94,7 +97,7 @@ class ClientRevocationsTest {
         assertInstanceOf(CertificateRevokedException.class, assertThrows(CertificateException.class,
                 () -> revocation.check(late)), "in the delta CRL only");
         assertDoesNotThrow(() -> revocation.check(kept));
-        Map<String, Object> status = revocations.status("mtls").orElseThrow();
+        Map<String, Object> status = revocation.toMap();
         assertEquals("current", status.get("state"));
         assertEquals(2, status.get("revoked"));
         assertEquals(null, status.get("last_failure"));
@@ -102,25 +105,38 @@ class ClientRevocationsTest {
 
     @Test
     void aListSignedByAnotherCa_isRefused_andTheObjectFailsClosed() throws Exception {
-        X509Certificate client = issue("client");
+        X509Certificate client = issue("client").certificate();
         X509Certificate otherCa = TestPki.rootCa("OTHER-CA", "EC").certificate();
         ClientRevocation revocation = revocations.track("mtls", vaultPki(), List.of(otherCa));
         CertificateException refused = assertThrows(CertificateException.class, () -> revocation.check(client));
         assertFalse(refused instanceof CertificateRevokedException, refused.getMessage());
-        Map<String, Object> status = revocations.status("mtls").orElseThrow();
+        Map<String, Object> status = revocation.toMap();
         assertEquals("none", status.get("state"));
         assertTrue(String.valueOf(status.get("last_failure")).contains("none of the object's client CAs"), status::toString);
     }
 
     @Test
-    void theSameSpecAndCas_keepTheirList_anotherReplacesIt_andUntrackForgets() throws Exception {
-        ClientRevocation first = revocations.track("mtls", vaultPki(), List.of(ca));
-        assertTrue(first == revocations.track("mtls", vaultPki(), List.of(ca)), "a rebuilt entry keeps its list");
+    void aListedCertificate_isRefusedEvenWhenTheListIsStale_andFailOpenWaivesOnlyUnlisted() throws Exception {
+        Client revoked = issue("revoked");
+        X509Certificate kept = issue("kept").certificate();
+        http.expect(200, "POST", "pki/revoke", ROOT, Map.of("serial_number", revoked.serial()));
+        http.expect(200, "POST", "pki/config/crl", ROOT, Map.of("expiry", "1s"));
+        http.expect(200, "GET", "pki/crl/rotate", ROOT, null);
         RevocationSpec open = RevocationSpec.fromJson(JSON.readTree(
-                "{\"vault_pki\": {\"secret_id\": \"pki-vault\"}, \"fail_mode\": \"fail_open\"}"));
-        assertFalse(first == revocations.track("mtls", open, List.of(ca)));
-        revocations.untrack("mtls");
-        assertTrue(revocations.status("mtls").isEmpty());
+                "{\"vault_pki\": {\"secret_id\": \"pki-vault\"}, \"fail_mode\": \"fail_open\", \"grace\": 0}"));
+        ClientRevocation revocation = revocations.track("mtls", open, List.of(ca));
+        Thread.sleep(1_100); // the list's own nextUpdate, on the real clock, passes
+        assertEquals("stale", revocation.toMap().get("state"));
+        assertInstanceOf(CertificateRevokedException.class, assertThrows(CertificateException.class,
+                () -> revocation.check(revoked.certificate())), "a revocation is for good");
+        assertDoesNotThrow(() -> revocation.check(kept), "fail_open: an unlisted one passes on a stale list");
+    }
+
+    @Test
+    void aDefaultMount_hasNoDeltaCrl_andItsListLoads() throws Exception {
+        assertEquals(204, http.raw("pki/crl/delta/pem").status(), "Vault 1.13 answers 204 without a delta CRL");
+        ClientRevocation revocation = revocations.track("mtls", vaultPki(), List.of(ca));
+        assertEquals("current", revocation.toMap().get("state"), revocation.toMap()::toString);
     }
 
     @Test
@@ -130,7 +146,9 @@ class ClientRevocationsTest {
                 {"{\"crl\": \"x\", \"vault_pki\": {\"secret_id\": \"v\"}}", "revocation: exactly one of vault_pki and crl is required"},
                 {"{\"vault_pki\": {}}", "revocation.vault_pki.secret_id is required"},
                 {"{\"crl\": \"x\", \"fail_mode\": \"maybe\"}", "revocation.fail_mode: fail_closed or fail_open, not maybe"},
-                {"{\"crl\": \"x\", \"refresh\": 0}", "revocation.refresh: a number of seconds of at least 1"},
+                {"{\"crl\": \"x\", \"refresh\": 0}", "revocation.refresh: a number of seconds from 1 to 2592000"},
+                {"{\"crl\": \"x\", \"grace\": 1e12}", "revocation.grace: a number of seconds from 0 to 2592000"},
+                {"{\"vault_pki\": {\"secret_id\": \"v\", \"path\": \"x\"}}", "revocation.vault_pki.path: not a field of vault_pki"},
                 {"{\"crl\": \"x\", \"ocsp\": true}", "revocation.ocsp: not a field of revocation"}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> RevocationSpec.fromJson(JSON.readTree(refused[0])));

@@ -130,8 +130,7 @@ final class PkiEngine implements SecretsEngine {
         }
         if (path.equals("config/crl")) {
             if (write) {
-                revocations.configure(request, ca == null ? null : caKeys());
-                return Reply.noContent();
+                return Reply.data(revocations.configure(request, ca == null ? null : caKeys()));
             }
             return Reply.data(revocations.configuration());
         }
@@ -143,7 +142,8 @@ final class PkiEngine implements SecretsEngine {
             return crl(revocations.complete(caKeys()), path.endsWith("/pem"));
         }
         if (read && (path.equals("crl/delta") || path.equals("crl/delta/pem"))) {
-            return crl(revocations.delta(caKeys()), path.endsWith("/pem"));
+            org.bouncycastle.cert.X509CRLHolder delta = revocations.delta(caKeys());
+            return delta == null ? Reply.noContent() : crl(delta, path.endsWith("/pem"));
         }
         throw VaultError.noHandler(path);
     }

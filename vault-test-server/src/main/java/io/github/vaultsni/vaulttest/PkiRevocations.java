@@ -1,7 +1,6 @@
 package io.github.vaultsni.vaulttest;
 
 import org.bouncycastle.asn1.x509.CRLNumber;
-import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -28,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * issued), the complete CRL ({@code crl} as DER, {@code crl/pem}) rebuilt at each revocation unless
  * {@code config/crl} sets {@code auto_rebuild}, then only by {@code crl/rotate}, and, with {@code enable_delta},
  * a delta CRL ({@code crl/delta}, {@code crl/delta/pem}) of what was revoked since the complete one, naming its base
- * CRL number. CRLs are signed by the mount's CA and valid for {@code expiry} (72h).
+ * CRL number, rebuilt at most every {@code delta_rebuild_interval}; without it those paths answer 204. CRLs are
+ * signed by the mount's CA and valid for {@code expiry} (72h).
  */
 final class PkiRevocations {
     /** Vault's default CRL lifetime. */
@@ -41,7 +41,16 @@ final class PkiRevocations {
     private final Map<BigInteger, Instant> issued = new ConcurrentHashMap<>();
     private final Map<BigInteger, Instant> revoked = new ConcurrentHashMap<>();
     private volatile Map<BigInteger, Instant> inComplete = Map.of();
-    private volatile long expiry = DEFAULT_EXPIRY;
+    /** Vault's default delta CRL rebuild interval, seconds. */
+    static final long DEFAULT_DELTA_REBUILD_INTERVAL = 15 * 60;
+
+    private volatile String expiry = "72h";
+    private volatile long expirySeconds = DEFAULT_EXPIRY;
+    private volatile String deltaRebuildInterval = "15m";
+    private volatile long deltaRebuildSeconds = DEFAULT_DELTA_REBUILD_INTERVAL;
+    private X509CRLHolder delta;
+    private Instant deltaBuiltAt = Instant.EPOCH;
+    private boolean deltaStale;
     private volatile boolean autoRebuild;
     private volatile boolean enableDelta;
     private volatile Crl complete;
@@ -69,6 +78,7 @@ final class PkiRevocations {
         if (!autoRebuild) {
             rebuild(ca);
         }
+        deltaStale = true;
         return Json.fields("revocation_time", at.getEpochSecond(), "revocation_time_rfc3339", at.toString(),
                 "state", "revoked");
     }
@@ -78,26 +88,44 @@ final class PkiRevocations {
         rebuild(ca);
     }
 
-    /** {@code config/crl}: {@code expiry}, {@code auto_rebuild}, {@code enable_delta}. */
-    synchronized void configure(VaultRequest request, CaKeys ca) {
-        expiry = Durations.seconds(request.param("expiry"), expiry);
-        if (request.param("auto_rebuild") != null) {
-            autoRebuild = Boolean.parseBoolean(request.param("auto_rebuild"));
+    /**
+     * {@code config/crl}: {@code expiry}, {@code auto_rebuild}, {@code enable_delta}, {@code delta_rebuild_interval},
+     * checked before anything is kept; the CRL is rebuilt when {@code auto_rebuild} or {@code enable_delta} changes.
+     */
+    synchronized Map<String, Object> configure(VaultRequest request, CaKeys ca) {
+        String newExpiry = request.param("expiry") != null ? request.param("expiry") : expiry;
+        long newExpirySeconds = Durations.seconds(newExpiry, DEFAULT_EXPIRY);
+        boolean newAutoRebuild = request.param("auto_rebuild") != null ? Boolean.parseBoolean(request.param("auto_rebuild"))
+                : autoRebuild;
+        boolean newEnableDelta = request.param("enable_delta") != null ? Boolean.parseBoolean(request.param("enable_delta"))
+                : enableDelta;
+        String newInterval = request.param("delta_rebuild_interval") != null ? request.param("delta_rebuild_interval")
+                : deltaRebuildInterval;
+        long intervalSeconds = Durations.seconds(newInterval, DEFAULT_DELTA_REBUILD_INTERVAL);
+        if (newEnableDelta && !newAutoRebuild) {
+            throw VaultError.badRequest("Delta CRLs cannot be enabled when auto rebuilding is disabled as the complete "
+                    + "CRL is always regenerated!");
         }
-        if (request.param("enable_delta") != null) {
-            enableDelta = Boolean.parseBoolean(request.param("enable_delta"));
+        if (intervalSeconds <= 0) {
+            throw VaultError.badRequest("delta_rebuild_interval must be at least one second");
         }
-        if (enableDelta && !autoRebuild) {
-            throw VaultError.badRequest("delta CRLs require auto_rebuild to be enabled");
-        }
-        if (ca != null) {
+        boolean rebuild = newAutoRebuild != autoRebuild || newEnableDelta != enableDelta;
+        expiry = newExpiry;
+        expirySeconds = newExpirySeconds;
+        autoRebuild = newAutoRebuild;
+        enableDelta = newEnableDelta;
+        deltaRebuildInterval = newInterval;
+        deltaRebuildSeconds = intervalSeconds;
+        if (rebuild && ca != null) {
             rebuild(ca);
         }
+        return configuration();
     }
 
     Map<String, Object> configuration() {
-        return Json.fields("expiry", expiry / 3600 + "h", "disable", false, "auto_rebuild", autoRebuild,
-                "enable_delta", enableDelta);
+        return Json.fields("expiry", expiry, "disable", false, "ocsp_disable", false, "ocsp_expiry", "12h",
+                "auto_rebuild", autoRebuild, "auto_rebuild_grace_period", "12h", "enable_delta", enableDelta,
+                "delta_rebuild_interval", deltaRebuildInterval);
     }
 
     /** The complete CRL, built on first request when none is yet. */
@@ -108,16 +136,25 @@ final class PkiRevocations {
         return complete.holder();
     }
 
-    /** The delta CRL: revocations since the complete CRL, naming it as base. */
+    /**
+     * The delta CRL (revocations since the complete CRL, naming it as base) as last built, or null when the mount
+     * makes none (Vault answers that with 204). As Vault's periodic rebuild, a revocation shows in it once
+     * {@code delta_rebuild_interval} (15m) has passed since the last delta was built.
+     */
     synchronized X509CRLHolder delta(CaKeys ca) {
         if (!enableDelta) {
-            throw VaultError.badRequest("delta CRLs are not enabled on this mount");
+            return null;
         }
         complete(ca);
-        BigInteger base = complete.number();
-        Map<BigInteger, Instant> since = new LinkedHashMap<>(revoked);
-        since.keySet().removeAll(inComplete.keySet());
-        return build(ca, since, base);
+        Instant now = clock.instant();
+        if (delta == null || deltaStale && !now.isBefore(deltaBuiltAt.plusSeconds(deltaRebuildSeconds))) {
+            Map<BigInteger, Instant> since = new LinkedHashMap<>(revoked);
+            since.keySet().removeAll(inComplete.keySet());
+            delta = build(ca, since, complete.number());
+            deltaBuiltAt = now;
+            deltaStale = false;
+        }
+        return delta;
     }
 
     private void rebuild(CaKeys ca) {
@@ -125,14 +162,15 @@ final class PkiRevocations {
         BigInteger number = nextNumber;
         complete = new Crl(build(ca, all, null), number);
         inComplete = all;
+        delta = null; // a new base: the next delta is built on it
     }
 
     /** A CRL of {@code entries}; {@code deltaBase} non-null makes it a delta CRL on that base. */
     private X509CRLHolder build(CaKeys ca, Map<BigInteger, Instant> entries, BigInteger deltaBase) {
         Instant now = clock.instant();
         X509v2CRLBuilder builder = new X509v2CRLBuilder(ca.certificate().getSubject(), Date.from(now));
-        builder.setNextUpdate(Date.from(now.plusSeconds(expiry)));
-        entries.forEach((serial, at) -> builder.addCRLEntry(serial, Date.from(at), CRLReason.unspecified));
+        builder.setNextUpdate(Date.from(now.plusSeconds(expirySeconds)));
+        entries.forEach((serial, at) -> builder.addCRLEntry(serial, Date.from(at), 0)); // no reason code, as Vault
         try {
             BigInteger number = nextNumber;
             nextNumber = nextNumber.add(BigInteger.ONE);

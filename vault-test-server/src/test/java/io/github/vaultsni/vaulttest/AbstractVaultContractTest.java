@@ -581,6 +581,14 @@ public abstract class AbstractVaultContractTest {
         assertEquals(200, pem.status());
         assertTrue(new String(pem.body(), StandardCharsets.US_ASCII).startsWith("-----BEGIN X509 CRL-----"));
         assertEquals(200, call("GET", pki + "/crl/rotate", root, null).status());
+        assertEquals(204, vault.raw(pki + "/crl/delta/pem").status(), "no delta CRL on a default mount");
+        Answer config = call("POST", pki + "/config/crl", root, Map.of("expiry", "48h"));
+        assertEquals(200, config.status(), config::body);
+        assertEquals("48h", config.data().get("expiry").asText());
+        assertErrorMentions(call("POST", pki + "/config/crl", root, Map.of("enable_delta", true)), 400,
+                "Delta CRLs cannot be enabled when auto rebuilding is disabled");
+        assertFalse(call("GET", pki + "/config/crl", root, null).data().get("enable_delta").asBoolean(),
+                "a refused write keeps nothing");
     }
 
     @Test

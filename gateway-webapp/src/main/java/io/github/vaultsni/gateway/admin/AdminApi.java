@@ -52,16 +52,27 @@ public final class AdminApi {
     private final SecretCipher cipher;
     private final Clock clock;
     private final ObjectStatuses statuses;
+    private final AppliedRemovals removals;
     private final AdminCatalog catalog = new AdminCatalog();
 
     /**
      * @param statuses what the certificate registry says of an SSL object or a secret object, by id
      */
     public AdminApi(ConfigStore store, SecretCipher cipher, Clock clock, ObjectStatuses statuses) {
+        this(store, cipher, clock, statuses, AppliedRemovals.NONE);
+    }
+
+    /**
+     * @param statuses what the certificate registry says of an SSL object or a secret object, by id
+     * @param removals what a DELETE's answer waits for: its removal applied (a certificate no longer served)
+     */
+    public AdminApi(ConfigStore store, SecretCipher cipher, Clock clock, ObjectStatuses statuses,
+                    AppliedRemovals removals) {
         this.store = store;
         this.cipher = cipher;
         this.clock = clock;
         this.statuses = statuses;
+        this.removals = removals;
     }
 
     /**
@@ -282,7 +293,9 @@ public final class AdminApi {
             refuseIfInUse(resource, id);
         }
         StoredObject gone = store.delete(resource.key(id)).orElseThrow(AdminException::notFound);
-        applied(store.revision());
+        long revision = store.revision();
+        applied(revision);
+        removals.await(revision, APPLY_WAIT); // a deleted SSL object's certificate is no longer served when answered
         return new AdminResponse(200, JSON.createObjectNode().put("deleted", "1").put("key", gone.key()));
     }
 

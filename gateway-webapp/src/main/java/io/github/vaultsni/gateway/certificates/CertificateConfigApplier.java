@@ -17,9 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Applies secret objects and SSL objects from the store's change events to the secret resolver and the SSL
@@ -50,6 +55,8 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
     private final Set<String> secrets = ConcurrentHashMap.newKeySet();
     private final Set<String> ssls = ConcurrentHashMap.newKeySet();
     private ConfigStore.Watch watch;
+    /** Removals handed to the registry and not yet served, by store revision. */
+    private final ConcurrentSkipListMap<Long, CompletableFuture<?>> removals = new ConcurrentSkipListMap<>();
     private volatile CompletableFuture<Void> initialCertificates = new CompletableFuture<>();
 
     /** Applies {@code store}'s objects (the store started first) once this applier starts. */
@@ -68,7 +75,13 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
         store.list(StoredKind.SECRETS.prefix()).forEach(o -> apply(ConfigChange.Type.PUT, o));
         initialCertificates = CompletableFuture.allOf(store.list(StoredKind.SSLS.prefix()).stream()
                 .map(o -> apply(ConfigChange.Type.PUT, o)).toArray(CompletableFuture[]::new));
-        watch = store.watch(revision, change -> apply(change.type(), change.object()));
+        watch = store.watch(revision, change -> {
+            CompletableFuture<?> applied = apply(change.type(), change.object());
+            if (change.type() == ConfigChange.Type.DELETE && !applied.isDone()) {
+                removals.put(change.revision(), applied);
+                applied.whenComplete((result, failure) -> removals.remove(change.revision(), applied));
+            }
+        });
     }
 
     @Override
@@ -83,6 +96,24 @@ public final class CertificateConfigApplier extends AbstractLifeCycle {
         }
         ssls.clear();
         secrets.clear();
+    }
+
+    /**
+     * Returns once every removal this applier was handed up to {@code revision} is served (its certificate gone from
+     * what clients see), or {@code timeout} has passed: what a DELETE's answer waits for.
+     */
+    public void awaitRemovals(long revision, Duration timeout) {
+        CompletableFuture<?>[] pending = removals.headMap(revision, true).values().toArray(CompletableFuture[]::new);
+        if (pending.length == 0) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(pending).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.debug("removals up to revision {} not all applied: {}", revision, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

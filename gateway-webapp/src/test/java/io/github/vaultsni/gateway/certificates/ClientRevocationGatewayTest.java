@@ -110,10 +110,28 @@ class ClientRevocationGatewayTest {
         assertTrue(metrics.contains("vault_sni_client_certificates_revoked_total{ssl=\"mtls\"}"), metrics);
     }
 
+    /** TLS 1.2 sessions resume by id from the server's cache: a revoked certificate's session ends with it. */
+    @Test
+    void aResumedSessionOfARevokedCertificate_isRefused() throws Exception {
+        JsonNode alice = issue("alice");
+        ObjectNode revocation = JSON.createObjectNode().put("refresh", 1);
+        revocation.putObject("vault_pki").put("secret_id", "pki-vault").put("mount", "pki");
+        put("ssls/mtls", mtls("mtls.internal.test", revocation));
+        awaitList("mtls", "current");
+        SSLContext context = clientContext(alice);
+        byte[] first = sessionId(context, "mtls.internal.test");
+        assertTrue(java.util.Arrays.equals(first, sessionId(context, "mtls.internal.test")), "the session resumes");
+
+        http.expect(200, "POST", "pki/revoke", ROOT, Map.of("serial_number", alice.get("serial_number").asText()));
+        await().atMost(Duration.ofSeconds(5)).until(
+                () -> admin().call("GET", "ssls/mtls/status", null).json().get("revocation").get("revoked").asInt() == 1);
+        assertEquals(null, sessionId(context, "mtls.internal.test"), "the resumed session is refused");
+    }
+
     @Test
     void aListPastItsNextUpdate_isRefusedFailClosed_andIgnoredFailOpen() throws Exception {
         JsonNode bob = issue("bob");
-        http.expect(204, "POST", "pki/config/crl", ROOT, Map.of("expiry", "1s"));
+        http.expect(200, "POST", "pki/config/crl", ROOT, Map.of("expiry", "1s"));
         http.expect(200, "GET", "pki/crl/rotate", ROOT, null);
         String stalePem = new String(http.raw("pki/crl/pem").body(), StandardCharsets.US_ASCII);
         Thread.sleep(1_500); // not a wait for the gateway: the CRL's own nextUpdate, on the real clock, passes
@@ -148,6 +166,40 @@ class ClientRevocationGatewayTest {
 
     /** Whether a request with {@code client}'s certificate gets an HTTP answer (any: no route here answers 404). */
     private boolean accepted(String sni, JsonNode client) throws Exception {
+        return request(clientContext(client), sni, null) != null;
+    }
+
+    /**
+     * The TLS 1.2 session id of a request over {@code context} (which keeps its sessions, so the next may resume
+     * this one), or null when no HTTP answer comes.
+     */
+    private byte[] sessionId(SSLContext context, String sni) throws Exception {
+        return request(context, sni, "TLSv1.2");
+    }
+
+    /** One GET; the session's id when an HTTP answer comes, else null. */
+    private byte[] request(SSLContext context, String sni, String protocol) throws Exception {
+        try (Socket plain = new Socket("127.0.0.1", gateway.httpsPort());
+             SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, sni, gateway.httpsPort(), true)) {
+            socket.setSoTimeout(10_000);
+            if (protocol != null) {
+                socket.setEnabledProtocols(new String[]{protocol});
+            }
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(sni)));
+            socket.setSSLParameters(parameters);
+            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            boolean answered = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .startsWith("HTTP/1.1 ");
+            return answered ? socket.getSession().getId() : null;
+        } catch (IOException refused) {
+            return null;
+        }
+    }
+
+    /** A client context presenting {@code client}'s certificate and trusting the server's CA. */
+    private static SSLContext clientContext(JsonNode client) throws Exception {
         CertifiedKey key = Pem.decodeCertifiedKey("client", client.get("certificate").asText(), "key",
                 client.get("private_key").asText(), null);
         KeyStore store = KeyStore.getInstance("PKCS12");
@@ -162,18 +214,7 @@ class ClientRevocationGatewayTest {
         trusted.init(trust);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(keys.getKeyManagers(), trusted.getTrustManagers(), null);
-        try (Socket plain = new Socket("127.0.0.1", gateway.httpsPort());
-             SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, sni, gateway.httpsPort(), true)) {
-            socket.setSoTimeout(10_000);
-            SSLParameters parameters = socket.getSSLParameters();
-            parameters.setServerNames(List.of(new SNIHostName(sni)));
-            socket.setSSLParameters(parameters);
-            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8).startsWith("HTTP/1.1 ");
-        } catch (IOException refused) {
-            return false;
-        }
+        return context;
     }
 
     /** A GET through {@code openssl s_client} presenting {@code client}'s certificate, read until the end. */
