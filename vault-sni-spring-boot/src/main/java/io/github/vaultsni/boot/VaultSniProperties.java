@@ -62,7 +62,7 @@ public record VaultSniProperties(
     /** The SSL object's fields as these properties name them, where the names differ. */
     private static final Map<String, String> PROPERTIES = Map.of("ssl_protocols", "protocols", "client.ca", "client-ca",
             "client.depth", "client-depth", "sni", "snis", "issuer.vault_pki", "issuer.vault-pki",
-            "client.skip_mtls_uri_regex", "client-ca");
+            "client.skip_mtls_uri_regex", "client-ca", "client.revocation", "client-revocation");
 
     /** An SSL object's field as these properties name it: {@code client.ca} is {@code client-ca}; {@code certs[1]} stays. */
     static String property(String field) {
@@ -232,11 +232,13 @@ public record VaultSniProperties(
      * @param protocols   TLS versions allowed for this entry, e.g. TLSv1.3; empty: any the connector allows
      * @param issuer      Instead of cert and key (and of certs, keys and client-ca): certificates issued for the
      *                    snis by Vault's PKI engine, renewed before they expire and kept in memory
+     * @param clientRevocation With client-ca: where revocations of client certificates come from (the SSL object's
+     *                    client.revocation)
      */
     public record Certificate(String id, @DefaultValue List<String> snis, String cert, String key,
                               @DefaultValue List<String> certs, @DefaultValue List<String> keys, String clientCa,
                               @DefaultValue("1") int clientDepth, @DefaultValue Set<String> protocols,
-                              Issuer issuer) {
+                              Issuer issuer, ClientRevocation clientRevocation) {
 
         /**
          * The SSL object, read as every way in reads one ({@link SslObject}, which checks inline PEM too); {@code name}
@@ -270,7 +272,12 @@ public record VaultSniProperties(
             keys.forEach(ssl.putArray("keys")::add);
             protocols.forEach(ssl.putArray("ssl_protocols")::add);
             if (clientCa != null) {
-                ssl.putObject("client").put("ca", clientCa).put("depth", clientDepth);
+                ObjectNode client = ssl.putObject("client").put("ca", clientCa).put("depth", clientDepth);
+                if (clientRevocation != null) {
+                    client.set("revocation", clientRevocation.json());
+                }
+            } else if (clientRevocation != null) {
+                ssl.putObject("client").set("revocation", clientRevocation.json()); // refused: no client CA
             }
             if (issuer != null) {
                 ssl.putObject("issuer").set("vault_pki", issuer.vaultPki() == null ? null : issuer.vaultPki().json(secretObjectId));
@@ -282,6 +289,51 @@ public record VaultSniProperties(
         public String toString() {
             return "Certificate{id=" + id + ", snis=" + snis + (issuer == null ? "" : ", issued") + "}";
         }
+    }
+
+    /**
+     * Where revocations of an entry's client certificates come from: the SSL object's {@code client.revocation},
+     * read by the library ({@code RevocationSpec}), which holds the defaults.
+     *
+     * @param vaultPki A Vault PKI mount's CRL: its secret object (secret-id) and mount
+     * @param crl      Or a CRL, PEM or a $secret:// / $env:// reference
+     * @param failMode fail_closed (refuse client certificates without a current list; the default) or fail_open
+     * @param refresh  How often the list is fetched again (default 5m)
+     * @param grace    How long past its nextUpdate a list is still used (default 1h)
+     */
+    public record ClientRevocation(RevocationVaultPki vaultPki, String crl, String failMode, Duration refresh,
+                                   Duration grace) {
+        ObjectNode json() {
+            ObjectNode out = SSL_OBJECT.createObjectNode();
+            if (vaultPki != null) {
+                ObjectNode vault = out.putObject("vault_pki").put("secret_id", vaultPki.secretId());
+                if (vaultPki.mount() != null) {
+                    vault.put("mount", vaultPki.mount());
+                }
+            }
+            if (crl != null) {
+                out.put("crl", crl);
+            }
+            if (failMode != null) {
+                out.put("fail_mode", failMode);
+            }
+            if (refresh != null) {
+                out.put("refresh", refresh.toMillis() / 1000.0);
+            }
+            if (grace != null) {
+                out.put("grace", grace.toMillis() / 1000.0);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * A Vault PKI mount whose CRL lists revoked client certificates.
+     *
+     * @param secretId The secret object (Vault connection) to read it through
+     * @param mount    The PKI mount (default pki)
+     */
+    public record RevocationVaultPki(String secretId, String mount) {
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.issuer.IssuerSpec;
 import io.github.vaultsni.registry.SniEntrySpec;
+import io.github.vaultsni.revocation.RevocationSpec;
 import io.github.vaultsni.vault.VaultAuth;
 import io.github.vaultsni.vault.VaultSettings;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,24 @@ class VaultSniPropertiesTest {
                         .vault(), null));
         assertEquals("vault-sni.vault: vault-sni.vault.auth.method is required with the other vault-sni.vault.auth.* "
                 + "properties", methodless.getMessage());
+    }
+
+    @Test
+    void clientRevocation_becomesTheSslObjectsClientRevocation() {
+        Map<String, String> values = new HashMap<>(Map.of("vault-sni.certificates[0].id", "mtls",
+                "vault-sni.certificates[0].snis[0]", "mtls.test", "vault-sni.certificates[0].cert", "$env://CRT",
+                "vault-sni.certificates[0].key", "$env://KEY", "vault-sni.certificates[0].client-ca", "$env://CA",
+                "vault-sni.certificates[0].client-revocation.vault-pki.secret-id", "pki-vault",
+                "vault-sni.certificates[0].client-revocation.fail-mode", "fail_open",
+                "vault-sni.certificates[0].client-revocation.refresh", "30s"));
+        SniEntrySpec spec = bind(values).certificateSpecs().get(0);
+        assertEquals(new RevocationSpec(new RevocationSpec.Source.VaultPki("pki-vault", "pki"),
+                RevocationSpec.FailMode.FAIL_OPEN, Duration.ofSeconds(30), RevocationSpec.DEFAULT_GRACE),
+                spec.clientRevocation());
+        values.put("vault-sni.certificates[0].client-revocation.fail-mode", "maybe");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> bind(values).certificateSpecs());
+        assertEquals("vault-sni.certificates[0].client-revocation (mtls): revocation.fail_mode: fail_closed or "
+                + "fail_open, not maybe", refused.getMessage());
     }
 
     @Test

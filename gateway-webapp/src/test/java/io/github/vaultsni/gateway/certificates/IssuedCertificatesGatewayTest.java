@@ -3,10 +3,10 @@ package io.github.vaultsni.gateway.certificates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.gateway.Gateway;
+import io.github.vaultsni.gateway.MetricsScrape;
 import io.github.vaultsni.gateway.GatewayConfig;
 import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
-import io.github.vaultsni.gateway.metrics.GatewayMetrics;
 import io.github.vaultsni.gateway.store.EtcdConnection;
 import io.github.vaultsni.gateway.store.EtcdServer;
 import io.github.vaultsni.testsupport.TlsClients;
@@ -20,10 +20,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -98,12 +94,8 @@ class IssuedCertificatesGatewayTest {
         call(gateway, "PUT", "ssls/internal", SSL);
     }
 
-    private static String scrape(Gateway gateway) throws Exception {
-        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.metricsPort() + GatewayMetrics.PATH)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, scrape.statusCode(), scrape::body);
-        return scrape.body();
+    private static String scrape(Gateway gateway) {
+        return MetricsScrape.of(gateway);
     }
 
     private long signs() {
