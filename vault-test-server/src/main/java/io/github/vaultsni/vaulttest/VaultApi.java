@@ -245,6 +245,9 @@ final class VaultApi {
         if ("pki".equals(type)) {
             return new PkiEngine(clock);
         }
+        if ("transit".equals(type)) {
+            return new TransitEngine(clock);
+        }
         throw VaultError.badRequest("plugin not found in the catalog: " + type);
     }
 

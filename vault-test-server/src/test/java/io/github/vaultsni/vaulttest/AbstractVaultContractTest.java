@@ -548,6 +548,101 @@ public abstract class AbstractVaultContractTest {
 
     // --- PKI ---
 
+    // --- Transit: asymmetric keys that sign (keyless TLS) ---
+
+    private String transitMount() {
+        String transit = "transit" + mount;
+        vault.expect(204, "POST", "sys/mounts/" + transit, root, Map.of("type", "transit"));
+        return transit;
+    }
+
+    private java.security.PublicKey transitPublicKey(String transit, String key, int version) throws Exception {
+        String pem = call("GET", transit + "/keys/" + key, root, null).data().get("keys").get(String.valueOf(version))
+                .get("public_key").asText();
+        byte[] der = java.util.Base64.getMimeDecoder().decode(pem.replace("-----BEGIN PUBLIC KEY-----", "")
+                .replace("-----END PUBLIC KEY-----", ""));
+        String algorithm = key.startsWith("rsa") ? "RSA" : "EC";
+        return java.security.KeyFactory.getInstance(algorithm).generatePublic(new java.security.spec.X509EncodedKeySpec(der));
+    }
+
+    private static byte[] signatureBytes(String vaultSignature) {
+        return java.util.Base64.getDecoder().decode(vaultSignature.substring(vaultSignature.lastIndexOf(':') + 1));
+    }
+
+    @Test
+    void transit_keysAreCreatedOnce_readWithPkixPublicKeys_andRotated() {
+        String transit = transitMount();
+        assertEquals(204, call("POST", transit + "/keys/ec", root, Map.of("type", "ecdsa-p256")).status());
+        assertEquals(204, call("POST", transit + "/keys/ec", root, Map.of("type", "rsa-2048")).status(),
+                "an existing key: 204, unchanged");
+        JsonNode key = call("GET", transit + "/keys/ec", root, null).data();
+        assertEquals("ecdsa-p256", key.get("type").asText());
+        assertEquals(1, key.get("latest_version").asInt());
+        assertTrue(key.get("supports_signing").asBoolean());
+        assertEquals("P-256", key.get("keys").get("1").get("name").asText());
+        assertTrue(key.get("keys").get("1").get("public_key").asText().startsWith("-----BEGIN PUBLIC KEY-----"));
+        assertEquals(204, call("POST", transit + "/keys/ec/rotate", root, null).status());
+        assertEquals(2, call("GET", transit + "/keys/ec", root, null).data().get("latest_version").asInt());
+        assertErrors(call("POST", transit + "/keys/x", root, Map.of("type", "rsa-1024")), 400, "unknown key type rsa-1024");
+        assertErrors(call("GET", transit + "/keys/none", root, null), 404);
+        assertErrors(call("POST", transit + "/keys/none/rotate", root, null), 400, "key not found");
+    }
+
+    @Test
+    void transit_signsAPrehashedDigest_ecdsaAsn1_verifiedByTheJdkAndByVerify() throws Exception {
+        String transit = transitMount();
+        vault.expect(204, "POST", transit + "/keys/ec", root, Map.of("type", "ecdsa-p256"));
+        byte[] data = "to be signed".getBytes(StandardCharsets.UTF_8);
+        String digest = java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        Answer signed = call("POST", transit + "/sign/ec/sha2-256", root, Map.of("input", digest, "prehashed", true));
+        assertEquals(200, signed.status(), signed::body);
+        String signature = signed.data().get("signature").asText();
+        assertTrue(signature.startsWith("vault:v1:"), signature);
+        assertEquals(1, signed.data().get("key_version").asInt());
+        java.security.Signature jdk = java.security.Signature.getInstance("SHA256withECDSA");
+        jdk.initVerify(transitPublicKey(transit, "ec", 1));
+        jdk.update(data);
+        assertTrue(jdk.verify(signatureBytes(signature)), "an ASN.1 ECDSA signature of the digest");
+        assertTrue(call("POST", transit + "/verify/ec/sha2-256", root, Map.of("input", digest, "prehashed", true,
+                "signature", signature)).data().get("valid").asBoolean());
+        String other = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        assertFalse(call("POST", transit + "/verify/ec/sha2-256", root, Map.of("input", other, "prehashed", true,
+                "signature", signature)).data().get("valid").asBoolean());
+        assertErrors(call("POST", transit + "/verify/ec", root, Map.of("input", digest, "signature", "nope")), 400,
+                "invalid signature: no prefix");
+        assertErrors(call("POST", transit + "/sign/none", root, Map.of("input", digest)), 400, "encryption key not found");
+    }
+
+    /** RSA-PSS with the hash's salt (what TLS 1.3 needs), with the largest salt (auto), and PKCS#1 v1.5. */
+    @Test
+    void transit_signsRsaPssWithTheAskedSalt_andPkcs1v15() throws Exception {
+        String transit = transitMount();
+        vault.expect(204, "POST", transit + "/keys/rsa", root, Map.of("type", "rsa-2048"));
+        java.security.PublicKey publicKey = transitPublicKey(transit, "rsa", 1);
+        byte[] data = "to be signed".getBytes(StandardCharsets.UTF_8);
+        String digest = java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        for (Object[] salt : new Object[][]{{"hash", 32}, {"auto", 2048 / 8 - 32 - 2}}) {
+            String signature = call("POST", transit + "/sign/rsa/sha2-256", root, Map.of("input", digest,
+                    "prehashed", true, "signature_algorithm", "pss", "salt_length", salt[0])).data().get("signature").asText();
+            java.security.Signature pss = java.security.Signature.getInstance("RSASSA-PSS");
+            pss.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                    java.security.spec.MGF1ParameterSpec.SHA256, (Integer) salt[1], 1));
+            pss.initVerify(publicKey);
+            pss.update(data);
+            assertTrue(pss.verify(signatureBytes(signature)), "salt_length " + salt[0]);
+        }
+        String pkcs1 = call("POST", transit + "/sign/rsa/sha2-256", root, Map.of("input", digest, "prehashed", true,
+                "signature_algorithm", "pkcs1v15")).data().get("signature").asText();
+        java.security.Signature rsa = java.security.Signature.getInstance("SHA256withRSA");
+        rsa.initVerify(publicKey);
+        rsa.update(data);
+        assertTrue(rsa.verify(signatureBytes(pkcs1)));
+        assertTrue(call("POST", transit + "/verify/rsa/sha2-256", root, Map.of("input", digest, "prehashed", true,
+                "signature_algorithm", "pkcs1v15", "signature", pkcs1)).data().get("valid").asBoolean());
+    }
+
     /** revoke, then the CRL (DER and PEM, no token needed) lists the serial, signed by the CA; crl/rotate answers. */
     @Test
     void pki_revokedSerialIsInTheCrl_signedByTheCa() throws Exception {
