@@ -21,16 +21,14 @@ import java.util.Map;
 public final class ClientRevocation implements SniClientRevocation {
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
 
-    /** Why the last fetch failed and when; null failure: it succeeded. */
-    private record Outcome(String failure, Instant at) {
-    }
 
     private final String sslId;
     private final RevocationSpec spec;
     private final List<X509Certificate> cas;
     private final Clock clock;
     private volatile RevocationList list;
-    private volatile Outcome last;
+    /** Why the last fetch failed; null when it succeeded (or none ended yet). */
+    private volatile String lastFailure;
     private volatile Instant nextFetch;
     private final java.util.concurrent.CompletableFuture<Void> firstOutcome = new java.util.concurrent.CompletableFuture<>();
     private int failures;
@@ -111,7 +109,7 @@ public final class ClientRevocation implements SniClientRevocation {
         }
         Instant now = clock.instant();
         list = fetched;
-        last = new Outcome(null, now);
+        lastFailure = null;
         failures = 0;
         Instant next = now.plus(spec.refresh());
         if (fetched.nextUpdate() != null && fetched.nextUpdate().isAfter(now) && fetched.nextUpdate().isBefore(next)) {
@@ -124,7 +122,7 @@ public final class ClientRevocation implements SniClientRevocation {
     /** A failed fetch: the list held so far stays; tried again after a backoff (1 s doubling, at most the refresh). */
     synchronized void failed(String why) {
         Instant now = clock.instant();
-        last = new Outcome(why, now);
+        lastFailure = why;
         failures++;
         Duration wait = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 20));
         nextFetch = now.plus(wait.compareTo(spec.refresh()) < 0 ? wait : spec.refresh());
@@ -154,7 +152,6 @@ public final class ClientRevocation implements SniClientRevocation {
      */
     public Map<String, Object> toMap() {
         RevocationList current = list;
-        Outcome outcome = last;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("source", spec.source() instanceof RevocationSpec.Source.VaultPki vault
                 ? "vault_pki " + vault.secretId() + "/" + vault.mount() : "crl");
@@ -164,7 +161,7 @@ public final class ClientRevocation implements SniClientRevocation {
         out.put("next_update", current == null || current.nextUpdate() == null ? null
                 : current.nextUpdate().getEpochSecond());
         out.put("revoked", current == null ? 0 : current.revoked().size());
-        out.put("last_failure", outcome == null ? null : outcome.failure());
+        out.put("last_failure", lastFailure);
         out.put("next_fetch", nextFetch.getEpochSecond());
         out.put("refused_revoked", refusedRevoked.get());
         return out;

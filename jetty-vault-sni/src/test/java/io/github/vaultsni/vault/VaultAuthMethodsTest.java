@@ -90,6 +90,11 @@ class VaultAuthMethodsTest {
         return reviews;
     }
 
+    /** A manager logging in at {@code kubernetes/} as {@code role}, with {@code jwt} in its token file. */
+    private VaultSecretManager kubernetesManager(String role, String jwt) throws IOException {
+        return manager(new VaultAuth.Kubernetes(role, write("token", jwt), VaultAuth.AuthMount.of("kubernetes")));
+    }
+
     private VaultSecretManager manager(VaultAuth auth) {
         return manager(VaultSettings.builder(server.address()).prefix("kv/apisix").auth(auth));
     }
@@ -177,8 +182,7 @@ class VaultAuthMethodsTest {
         TokenReviewServer reviews = kubernetesVault();
         String jwt = jwts.serviceAccountToken("edge", "gateway", "uid-1", "vault", Duration.ofHours(1));
         reviews.accept(jwt, "edge", "gateway", "uid-1");
-        VaultSecretManager manager = manager(new VaultAuth.Kubernetes("nope", write("token", jwt),
-                VaultAuth.AuthMount.of("kubernetes")));
+        VaultSecretManager manager = kubernetesManager("nope", jwt);
 
         SecretException refused = assertThrows(SecretException.class, () -> manager.read(SSL));
         assertEquals(Kind.AUTH_FAILED, refused.kind());
@@ -210,9 +214,8 @@ class VaultAuthMethodsTest {
     @Test
     void aWrongRole_underSteadyReads_costsAFewLogins_notOneARead() throws IOException {
         kubernetesVault();
-        VaultSecretManager manager = manager(new VaultAuth.Kubernetes("nope", write("token",
-                jwts.serviceAccountToken("edge", "gateway", "uid-1", "vault", Duration.ofHours(1))),
-                VaultAuth.AuthMount.of("kubernetes")));
+        VaultSecretManager manager = kubernetesManager("nope",
+                jwts.serviceAccountToken("edge", "gateway", "uid-1", "vault", Duration.ofHours(1)));
         for (int second = 0; second < 600; second++) {
             assertThrows(SecretException.class, () -> manager.read(SSL));
             manager.maintain();
@@ -229,8 +232,7 @@ class VaultAuthMethodsTest {
         TokenReviewServer reviews = kubernetesVault();
         String jwt = jwts.serviceAccountToken("default", "gateway", "uid-1", "vault", Duration.ofHours(1));
         reviews.accept(jwt, "default", "gateway", "uid-1");
-        VaultSecretManager manager = manager(new VaultAuth.Kubernetes("gateway", write("token", jwt),
-                VaultAuth.AuthMount.of("kubernetes")));
+        VaultSecretManager manager = kubernetesManager("gateway", jwt);
         SecretException refused = assertThrows(SecretException.class, () -> manager.read(SSL));
         assertEquals(Kind.AUTH_FAILED, refused.kind());
         assertEquals("permission denied (403) logging in with Kubernetes role gateway at auth/kubernetes: namespace not "
