@@ -7,6 +7,7 @@ import io.github.vaultsni.issuer.IssuedCertificateStore;
 import io.github.vaultsni.issuer.IssuerSpec;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
+import io.github.vaultsni.vault.VaultBreaker;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,7 @@ import java.util.function.Predicate;
  * a stored certificate that still fits is adopted (a restart, another node of a cluster); else the
  * {@link CertificateAuthority} issues one, which is offered to the {@link IssuedCertificateStore}, and whatever
  * the store keeps is served. The chain and key are parsed here too, so the registry only swaps values. One
- * {@link IssuanceBreaker} per Vault connection hears how each issuance went.
+ * {@link VaultBreaker} per Vault connection hears how each issuance went.
  */
 final class Issuance {
     private static final Logger LOG = LoggerFactory.getLogger(Issuance.class);
@@ -45,7 +46,7 @@ final class Issuance {
     private final Executor executor;
     private final Scheduler scheduler;
     private final List<IssuanceListener> listeners = new CopyOnWriteArrayList<>();
-    private final Map<String, IssuanceBreaker> breakers = new ConcurrentHashMap<>();
+    private final Map<String, VaultBreaker> breakers = new ConcurrentHashMap<>();
 
     Issuance(CertificateAuthority authority, IssuedCertificateStore store, Clock clock, Executor executor,
              Scheduler scheduler) {
@@ -69,8 +70,8 @@ final class Issuance {
     }
 
     /** The breaker of the Vault connection {@code issuer} uses. */
-    IssuanceBreaker breaker(IssuerSpec issuer) {
-        return breakers.computeIfAbsent(issuer.secretObjectId(), id -> new IssuanceBreaker());
+    VaultBreaker breaker(IssuerSpec issuer) {
+        return breakers.computeIfAbsent(issuer.secretObjectId(), id -> new VaultBreaker());
     }
 
     /**
@@ -83,7 +84,7 @@ final class Issuance {
     CompletableFuture<Obtained> obtain(String objectId, IssuerSpec issuer, String unit, List<String> names,
                                        IssuedCertificate current, Predicate<IssuedCertificate> fits,
                                        Predicate<IssuedCertificate> due) {
-        IssuanceBreaker breaker = breaker(issuer);
+        VaultBreaker breaker = breaker(issuer);
         CompletableFuture<Obtained> obtained = CompletableFuture.supplyAsync(
                 () -> fetch(objectId, issuer, unit, names, current, fits.and(due.negate())), executor);
         AtomicBoolean slow = new AtomicBoolean();
