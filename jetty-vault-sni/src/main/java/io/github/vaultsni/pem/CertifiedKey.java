@@ -64,12 +64,23 @@ public final class CertifiedKey {
     }
 
     private PrivateKey imported(Provider provider) {
+        if (isRemote()) {
+            return privateKey;
+        }
         try {
             return KeyFactory.getInstance(privateKey.getAlgorithm(), provider)
                     .generatePrivate(new PKCS8EncodedKeySpec(privateKey.getEncoded()));
         } catch (GeneralSecurityException | RuntimeException unsupported) {
             return privateKey;
         }
+    }
+
+    /**
+     * Whether the private key is not here but a handle to one kept elsewhere (Vault Transit): it has no encoding, and
+     * only a provider of its own signs with it, which a TLS provider's native code (Conscrypt's) cannot call.
+     */
+    public boolean isRemote() {
+        return privateKey.getEncoded() == null;
     }
 
     /**

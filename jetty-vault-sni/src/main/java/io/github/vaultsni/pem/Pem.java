@@ -5,6 +5,8 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
@@ -134,6 +136,35 @@ public final class Pem {
                     : "private key matches none of the " + certificates.size() + " certificates");
         }
         return new CertifiedKey(chainFrom(certSource, leaf, certificates), key.key());
+    }
+
+    /**
+     * A certificate chain whose private key is kept elsewhere: {@code handle} stands for the key of the certificate
+     * in {@code certificates} whose public key is {@code publicKey} (e.g. a Vault Transit key's), which is the leaf.
+     *
+     * @throws IllegalArgumentException when no certificate holds {@code publicKey}
+     */
+    public static CertifiedKey certifiedHandle(String certSource, List<X509Certificate> certificates,
+                                               PublicKey publicKey, PrivateKey handle) {
+        for (X509Certificate candidate : certificates) {
+            if (java.util.Arrays.equals(candidate.getPublicKey().getEncoded(), publicKey.getEncoded())) {
+                return new CertifiedKey(chainFrom(certSource, candidate, certificates), handle);
+            }
+        }
+        throw invalid(certSource, "no certificate holds the signer's public key");
+    }
+
+    /** The one public key ({@code PUBLIC KEY}, SubjectPublicKeyInfo) in {@code pem}. */
+    public static PublicKey decodePublicKey(String source, String pem) {
+        List<Object> blocks = blocks(source, pem);
+        if (blocks.size() != 1 || !(blocks.get(0) instanceof SubjectPublicKeyInfo info)) {
+            throw invalid(source, "expected one PUBLIC KEY block");
+        }
+        try {
+            return new JcaPEMKeyConverter().getPublicKey(info);
+        } catch (IOException e) {
+            throw invalid(source, "unreadable public key (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     /** Certificates as PEM, one {@code CERTIFICATE} block each. */

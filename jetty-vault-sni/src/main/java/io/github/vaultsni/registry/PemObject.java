@@ -1,5 +1,7 @@
 package io.github.vaultsni.registry;
 
+import io.github.vaultsni.keyless.SignerSpec;
+import io.github.vaultsni.keyless.TransitSigner;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.secret.SecretException;
@@ -9,6 +11,7 @@ import io.github.vaultsni.revocation.ClientRevocations;
 import io.github.vaultsni.sni.SniClientRevocation;
 import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniPreparation;
+import io.github.vaultsni.vault.VaultSecretManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * An SSL object whose certificates are stored: inline PEM, or references resolved through the secret resolver.
+ * An SSL object whose certificates are stored: inline PEM, or references resolved through the secret resolver; its
+ * main key may instead be kept in Vault Transit ({@code signer}), read here as a handle that signs through Vault.
  * Built (values resolved, then PEM parsed on the registry's executor) when started and again each time a value it
  * reads changes; the built entry is served while ACTIVE or RENEWING. See {@link SslObjectMachine} for the states.
  */
@@ -165,7 +169,7 @@ final class PemObject extends SslObjectMachine {
     /** Parses the resolved values ({@code resolved}: configured text to value) into an entry. */
     private SniEntry entry(Map<String, String> resolved, long generation) {
         List<CertifiedKey> keys = new ArrayList<>();
-        keys.add(pair(resolved, spec.cert(), "cert", spec.key(), "key"));
+        keys.add(spec.signer() != null ? keyless(resolved) : pair(resolved, spec.cert(), "cert", spec.key(), "key"));
         for (int i = 0; i < spec.certs().size(); i++) {
             keys.add(pair(resolved, spec.certs().get(i), "certs[" + i + "]", spec.keys().get(i), "keys[" + i + "]"));
         }
@@ -203,6 +207,20 @@ final class PemObject extends SslObjectMachine {
     private CertifiedKey pair(Map<String, String> resolved, String cert, String certField, String key, String keyField) {
         return Pem.decodeCertifiedKey(source(cert, certField), resolved.get(cert), source(key, keyField),
                 resolved.get(key), null);
+    }
+
+    /**
+     * The main certificate with a handle for its key in Vault Transit, the key's version whose public key the
+     * certificate holds (read from Vault here, on the builder's thread); none holding it fails the build.
+     */
+    private CertifiedKey keyless(Map<String, String> resolved) {
+        SignerSpec signer = spec.signer();
+        VaultSecretManager vault = registry.resolver().manager("vault", signer.secretId(), VaultSecretManager.class)
+                .orElseThrow(() -> new SecretException(SecretException.Kind.NO_SUCH_SECRET_OBJECT,
+                        "signer: no secret object vault/" + signer.secretId()));
+        String certSource = source(spec.cert(), "cert");
+        return TransitSigner.certifiedKey(signer, certSource, Pem.decodeCertificates(certSource, resolved.get(spec.cert())),
+                vault, registry.signings());
     }
 
     /** How errors name a value: the reference itself, or the object's field for inline PEM. */

@@ -1,6 +1,7 @@
 package io.github.vaultsni.registry;
 
 import io.github.vaultsni.issuer.IssuerSpec;
+import io.github.vaultsni.keyless.SignerSpec;
 import io.github.vaultsni.revocation.RevocationSpec;
 import io.github.vaultsni.registry.SslObjectViolation.Kind;
 import io.github.vaultsni.secret.SecretReference;
@@ -36,11 +37,12 @@ import java.util.regex.PatternSyntaxException;
  * @param clientRevocation with {@code clientCa}: where the client certificates' revocations come from, or null
  * @param issuer       instead of {@code cert} and {@code key}: certificates issued for the names by Vault's PKI
  *                     engine; else null
+ * @param signer       instead of {@code key}: the Vault Transit key that signs for {@code cert} (keyless); else null
  */
 public record SniEntrySpec(String id, Type type, List<String> snis, String cert, String key, List<String> certs,
                            List<String> keys, boolean enabled, Set<String> protocols, String clientCa,
                            int clientDepth, List<String> skipMtlsUris, IssuerSpec issuer,
-                           RevocationSpec clientRevocation) {
+                           RevocationSpec clientRevocation, SignerSpec signer) {
 
     private static final Set<String> PROTOCOLS = Set.of("TLSv1.1", "TLSv1.2", "TLSv1.3");
 
@@ -62,9 +64,13 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
         List<SslObjectViolation> violations = new ArrayList<>();
         snis = names(snis, violations);
         if (issuer == null) {
-            certificates(type, cert, key, certs, keys, violations);
+            certificates(type, cert, key, signer, certs, keys, violations);
         } else {
             issued(type, snis, cert, key, certs, keys, clientCa, violations);
+            if (signer != null) {
+                violations.add(new SslObjectViolation(Kind.CONFLICT, "signer",
+                        "issuer excludes signer: issued certificates' keys are made for them"));
+            }
         }
         options(protocols, clientDepth, skipMtlsUris, violations);
         references(cert, key, certs, keys, clientCa, violations);
@@ -99,9 +105,17 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
         return List.copyOf(normalised);
     }
 
-    private static void certificates(Type type, String cert, String key, List<String> certs, List<String> keys,
-                                     List<SslObjectViolation> violations) {
-        if (cert == null || key == null) {
+    private static void certificates(Type type, String cert, String key, SignerSpec signer, List<String> certs,
+                                     List<String> keys, List<SslObjectViolation> violations) {
+        if (signer != null) {
+            if (key != null) {
+                violations.add(new SslObjectViolation(Kind.CONFLICT, "signer",
+                        "signer excludes key: the private key stays in Vault Transit"));
+            }
+            if (cert == null) {
+                violations.add(new SslObjectViolation(Kind.MISSING, "cert", "cert is required with signer"));
+            }
+        } else if (cert == null || key == null) {
             violations.add(new SslObjectViolation(Kind.MISSING, "cert", "cert and key are required"));
         }
         if (type == Type.SERVER && certs.size() != keys.size()) {
@@ -192,7 +206,11 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
         if (issuer != null) {
             return List.of();
         }
-        List<String> values = new ArrayList<>(List.of(cert, key));
+        List<String> values = new ArrayList<>();
+        values.add(cert);
+        if (key != null) {
+            values.add(key); // none with a signer
+        }
         values.addAll(certs);
         values.addAll(keys);
         if (clientCa != null) {
@@ -209,7 +227,7 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
     @Override
     public String toString() {
         return "SniEntrySpec{" + id + " " + snis + (type == Type.CLIENT ? ", client" : "") + (enabled ? "" : ", disabled")
-                + (issuer == null ? "" : ", issued") + "}";
+                + (issuer == null ? "" : ", issued") + (signer == null ? "" : ", keyless") + "}";
     }
 
     /**
@@ -231,6 +249,7 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
         private List<String> skipMtlsUris = List.of();
         private IssuerSpec issuer;
         private RevocationSpec clientRevocation;
+        private SignerSpec signer;
 
         private Builder(String id) {
             this.id = id;
@@ -294,10 +313,16 @@ public record SniEntrySpec(String id, Type type, List<String> snis, String cert,
             return this;
         }
 
+        /** Instead of the main certificate's key: the Vault Transit key that signs for it. */
+        public Builder signer(SignerSpec signer) {
+            this.signer = signer;
+            return this;
+        }
+
         /** @throws InvalidSslObjectException listing every rule the object breaks */
         public SniEntrySpec build() {
             return new SniEntrySpec(id, type, snis, cert, key, certs, keys, enabled, protocols, clientCa, clientDepth,
-                    skipMtlsUris, issuer, clientRevocation);
+                    skipMtlsUris, issuer, clientRevocation, signer);
         }
     }
 }

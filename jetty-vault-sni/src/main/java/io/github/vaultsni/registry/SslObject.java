@@ -2,6 +2,7 @@ package io.github.vaultsni.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.vaultsni.issuer.IssuerSpec;
+import io.github.vaultsni.keyless.SignerSpec;
 import io.github.vaultsni.revocation.RevocationSpec;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.pem.PemException;
@@ -16,7 +17,8 @@ import java.util.List;
  * The one reader of an APISIX SSL object, for the gateway's admin API and store, the {@code vault-sni} module's
  * bindings file and Spring Boot's properties alike: its JSON ({@code sni}/{@code snis}, {@code cert}, {@code key},
  * {@code certs}, {@code keys}, {@code status}, {@code ssl_protocols}, {@code type}, {@code client {ca, depth,
- * skip_mtls_uri_regex}}, or ours, {@code issuer {vault_pki {...}}} instead of the certificates) becomes an
+ * skip_mtls_uri_regex}}, or ours, {@code issuer {vault_pki {...}}} instead of the certificates, {@code signer
+ * {vault_transit {...}}} instead of the key, {@code client.revocation}) becomes an
  * {@link SniEntrySpec}, and what is wrong becomes typed {@link SslObjectViolation}s each door words as it must.
  *
  * <p>Two steps: {@link #parse} checks the shape (cheap: what a stored object is read with at every start), and
@@ -43,6 +45,9 @@ public final class SslObject {
         SniEntrySpec.Type type = "client".equals(ssl.path("type").asText("server")) ? SniEntrySpec.Type.CLIENT
                 : SniEntrySpec.Type.SERVER;
         spec.type(type).certificate(text(ssl, "cert"), text(ssl, "key"));
+        if (ssl.hasNonNull("signer")) {
+            spec.signer(signer(id, ssl.get("signer")));
+        }
         if (type == SniEntrySpec.Type.SERVER) {
             // APISIX presents a client object's cert and key to upstreams, and nothing else of it
             spec.moreCertificates(texts(ssl.path("certs")), texts(ssl.path("keys")));
@@ -69,7 +74,9 @@ public final class SslObject {
             spec.issuer().pastBounds().forEach(past -> violations.add(new SslObjectViolation(Kind.BAD_VALUE,
                     "issuer.vault_pki", past)));
         }
-        if (spec.issuer() == null) {
+        if (spec.issuer() == null && spec.signer() != null) {
+            certificate(spec.cert(), "cert", violations); // its key is checked against Vault's when it is applied
+        } else if (spec.issuer() == null) {
             pair(spec.cert(), "cert", spec.key(), "key", violations);
             for (int i = 0; i < Math.min(spec.certs().size(), spec.keys().size()); i++) {
                 pair(spec.certs().get(i), "certs[" + i + "]", spec.keys().get(i), "keys[" + i + "]", violations);
@@ -100,13 +107,7 @@ public final class SslObject {
         boolean inlineCert = !SecretReference.isReference(cert);
         boolean inlineKey = !SecretReference.isReference(key);
         int before = violations.size();
-        if (inlineCert) {
-            try {
-                Pem.decodeCertificates(certField, cert);
-            } catch (PemException e) {
-                violations.add(new SslObjectViolation(Kind.BAD_CERTIFICATE, certField, e.reason()));
-            }
-        }
+        certificate(cert, certField, violations);
         if (inlineKey) {
             try {
                 Pem.decodePrivateKey(keyField, key, null);
@@ -120,6 +121,27 @@ public final class SslObject {
             } catch (PemException e) {
                 violations.add(new SslObjectViolation(Kind.KEY_MISMATCH, keyField, e.reason()));
             }
+        }
+    }
+
+    /** An inline certificate that does not parse is a violation of its field; a reference is checked when resolved. */
+    private static void certificate(String cert, String certField, List<SslObjectViolation> violations) {
+        if (!SecretReference.isReference(cert)) {
+            try {
+                Pem.decodeCertificates(certField, cert);
+            } catch (PemException e) {
+                violations.add(new SslObjectViolation(Kind.BAD_CERTIFICATE, certField, e.reason()));
+            }
+        }
+    }
+
+    /** {@code signer}, read by its own reader; what it refuses is a violation of that field. */
+    private static SignerSpec signer(String id, JsonNode signer) {
+        try {
+            return SignerSpec.fromJson(signer);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSslObjectException(id, List.of(new SslObjectViolation(Kind.BAD_VALUE, "signer",
+                    e.getMessage())));
         }
     }
 

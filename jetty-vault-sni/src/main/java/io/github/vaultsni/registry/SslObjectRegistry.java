@@ -3,6 +3,7 @@ package io.github.vaultsni.registry;
 import io.github.vaultsni.issuer.CertificateAuthority;
 import io.github.vaultsni.issuer.IssuanceListener;
 import io.github.vaultsni.issuer.IssuedCertificateStore;
+import io.github.vaultsni.keyless.RemoteSignings;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.secret.SecretChangeListener;
 import io.github.vaultsni.secret.SecretReference;
@@ -76,6 +77,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
     private final Issuance issuance;
     /** The revocation lists of the objects whose client certificates are checked against one. */
     private final ClientRevocations revocations;
+    private final RemoteSignings signings;
     private final AtomicLong generations = new AtomicLong();
     private final SecretChangeListener onSecretChange = this::secretChanged;
 
@@ -105,6 +107,8 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
                 scheduler);
         this.lastPublicationNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS);
         this.revocations = new ClientRevocations(resolver, executor, scheduler, clock);
+        this.signings = b.signings != null ? b.signings : new RemoteSignings(executor, clock,
+                RemoteSignings.DEFAULT_MAX_IN_FLIGHT, RemoteSignings.DEFAULT_DEADLINE);
         addBean(revocations, true);
     }
 
@@ -212,6 +216,11 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
     /** The revocation lists of the objects that check client certificates against one; their machines own them. */
     ClientRevocations clientRevocations() {
         return revocations;
+    }
+
+    /** The bounds of keyless objects' signatures, which their handshakes wait for. */
+    public RemoteSignings signings() {
+        return signings;
     }
 
     /** How SSL object {@code id}'s served revocation list stands ({@link ClientRevocation#toMap()}), if it checks one. */
@@ -475,6 +484,7 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         };
         private IssuedCertificateStore issuedCertificates = IssuedCertificateStore.inMemory();
         private Executor issuances;
+        private RemoteSignings signings;
 
         private Builder(SecretResolver resolver, Executor executor) {
             this.resolver = Objects.requireNonNull(resolver, "resolver");
@@ -487,6 +497,15 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
          */
         public Builder issuances(Executor issuances) {
             this.issuances = Objects.requireNonNull(issuances, "issuances");
+            return this;
+        }
+
+        /**
+         * Bounds keyless objects' signatures. Default: {@value RemoteSignings#DEFAULT_MAX_IN_FLIGHT} at once on the
+         * registry's executor, each waited for 2 s.
+         */
+        public Builder signings(RemoteSignings signings) {
+            this.signings = Objects.requireNonNull(signings, "signings");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.github.vaultsni.sni;
 
+import io.github.vaultsni.tls.GatheringSslConnectionFactory;
 import io.github.vaultsni.tls.TlsProvider;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.Connection;
@@ -229,7 +230,7 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
                 refuse(requestedName != null ? TlsAlert.UNRECOGNIZED_NAME : TlsAlert.HANDSHAKE_FAILURE);
                 return;
             }
-            Connection tls = next.newConnection(connector, getEndPoint());
+            Connection tls = newTlsConnection(next, entry);
             Runnable endNote = () -> { };
             if (tls instanceof SslConnection ssl) {
                 if (!fit(ssl.getSSLEngine(), entry)) {
@@ -244,6 +245,19 @@ public final class ClientHelloConnectionFactory extends AbstractConnectionFactor
             if (!getEndPoint().isOpen()) {
                 endNote.run(); // closed while handing over: the TLS connection was never opened, so never closes
             }
+        }
+
+        /**
+         * The TLS connection from {@code next}, whose engine is the JDK's when {@code entry} has a key kept elsewhere
+         * (keyless: only the JDK's TLS signs through Vault) and the connector's provider is another.
+         */
+        private Connection newTlsConnection(ConnectionFactory next, SniEntry entry) {
+            if (entry != null && entry.hasRemoteKey() && next instanceof GatheringSslConnectionFactory tls
+                    && tls.getSslContextFactory() instanceof VaultSniSslContextFactory factory) {
+                return tls.newConnection(connector, getEndPoint(),
+                        factory.newRemoteKeyEngine(getEndPoint().getRemoteSocketAddress()));
+            }
+            return next.newConnection(connector, getEndPoint());
         }
 
         /**

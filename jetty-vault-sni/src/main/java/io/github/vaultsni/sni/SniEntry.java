@@ -92,6 +92,11 @@ public record SniEntry(String id, List<String> snis, List<CertifiedKey> keys, Se
         return !clientCa.isEmpty();
     }
 
+    /** Whether a key is kept elsewhere ({@link CertifiedKey#isRemote()}): its handshakes need the JDK's TLS. */
+    public boolean hasRemoteKey() {
+        return keys.stream().anyMatch(CertifiedKey::isRemote);
+    }
+
     /** Whether a client may connect without a certificate, for the HTTP layer to decide per request. */
     public boolean clientCertificateOptional() {
         return !skipMtlsUris.isEmpty();

@@ -8,12 +8,17 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.TrustManager;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.NoSuchAlgorithmException;
 import java.security.Security;
 import java.security.cert.CRL;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +43,8 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
     static final String JDK_TICKET_EXTENSION = "jdk.tls.server.enableSessionTicketExtension";
     private final SniCertificates certificates;
     private boolean sessionTickets = true;
+    /** The JDK's TLS, for names whose key is kept elsewhere, where this factory's provider is another; else null. */
+    private SSLContext jdkContext;
 
     public VaultSniSslContextFactory(SniCertificates certificates) {
         this.certificates = Objects.requireNonNull(certificates, "certificates");
@@ -77,6 +84,14 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
         if (!isJdkProvider()) {
             return super.getSSLContextInstance();
         }
+        return withTicketSwitch(super::getSSLContextInstance);
+    }
+
+    private interface ContextMaker {
+        SSLContext make() throws NoSuchAlgorithmException;
+    }
+
+    private SSLContext withTicketSwitch(ContextMaker maker) throws NoSuchAlgorithmException {
         // The JDK has no per-context switch but this property, read as the context is made. It is set only for that
         // moment and restored (an explicit -D included); a server context made elsewhere in the JVM at that very
         // moment would read it too, the one cost of the only switch there is.
@@ -84,7 +99,7 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
             String before = System.getProperty(JDK_TICKET_EXTENSION);
             System.setProperty(JDK_TICKET_EXTENSION, Boolean.toString(sessionTickets));
             try {
-                return super.getSSLContextInstance();
+                return maker.make();
             } finally {
                 if (before == null) {
                     System.clearProperty(JDK_TICKET_EXTENSION);
@@ -115,6 +130,55 @@ public class VaultSniSslContextFactory extends SslContextFactory.Server {
             setKeyStore(empty);
         }
         super.doStart();
+        if (!isJdkProvider()) {
+            jdkContext = newJdkContext();
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        jdkContext = null;
+        super.doStop();
+    }
+
+    /** A context of the JDK's TLS with this factory's key and trust managers and session settings. */
+    private SSLContext newJdkContext() throws GeneralSecurityException {
+        SSLContext context = withTicketSwitch(() -> SSLContext.getInstance(getProtocol(), Security.getProvider("SunJSSE")));
+        context.init(new KeyManager[]{new SniKeyManager(certificates)},
+                new TrustManager[]{new SniClientTrustManager(certificates)}, getSecureRandomInstance());
+        SSLSessionContext sessions = context.getServerSessionContext();
+        if (getSslSessionTimeout() > -1) {
+            sessions.setSessionTimeout(getSslSessionTimeout());
+        }
+        if (getSslSessionCacheSize() > -1) {
+            sessions.setSessionCacheSize(getSslSessionCacheSize());
+        }
+        return context;
+    }
+
+    /**
+     * An engine of the JDK's TLS for a name whose key is kept elsewhere ({@link SniEntry#hasRemoteKey()}: keyless),
+     * which only the JDK's TLS signs with: this factory's own where its provider is the JDK's, else one of a JDK
+     * context made at start with the same key and trust managers, session settings, and protocols and cipher suites
+     * (those of them the JDK has). Such a name's sessions are the JDK context's own.
+     */
+    public SSLEngine newRemoteKeyEngine(SocketAddress peer) {
+        SSLContext jdk = jdkContext;
+        if (jdk == null) {
+            return peer instanceof InetSocketAddress inet ? newSSLEngine(inet) : newSSLEngine();
+        }
+        SSLEngine engine = peer instanceof InetSocketAddress inet ? jdk.createSSLEngine(inet.getHostString(), inet.getPort())
+                : jdk.createSSLEngine();
+        SSLParameters parameters = customize(engine.getSSLParameters());
+        parameters.setProtocols(supported(parameters.getProtocols(), engine.getSupportedProtocols()));
+        parameters.setCipherSuites(supported(parameters.getCipherSuites(), engine.getSupportedCipherSuites()));
+        engine.setSSLParameters(parameters);
+        return engine;
+    }
+
+    private static String[] supported(String[] wanted, String[] supported) {
+        List<String> known = List.of(supported);
+        return Arrays.stream(wanted).filter(known::contains).toArray(String[]::new);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.github.vaultsni.tls;
 
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.io.ssl.SslConnection;
@@ -12,6 +13,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
 
@@ -32,6 +35,30 @@ public class GatheringSslConnectionFactory extends SslConnectionFactory {
 
     public GatheringSslConnectionFactory(SslContextFactory.Server sslContextFactory, String nextProtocol) {
         super(sslContextFactory, nextProtocol);
+    }
+
+    @Override
+    public Connection newConnection(Connector connector, EndPoint endPoint) {
+        SocketAddress peer = endPoint.getRemoteSocketAddress();
+        SslContextFactory.Server tls = getSslContextFactory();
+        return newConnection(connector, endPoint, peer instanceof InetSocketAddress inet ? tls.newSSLEngine(inet)
+                : tls.newSSLEngine());
+    }
+
+    /**
+     * A TLS connection, and the next protocol's above it, as Jetty's factory makes them, but over {@code engine}
+     * (e.g. one of the JDK's TLS for a name only it can serve, where this factory's provider is another).
+     */
+    public Connection newConnection(Connector connector, EndPoint endPoint, SSLEngine engine) {
+        engine.setUseClientMode(false);
+        SslConnection ssl = newSslConnection(connector, endPoint, engine);
+        ssl.setRenegotiationAllowed(getSslContextFactory().isRenegotiationAllowed());
+        ssl.setRenegotiationLimit(getSslContextFactory().getRenegotiationLimit());
+        configure(ssl, connector, endPoint);
+        EndPoint decrypted = ssl.getSslEndPoint();
+        Connection next = connector.getConnectionFactory(getNextProtocol()).newConnection(connector, decrypted);
+        decrypted.setConnection(next);
+        return ssl;
     }
 
     @Override

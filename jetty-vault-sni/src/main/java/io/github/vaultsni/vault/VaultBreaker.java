@@ -1,18 +1,17 @@
-package io.github.vaultsni.registry;
+package io.github.vaultsni.vault;
 
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Stops asking a Vault that fails or hangs for certificates of new names, so their handshakes are refused at once
- * rather than parked for nothing. One per Vault connection (secret object). Closed, it admits every new name. An
- * issuance that fails, or is still in flight when its handshakes stop waiting, opens it: new names are refused for
- * a cool-down (1 s, doubling up to a minute from one failure to the next) and for as long as a slow issuance is
- * still in flight (a Vault already being waited on is not asked again); then one new name is admitted as a probe,
- * and the next issuance that succeeds closes it. Renewals of served names are not held back: they back off on
- * their own and keep the current certificate meanwhile.
+ * Stops asking a Vault that fails or hangs for work a handshake waits on (an on-demand certificate, a keyless
+ * signature), so that those handshakes are refused at once rather than kept waiting for nothing. One per Vault
+ * connection (secret object) and kind of work. Closed, it admits every request. One that fails, or is still in
+ * flight when its handshake stops waiting, opens it: requests are refused for a cool-down (1 s, doubling up to a
+ * minute from one failure to the next) and for as long as a slow one is still in flight (a Vault already being
+ * waited on is not asked again); then one request is admitted as a probe, and the next that succeeds closes it.
  */
-final class IssuanceBreaker {
+public final class VaultBreaker {
     private static final Duration FIRST_COOL_DOWN = Duration.ofSeconds(1);
     private static final Duration LONGEST_COOL_DOWN = Duration.ofMinutes(1);
 
@@ -23,8 +22,8 @@ final class IssuanceBreaker {
     private Duration coolDown = FIRST_COOL_DOWN;
     private int slowInFlight;
 
-    /** Whether a new name may be issued now; once the cool-down is over, the first one asking is the probe. */
-    synchronized boolean admit(Instant now) {
+    /** Whether a request may go to Vault now; once the cool-down is over, the first one asking is the probe. */
+    public synchronized boolean admit(Instant now) {
         if (state == State.CLOSED) {
             return true;
         }
@@ -35,21 +34,21 @@ final class IssuanceBreaker {
         return true;
     }
 
-    /** A probe {@link #admit} handed out was not used (its name was taken meanwhile, or its object removed). */
-    synchronized void abandon() {
+    /** A probe {@link #admit} handed out was not used (e.g. its work was taken by another, or had no thread). */
+    public synchronized void abandon() {
         if (state == State.PROBING) {
             state = State.OPEN; // its cool-down is over: the next new name probes
         }
     }
 
-    /** An issuance is still in flight past its on-demand wait. */
-    synchronized void slow(Instant now) {
+    /** A request is still in flight past the time its handshake waits. */
+    public synchronized void slow(Instant now) {
         slowInFlight++;
         open(now);
     }
 
-    /** An issuance ended ({@code wasSlow}: {@link #slow} was told of it). */
-    synchronized void ended(boolean wasSlow, boolean succeeded, Instant now) {
+    /** A request ended ({@code wasSlow}: {@link #slow} was told of it). */
+    public synchronized void ended(boolean wasSlow, boolean succeeded, Instant now) {
         if (wasSlow) {
             slowInFlight--;
         }
@@ -68,7 +67,7 @@ final class IssuanceBreaker {
         state = State.OPEN;
     }
 
-    synchronized boolean isOpen() {
+    public synchronized boolean isOpen() {
         return state != State.CLOSED;
     }
 

@@ -87,6 +87,25 @@ public final class VaultSecretManager implements SecretManager {
     }
 
     /**
+     * Reads a path of Vault's API as it stands whose answer is JSON, e.g. {@code transit/keys/<name>}: the reply's
+     * {@code data}, or empty when Vault has nothing there (404).
+     *
+     * @throws SecretException when Vault refuses otherwise or cannot be reached
+     */
+    public Optional<JsonNode> readData(VaultPath path) {
+        return withToken(token -> {
+            VaultClient.Answer answer = client.get(path, token);
+            if (answer.status() == 200 && answer.json() != null && answer.json().hasNonNull("data")) {
+                return Optional.of(answer.json().get("data"));
+            }
+            if (answer.status() == 404) {
+                return Optional.empty();
+            }
+            throw VaultErrors.fromStatus(answer.status(), answer.body(), "reading " + path);
+        });
+    }
+
+    /**
      * Reads a path of Vault's API as it stands whose answer is not JSON, e.g. {@code pki/crl/pem}: the bytes, or
      * empty when Vault has nothing there (404, or 204 / an empty body: a delta CRL a mount does not make).
      *

@@ -2,6 +2,7 @@ package io.github.vaultsni.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.vaultsni.keyless.SignerSpec;
 import io.github.vaultsni.registry.SslObjectViolation.Kind;
 import io.github.vaultsni.testsupport.TestPki;
 import org.junit.jupiter.api.Test;
@@ -106,5 +107,35 @@ class SslObjectTest {
                 + "\"client\": {\"ca\": \"c\", \"skip_mtls_uri_regex\": [\"^/a\"]}}");
         assertEquals(SslObject.parse("1", json), SslObject.parse("1", json.deepCopy()),
                 "the bindings file tells changed entries from unchanged ones by equality");
+    }
+
+    @Test
+    void aSigner_standsForTheKey_andIsShownAsWritten() throws Exception {
+        SniEntrySpec spec = read("""
+                {"sni": "a.test.com", "cert": "$env://C",
+                 "signer": {"vault_transit": {"secret_id": "vault-1", "key": "gateway"}}}""");
+        assertEquals(new SignerSpec("vault-1", "transit", "gateway"), spec.signer(), "mount transit by default");
+        assertNull(spec.key());
+        assertEquals(List.of("$env://C"), spec.values(), "no key to resolve");
+    }
+
+    @Test
+    void aSigner_excludesKeyAndIssuer_andNeedsACert_andKnowsItsFields() {
+        assertEquals(new SslObjectViolation(Kind.CONFLICT, "signer",
+                "signer excludes key: the private key stays in Vault Transit"), refusal("""
+                {"sni": "a.test.com", "cert": "$env://C", "key": "$env://K",
+                 "signer": {"vault_transit": {"secret_id": "v", "key": "k"}}}"""));
+        assertEquals(new SslObjectViolation(Kind.MISSING, "cert", "cert is required with signer"), refusal("""
+                {"sni": "a.test.com", "signer": {"vault_transit": {"secret_id": "v", "key": "k"}}}"""));
+        assertEquals(Kind.CONFLICT, refusal("""
+                {"sni": "a.test.com", "issuer": {"vault_pki": {"secret_id": "v", "role": "r"}},
+                 "signer": {"vault_transit": {"secret_id": "v", "key": "k"}}}""").kind());
+        assertEquals(new SslObjectViolation(Kind.BAD_VALUE, "signer",
+                "signer.vault_transit.exportable: not a field of vault_transit"), refusal("""
+                {"sni": "a.test.com", "cert": "$env://C",
+                 "signer": {"vault_transit": {"secret_id": "v", "key": "k", "exportable": true}}}"""));
+        assertEquals(new SslObjectViolation(Kind.BAD_VALUE, "signer", "signer.vault_transit.key: not a Transit key name: a/b"),
+                refusal("""
+                {"sni": "a.test.com", "cert": "$env://C", "signer": {"vault_transit": {"secret_id": "v", "key": "a/b"}}}"""));
     }
 }

@@ -29,6 +29,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -165,6 +166,19 @@ public final class TestPki {
             X509Certificate cert = sign(name(), new X500Name("CN=" + cn), keys, child, notBefore, notAfter, false,
                     List.of(dnsNames));
             return new Issued(cert, child, chain(), keys);
+        }
+
+        /**
+         * A leaf for {@code dnsNames} holding {@code publicKey}, whose private key is kept elsewhere (a Vault Transit
+         * key's): the answer has no private key.
+         */
+        public Issued leafFor(PublicKey publicKey, String... dnsNames) {
+            Instant now = Instant.now();
+            KeyPair elsewhere = new KeyPair(publicKey, null);
+            String cn = dnsNames.length == 0 ? "no-name" : dnsNames[0];
+            X509Certificate cert = sign(name(), new X500Name("CN=" + cn), keys, elsewhere, now.minus(Duration.ofHours(1)),
+                    now.plus(Duration.ofDays(365)), false, List.of(dnsNames));
+            return new Issued(cert, elsewhere, chain(), keys);
         }
 
         /** This certificate followed by its issuers, root last. */
