@@ -62,7 +62,7 @@ public record VaultSniProperties(
     /** The SSL object's fields as these properties name them, where the names differ. */
     private static final Map<String, String> PROPERTIES = Map.of("ssl_protocols", "protocols", "client.ca", "client-ca",
             "client.depth", "client-depth", "sni", "snis", "issuer.vault_pki", "issuer.vault-pki",
-            "client.skip_mtls_uri_regex", "client-ca", "client.revocation", "client-revocation");
+            "client.skip_mtls_uri_regex", "client-ca", "client.revocation", "client-revocation", "signer", "signer.vault-transit");
 
     /** An SSL object's field as these properties name it: {@code client.ca} is {@code client-ca}; {@code certs[1]} stays. */
     static String property(String field) {
@@ -234,11 +234,12 @@ public record VaultSniProperties(
      *                    snis by Vault's PKI engine, renewed before they expire and kept in memory
      * @param clientRevocation With client-ca: where revocations of client certificates come from (the SSL object's
      *                    client.revocation)
+     * @param signer      Instead of key: the Vault Transit key that signs for cert (keyless; the SSL object's signer)
      */
     public record Certificate(String id, @DefaultValue List<String> snis, String cert, String key,
                               @DefaultValue List<String> certs, @DefaultValue List<String> keys, String clientCa,
                               @DefaultValue("1") int clientDepth, @DefaultValue Set<String> protocols,
-                              Issuer issuer, ClientRevocation clientRevocation) {
+                              Issuer issuer, ClientRevocation clientRevocation, Signer signer) {
 
         /**
          * The SSL object, read as every way in reads one ({@link SslObject}, which checks inline PEM too); {@code name}
@@ -278,6 +279,10 @@ public record VaultSniProperties(
                 }
             } else if (clientRevocation != null) {
                 ssl.putObject("client").set("revocation", clientRevocation.json()); // refused: no client CA
+            }
+            if (signer != null) {
+                ssl.putObject("signer").set("vault_transit",
+                        signer.vaultTransit() == null ? null : signer.vaultTransit().json(secretObjectId));
             }
             if (issuer != null) {
                 ssl.putObject("issuer").set("vault_pki", issuer.vaultPki() == null ? null : issuer.vaultPki().json(secretObjectId));
@@ -334,6 +339,33 @@ public record VaultSniProperties(
      * @param mount    The PKI mount (default pki)
      */
     public record RevocationVaultPki(String secretId, String mount) {
+    }
+
+    /**
+     * Where an entry's private key is kept instead of in {@code key}, the {@code signer} of an SSL object: a Vault
+     * Transit key ({@code vault-transit}) that signs each full handshake and never leaves Vault.
+     *
+     * @param vaultTransit Vault's Transit secrets engine
+     */
+    public record Signer(VaultTransit vaultTransit) {
+    }
+
+    /**
+     * A Vault Transit key: the SSL object's {@code signer.vault_transit}, read by the library ({@code SignerSpec}).
+     *
+     * @param secretId The Vault connection, by secret object id; unset: this starter's (vault-sni.vault.secret-object-id)
+     * @param mount    Where Transit is mounted; unset: transit
+     * @param key      The key's name (required): ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096
+     */
+    public record VaultTransit(String secretId, String mount, String key) {
+        /** The SSL object's {@code signer.vault_transit}, this starter's Vault connection unless one is named. */
+        ObjectNode json(String defaultSecretId) {
+            ObjectNode vaultTransit = SSL_OBJECT.valueToTree(this);
+            if (secretId == null) {
+                vaultTransit.put("secret_id", defaultSecretId);
+            }
+            return vaultTransit;
+        }
     }
 
     /**

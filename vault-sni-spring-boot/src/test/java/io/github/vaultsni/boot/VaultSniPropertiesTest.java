@@ -3,6 +3,7 @@ package io.github.vaultsni.boot;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.vaultsni.issuer.IssuerSpec;
+import io.github.vaultsni.keyless.SignerSpec;
 import io.github.vaultsni.registry.SniEntrySpec;
 import io.github.vaultsni.revocation.RevocationSpec;
 import io.github.vaultsni.vault.VaultAuth;
@@ -114,6 +115,19 @@ class VaultSniPropertiesTest {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> bind(values).certificateSpecs());
         assertEquals("vault-sni.certificates[0].client-revocation (mtls): revocation.fail_mode: fail_closed or "
                 + "fail_open, not maybe", refused.getMessage());
+    }
+
+    @Test
+    void signer_becomesTheSslObjectsSigner_onThisStartersVaultUnlessOneIsNamed() {
+        Map<String, String> values = new HashMap<>(Map.of("vault-sni.certificates[0].id", "keyless",
+                "vault-sni.certificates[0].snis[0]", "keyless.test", "vault-sni.certificates[0].cert", "$env://CRT",
+                "vault-sni.certificates[0].signer.vault-transit.key", "gateway"));
+        assertEquals(new SignerSpec("vault-sni", "transit", "gateway"),
+                bind(values).certificateSpecs().get(0).signer());
+        values.put("vault-sni.certificates[0].key", "$env://KEY");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> bind(values).certificateSpecs());
+        assertEquals("vault-sni.certificates[0].signer.vault-transit (keyless): signer excludes key: the private key "
+                + "stays in Vault Transit", refused.getMessage());
     }
 
     @Test

@@ -49,6 +49,10 @@ import java.util.concurrent.Executor;
  * each new connection is chosen by a key manager that reads the current {@code type: client} SSL object. A rotated
  * certificate is presented by the next connection, with no new client; a deleted one leaves no client, no thread
  * and no key behind (its connections close as their pool idles them out).
+ *
+ * <p>A client certificate whose key is kept in Vault Transit (keyless) is signed with in the client's handshake,
+ * which then waits on Vault: its upstreams go through two more clients, made on first use, whose I/O runs on pool
+ * threads, never a selector's (the door's clients may read responses on the selector).
  */
 final class UpstreamClients implements AutoCloseable {
     /** APISIX's default {@code timeout.read}; upstreams with another one set it per request. */
@@ -64,11 +68,14 @@ final class UpstreamClients implements AutoCloseable {
 
     private final Executor executor;
     private final ByteBufferPool buffers;
-    private final Invocable.InvocationType invocationType;
     private final UpstreamClientCertificates certificates;
     private final Scheduler scheduler = new ScheduledExecutorScheduler("gateway-upstream-scheduler", true);
     private final HttpClient unverified;
     private final HttpClient verifying;
+    /** The clients for client certificates kept in Vault Transit, unverified and verifying: made on first use. */
+    private HttpClient remoteKeyUnverified;
+    private HttpClient remoteKeyVerifying;
+    private boolean closed;
 
     /**
      * @param executor       runs the clients' I/O and response callbacks (the door's server thread pool)
@@ -85,15 +92,14 @@ final class UpstreamClients implements AutoCloseable {
                     UpstreamClientCertificates certificates) {
         this.executor = executor;
         this.buffers = buffers;
-        this.invocationType = invocationType;
         this.certificates = certificates;
         try {
             scheduler.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the upstream scheduler", e);
         }
-        this.unverified = start(new PresentingTls(false), "unverified");
-        this.verifying = start(new PresentingTls(true), "verifying");
+        this.unverified = start(new PresentingTls(false), "unverified", invocationType);
+        this.verifying = start(new PresentingTls(true), "verifying", invocationType);
     }
 
     /** The shared client: no TLS verification. */
@@ -104,10 +110,29 @@ final class UpstreamClients implements AutoCloseable {
     /** The client for this upstream; empty when its client certificate is not available (yet, or any more). */
     Optional<HttpClient> forUpstream(Upstream upstream) {
         Upstream.Tls tls = upstream.tls();
-        if (tls.clientCertId() != null && certificates.clientCertificate(tls.clientCertId()).isEmpty()) {
-            return Optional.empty();
+        if (tls.clientCertId() != null) {
+            Optional<SniEntry> certificate = certificates.clientCertificate(tls.clientCertId());
+            if (certificate.isEmpty()) {
+                return Optional.empty();
+            }
+            if (certificate.get().hasRemoteKey()) {
+                return Optional.of(remoteKeyClient(tls.verify()));
+            }
         }
         return Optional.of(tls.verify() ? verifying : unverified);
+    }
+
+    /** The client for upstreams presenting a certificate whose key is kept in Vault Transit: blocking I/O callbacks. */
+    private synchronized HttpClient remoteKeyClient(boolean verify) {
+        if (closed) {
+            return verify ? verifying : unverified; // stopping: its requests fail with the rest
+        }
+        if (verify && remoteKeyVerifying == null) {
+            remoteKeyVerifying = start(new PresentingTls(true), "keyless-verifying", Invocable.InvocationType.BLOCKING);
+        } else if (!verify && remoteKeyUnverified == null) {
+            remoteKeyUnverified = start(new PresentingTls(false), "keyless-unverified", Invocable.InvocationType.BLOCKING);
+        }
+        return verify ? remoteKeyVerifying : remoteKeyUnverified;
     }
 
     /** Tags {@code request} with its upstream's client certificate, if it has one: its connections present it. */
@@ -118,7 +143,7 @@ final class UpstreamClients implements AutoCloseable {
         }
     }
 
-    private HttpClient start(SslContextFactory.Client tls, String name) {
+    private HttpClient start(SslContextFactory.Client tls, String name, Invocable.InvocationType invocationType) {
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(executor);
         connector.setByteBufferPool(buffers);
@@ -157,6 +182,11 @@ final class UpstreamClients implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+            stop(remoteKeyVerifying);
+            stop(remoteKeyUnverified);
+        }
         stop(verifying);
         stop(unverified);
         try {
@@ -167,6 +197,9 @@ final class UpstreamClients implements AutoCloseable {
     }
 
     private static void stop(HttpClient client) {
+        if (client == null) {
+            return;
+        }
         try {
             client.stop();
         } catch (Exception e) {

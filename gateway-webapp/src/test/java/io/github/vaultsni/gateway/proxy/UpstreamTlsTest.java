@@ -1,7 +1,9 @@
 package io.github.vaultsni.gateway.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
+import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.testsupport.TestPki;
 import io.github.vaultsni.testsupport.TestPki.Issued;
 import io.github.vaultsni.vaulttest.VaultHttp;
@@ -182,6 +184,25 @@ class UpstreamTlsTest {
         assertEquals(200, admin.call("DELETE", "routes/a", null).status());
         assertEquals(200, admin.call("DELETE", "ssls/a", null).status());
         assertEquals("CN=client-b", get("/b").getContentAsString());
+    }
+
+    @Test
+    void upstreamMtls_withAClientKeyKeptInVaultTransit_isSignedThroughVault() throws Exception {
+        VaultHttp vaultHttp = new VaultHttp(vault.address());
+        vaultHttp.expect(204, "POST", "sys/mounts/transit", "root", Map.of("type", "transit"));
+        vaultHttp.expect(204, "POST", "transit/keys/client", "root", Map.of("type", "ecdsa-p256"));
+        String publicKey = vaultHttp.expect(200, "GET", "transit/keys/client", "root", null).data()
+                .path("keys").path("1").path("public_key").asText();
+        Issued client = clientCa.leafFor(Pem.decodePublicKey("transit", publicKey), "keyless-client");
+        put("secrets/vault/v", "{\"uri\":\"" + vault.address() + "\",\"prefix\":\"kv/apisix\",\"token\":\"root\"}");
+        ObjectNode ssl = JSON.createObjectNode().put("type", "client").put("cert", client.certificatePem());
+        ssl.putObject("signer").putObject("vault_transit").put("secret_id", "v").put("key", "client");
+        put("ssls/keyless", ssl.toString());
+        put("routes/keyless", route("/keyless", "{\"client_cert_id\":\"keyless\"}"));
+        ContentResponse response = await().atMost(Duration.ofSeconds(5)).until(() -> get("/keyless"), r -> r.getStatus() != 502);
+        assertEquals(200, response.getStatus(), response.getContentAsString());
+        assertEquals("CN=keyless-client", response.getContentAsString());
+        assertEquals(1, vault.count("POST", "/v1/transit/sign/client/sha2-256"), "the client handshake's one signature");
     }
 
     private static String clientObject(Issued leaf) {
