@@ -37,6 +37,9 @@ import java.util.function.ToDoubleFunction;
  *       per result, the rest as {@code other}, none sent as {@code ""};</li>
  *   <li>{@code vault_sni_client_certificates_revoked_total{ssl}}: client certificates an SSL object refused as
  *       revoked by its revocation list;</li>
+ *   <li>{@code vault_sni_keyless_signatures_total{outcome}}: signatures of keyless handshakes (keys kept in Vault
+ *       Transit): {@code signed}, {@code failed} (Vault refused, failed or answered past the deadline) or
+ *       {@code refused} (not asked of Vault: the in-flight bound or the breaker; their handshakes are refused);</li>
  *   <li>{@code vault_sni_certificate_issuances_total{ssl, outcome}}: certificates obtained for SSL objects with a
  *       Vault PKI issuer: {@code issued} (signed by Vault), {@code adopted} (a stored one served, from a restart or
  *       another node), {@code failed} (retried with backoff) or {@code refused} (a new name under a wildcard refused
@@ -110,6 +113,13 @@ public final class VaultSniMetrics implements AutoCloseable {
                         .help("Client certificates refused as revoked by their SSL object's revocation list")
                         .labelNames("ssl").callback(c -> registry.revokedClientCertificates()
                                 .forEach((ssl, count) -> c.call(count, ssl))).build(),
+                CounterWithCallback.builder().name("vault_sni_keyless_signatures")
+                        .help("Signatures of keyless handshakes (keys kept in Vault Transit): signed, failed or refused")
+                        .labelNames("outcome").callback(c -> {
+                            c.call(registry.signings().signed(), "signed");
+                            c.call(registry.signings().failed(), "failed");
+                            c.call(registry.signings().refused(), "refused");
+                        }).build(),
                 CounterWithCallback.builder().name("vault_sni_vault_logins")
                         .help("Attempts to obtain a Vault token (logins, lookups, token file reads), by secret object")
                         .labelNames("secret_object", "method").callback(c -> auth(c::call, s -> s.logins().attempts())).build(),

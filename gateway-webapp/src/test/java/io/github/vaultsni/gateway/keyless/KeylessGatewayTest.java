@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.vaultsni.gateway.Gateway;
+import io.github.vaultsni.gateway.MetricsScrape;
 import io.github.vaultsni.gateway.TestGatewayConfig;
 import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.pem.Pem;
@@ -105,6 +106,8 @@ class KeylessGatewayTest {
                 assertEquals(1, signs(key) - before, "none when the session resumes: " + protocol + " " + key);
             }
         }
+        assertTrue(MetricsScrape.of(gateway).contains("vault_sni_keyless_signatures_total{outcome=\"signed\"} 4.0"),
+                "four full handshakes signed");
         assertTrue(vault.requests().stream().noneMatch(r -> r.path().contains("/export/")
                 || r.path().contains("/backup/")), "the private key is never read");
         JsonNode stored = admin().call("GET", "ssls/ec", null).json().path("value");
@@ -157,6 +160,9 @@ class KeylessGatewayTest {
         started = System.nanoTime();
         assertNull(get(TestPki.clientContext(CA, null), "ec.keyless.test", "TLSv1.3"), "refused at once: breaker");
         assertTrue((System.nanoTime() - started) / 1_000_000 < 1_000, "the breaker refuses without waiting");
+        String metrics = MetricsScrape.of(gateway);
+        assertTrue(metrics.contains("vault_sni_keyless_signatures_total{outcome=\"failed\"} 1.0")
+                && metrics.contains("vault_sni_keyless_signatures_total{outcome=\"refused\"} 1.0"), metrics);
         assertOtherNamesServedAtOnce();
     }
 
