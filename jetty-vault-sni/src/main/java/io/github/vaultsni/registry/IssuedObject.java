@@ -37,8 +37,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class IssuedObject extends SslObjectMachine {
     private static final Logger LOG = LoggerFactory.getLogger(IssuedObject.class);
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration LAST_RETRY = Duration.ofMinutes(1);
     private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofMinutes(1);
     /** Names whose failed issuance was logged in the last {@link #REFUSAL_LOG_INTERVAL}, oldest first. */
     private final LinkedHashMap<String, Instant> failuresLogged = new LinkedHashMap<>();
@@ -283,8 +281,7 @@ final class IssuedObject extends SslObjectMachine {
     private void failed(Unit unit, Throwable cause) {
         unit.failures++;
         unit.lastError = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(unit.failures - 1, 6));
-        unit.retryAt = registry.now().plus(backoff.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : backoff);
+        unit.retryAt = registry.now().plus(retryBackoff(unit.failures));
         if (unit == exact || shouldLogFailure(unit.names.get(0))) {
             LOG.warn("cannot issue a certificate for {} (ssl {}): {}{}{}", unit.names, spec.id(), unit.lastError,
                     unit.current != null ? "; the current one is served until " + unit.current.notAfter() : "",

@@ -53,6 +53,9 @@ final class PemObject extends SslObjectMachine {
     private ClientRevocation revocation;
     /** Set when the machine is removed: no list is taken from then on; guarded by this. */
     private boolean listsClosed;
+    /** How many builds in a row failed, and when a failed one is tried again (a signer's: see {@link #renewDue}). */
+    private int failures;
+    private Instant retryAt;
 
     PemObject(SniEntrySpec spec, SslObjectRegistry registry, Instant now) {
         super(spec, registry, now);
@@ -106,6 +109,20 @@ final class PemObject extends SslObjectMachine {
             return;
         }
         build();
+    }
+
+    /**
+     * A keyless object whose build failed is built again with backoff (1 s, doubling to a minute): what it read is
+     * Vault's Transit key, which no secret change announces (a Vault that was down at start, a key made later).
+     */
+    @Override
+    CompletableFuture<Void> renewDue(Instant now) {
+        if (spec.signer() != null && state == SniEntryStatus.State.FAILED && !building && retryAt != null
+                && !now.isBefore(retryAt)) {
+            retryAt = null;
+            build();
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     /** Replaced or removed: nothing served, and its revocation list no longer fetched. Serial. */
@@ -247,11 +264,13 @@ final class PemObject extends SslObjectMachine {
             entry = built.entry();
             state = SniEntryStatus.State.ACTIVE;
             error = null;
+            failures = 0;
         } else {
             LOG.warn("certificate entry {} is not served: {}", spec.id(), built.error());
             entry = null;
             state = SniEntryStatus.State.FAILED;
             error = built.error();
+            retryAt = registry.now().plus(retryBackoff(++failures));
         }
         CompletableFuture<Void> done = resolved;
         registry.afterNextPublication(() -> done.complete(null));

@@ -5,6 +5,7 @@ import io.github.vaultsni.sni.SniEntry;
 import io.github.vaultsni.sni.SniPreparation;
 import io.github.vaultsni.sni.SniWait;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,8 @@ import java.util.concurrent.CompletableFuture;
  * A status is taken when the snapshot holding the state is published, so it never says more than clients see.
  */
 abstract class SslObjectMachine {
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration LAST_RETRY = Duration.ofMinutes(1);
     final SniEntrySpec spec;
     final SslObjectRegistry registry;
     /** Set once, on the serial executor; read by connector threads asking what a name waits for. */
@@ -105,6 +108,12 @@ abstract class SslObjectMachine {
     /** Renews what is due by the clock; completes when the renewals it started are settled. Serial. */
     CompletableFuture<Void> renewDue(Instant now) {
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** How long after its {@code failures}-th failure in a row (from 1) work is tried again: 1 s, doubling to a minute. */
+    static Duration retryBackoff(int failures) {
+        Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(Math.max(failures, 1) - 1, 6));
+        return backoff.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : backoff;
     }
 
     /** The status as of now, for the next publication. Serial. */

@@ -181,6 +181,21 @@ class KeylessGatewayTest {
                 "TLSv1.3") != null);
     }
 
+    @Test
+    void aKeylessObjectAppliedWhileVaultIsDown_isServedOnceVaultIsBack() throws Exception {
+        PublicKey publicKey = createKey("late", "ecdsa-p256");
+        Issued leaf = CA.leafFor(publicKey, "late.keyless.test");
+        vault.setReachable(false);
+        ObjectNode ssl = JSON.createObjectNode().put("sni", "late.keyless.test").put("cert", leaf.certificatePem());
+        ssl.putObject("signer").putObject("vault_transit").put("secret_id", "transit-vault").put("key", "late");
+        put("ssls/late", ssl);
+        JsonNode failed = awaitState("late", "FAILED");
+        assertTrue(failed.path("error").asText().contains("unreachable"), failed::toString);
+        vault.setReachable(true);
+        awaitState("late", "ACTIVE"); // built again with backoff: no write needed
+        assertEquals(leaf.certificate(), get(TestPki.clientContext(CA, null), "late.keyless.test", "TLSv1.3"));
+    }
+
     /** An ordinary object's name is served in under 100 ms (the median of five, one client context warmed first). */
     private void assertOtherNamesServedAtOnce() throws Exception {
         Issued plain = CA.leaf("EC", "plain.keyless.test");
