@@ -12,6 +12,7 @@ import io.github.vaultsni.secret.SecretReference;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The one reader of an APISIX SSL object, for the gateway's admin API and store, the {@code vault-sni} module's
@@ -46,7 +47,7 @@ public final class SslObject {
                 : SniEntrySpec.Type.SERVER;
         spec.type(type).certificate(text(ssl, "cert"), text(ssl, "key"));
         if (ssl.hasNonNull("signer")) {
-            spec.signer(signer(id, ssl.get("signer")));
+            spec.signer(ours(id, "signer", ssl.get("signer"), SignerSpec::fromJson));
         }
         if (type == SniEntrySpec.Type.SERVER) {
             // APISIX presents a client object's cert and key to upstreams, and nothing else of it
@@ -57,7 +58,7 @@ public final class SslObject {
             spec.clientCertificates(text(client, "ca"), Math.max(1, client.path("depth").asInt(1)),
                     texts(client.path("skip_mtls_uri_regex")));
             if (client.hasNonNull("revocation")) {
-                spec.clientRevocation(revocation(id, client.get("revocation")));
+                spec.clientRevocation(ours(id, "client.revocation", client.get("revocation"), RevocationSpec::fromJson));
             }
         }
         return spec.build();
@@ -135,37 +136,21 @@ public final class SslObject {
         }
     }
 
-    /** {@code signer}, read by its own reader; what it refuses is a violation of that field. */
-    private static SignerSpec signer(String id, JsonNode signer) {
-        try {
-            return SignerSpec.fromJson(signer);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSslObjectException(id, List.of(new SslObjectViolation(Kind.BAD_VALUE, "signer",
-                    e.getMessage())));
-        }
-    }
-
-    /** {@code client.revocation}, read by its own reader; what it refuses is a violation of that field. */
-    private static RevocationSpec revocation(String id, JsonNode revocation) {
-        try {
-            return RevocationSpec.fromJson(revocation);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSslObjectException(id, List.of(new SslObjectViolation(Kind.BAD_VALUE, "client.revocation",
-                    e.getMessage())));
-        }
-    }
-
     /** {@code issuer.vault_pki}, read by the issuer's own reader; what it refuses is a violation of that field. */
     private static IssuerSpec issuer(String id, JsonNode issuer) {
         if (!issuer.has("vault_pki")) {
             throw new InvalidSslObjectException(id, List.of(new SslObjectViolation(Kind.MISSING, "issuer",
                     "issuer needs vault_pki")));
         }
+        return ours(id, "issuer.vault_pki", issuer.get("vault_pki"), IssuerSpec::fromJson);
+    }
+
+    /** A block of ours, read by its own reader; what that refuses is a violation of {@code field}. */
+    private static <T> T ours(String id, String field, JsonNode block, Function<JsonNode, T> reader) {
         try {
-            return IssuerSpec.fromJson(issuer.get("vault_pki"));
+            return reader.apply(block);
         } catch (IllegalArgumentException e) {
-            throw new InvalidSslObjectException(id, List.of(new SslObjectViolation(Kind.BAD_VALUE, "issuer.vault_pki",
-                    e.getMessage())));
+            throw new InvalidSslObjectException(id, List.of(new SslObjectViolation(Kind.BAD_VALUE, field, e.getMessage())));
         }
     }
 

@@ -4,6 +4,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.ByteArrayInputStream;
@@ -70,6 +71,31 @@ public final class TlsClients {
             return null;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One {@code GET /} ({@code Connection: close}) over TLS to a listener on 127.0.0.1 asking for {@code sni}, and
+     * only {@code protocol} when one is given: the TLS session when an HTTP answer comes, null when the handshake or
+     * the request is refused. The context keeps its sessions, so a next call may resume this one.
+     */
+    public static SSLSession get(SSLContext context, int port, String sni, String protocol) {
+        try (Socket plain = new Socket("127.0.0.1", port);
+             SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, sni, port, true)) {
+            socket.setSoTimeout(10_000);
+            if (protocol != null) {
+                socket.setEnabledProtocols(new String[]{protocol});
+            }
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(sni)));
+            socket.setSSLParameters(parameters);
+            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            boolean answered = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .startsWith("HTTP/1.1 ");
+            return answered ? socket.getSession() : null;
+        } catch (IOException refused) {
+            return null;
         }
     }
 }

@@ -11,6 +11,7 @@ import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.testsupport.ExternalTools;
 import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TlsClients;
 import io.github.vaultsni.testsupport.TestPki.Issued;
 import io.github.vaultsni.vaulttest.VaultHttp;
 import io.github.vaultsni.vaulttest.VaultTestServer;
@@ -21,13 +22,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManagerFactory;
-import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,24 +175,9 @@ class ClientRevocationGatewayTest {
     }
 
     /** One GET; the session's id when an HTTP answer comes, else null. */
-    private byte[] request(SSLContext context, String sni, String protocol) throws Exception {
-        try (Socket plain = new Socket("127.0.0.1", gateway.httpsPort());
-             SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, sni, gateway.httpsPort(), true)) {
-            socket.setSoTimeout(10_000);
-            if (protocol != null) {
-                socket.setEnabledProtocols(new String[]{protocol});
-            }
-            SSLParameters parameters = socket.getSSLParameters();
-            parameters.setServerNames(List.of(new SNIHostName(sni)));
-            socket.setSSLParameters(parameters);
-            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            boolean answered = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                    .startsWith("HTTP/1.1 ");
-            return answered ? socket.getSession().getId() : null;
-        } catch (IOException refused) {
-            return null;
-        }
+    private byte[] request(SSLContext context, String sni, String protocol) {
+        SSLSession session = TlsClients.get(context, gateway.httpsPort(), sni, protocol);
+        return session == null ? null : session.getId();
     }
 
     /** A client context presenting {@code client}'s certificate and trusting the server's CA. */

@@ -10,6 +10,7 @@ import io.github.vaultsni.gateway.admin.AdminTestClient;
 import io.github.vaultsni.pem.Pem;
 import io.github.vaultsni.testsupport.ExternalTools;
 import io.github.vaultsni.testsupport.TestPki;
+import io.github.vaultsni.testsupport.TlsClients;
 import io.github.vaultsni.testsupport.TestPki.Issued;
 import io.github.vaultsni.tls.TlsProvider;
 import io.github.vaultsni.vaulttest.VaultHttp;
@@ -23,13 +24,8 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import java.io.IOException;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -247,21 +243,9 @@ class KeylessGatewayTest {
     }
 
     /** The certificate served for one GET over {@code protocol}, or null when the handshake is refused. */
-    private X509Certificate get(SSLContext context, String sni, String protocol) {
-        try (Socket plain = new Socket("127.0.0.1", gateway.httpsPort());
-             SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, sni, gateway.httpsPort(), true)) {
-            socket.setSoTimeout(10_000);
-            socket.setEnabledProtocols(new String[]{protocol});
-            SSLParameters parameters = socket.getSSLParameters();
-            parameters.setServerNames(List.of(new SNIHostName(sni)));
-            socket.setSSLParameters(parameters);
-            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return answer.startsWith("HTTP/1.1 ") ? (X509Certificate) socket.getSession().getPeerCertificates()[0] : null;
-        } catch (IOException refused) {
-            return null;
-        }
+    private X509Certificate get(SSLContext context, String sni, String protocol) throws Exception {
+        SSLSession session = TlsClients.get(context, gateway.httpsPort(), sni, protocol);
+        return session == null ? null : (X509Certificate) session.getPeerCertificates()[0];
     }
 
     private String openssl(String sni, Path ca, String... options) throws Exception {
