@@ -21,6 +21,7 @@ import java.util.Set;
  * the JDK's own providers.
  */
 final class KeylessSignature extends SignatureSpi {
+    /** The hashes RSASSA-PSS may name: TLS's. */
     static final Set<String> HASHES = Set.of("SHA-256", "SHA-384", "SHA-512");
 
     private final SignatureScheme scheme;

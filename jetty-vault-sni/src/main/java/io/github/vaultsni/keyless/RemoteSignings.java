@@ -3,6 +3,8 @@ package io.github.vaultsni.keyless;
 import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.vault.VaultBreaker;
 import org.eclipse.jetty.util.thread.Invocable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.SignatureException;
 import java.time.Clock;
@@ -19,28 +21,35 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The bounds of keyless handshakes, which alone of all handshakes wait on Vault: at most {@code maxInFlight}
- * signatures asked of Vault at once (one more is refused at once, not queued, so keyless handshakes never hold more
- * threads than that), each waited for no longer than {@code deadline} (its handshake is refused past it; the call
- * itself still holds its place until Vault answers or times out, so a Vault that hangs soon refuses them all at
- * once), and a {@link VaultBreaker} per Vault connection that refuses them at once while that Vault fails. A
- * signature is never asked for on a thread that must not block (a selector's): it is refused there.
+ * signatures asked of Vault at once, and half of those of one Vault connection (one more is refused at once, not
+ * queued, so keyless handshakes never hold more threads than that, and a Vault that hangs leaves places to the
+ * others), each waited for no longer than {@code deadline} (its handshake is refused past it; the call itself
+ * still holds its place until Vault answers or times out), and a {@link VaultBreaker} per Vault connection that
+ * refuses them at once while that Vault is unreachable, sealed or too slow (a refusal, e.g. a policy that does not
+ * allow one key, fails that key's handshakes alone). A signature is never asked for on a thread that must not block
+ * (a selector's): it is refused there. Failures are counted, and logged at most once a minute.
  *
  * <p>The call runs on {@code executor}; the handshake's thread waits for it with the deadline.
  */
 public final class RemoteSignings {
     public static final int DEFAULT_MAX_IN_FLIGHT = 8;
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(2);
+    private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteSignings.class);
 
     private final Executor executor;
     private final Clock clock;
     private final int maxInFlight;
     private final Duration deadline;
+    private final int perVault;
     private final Semaphore places;
-    private final Map<String, VaultBreaker> breakers = new ConcurrentHashMap<>();
+    private final Map<String, VaultPlaces> vaults = new ConcurrentHashMap<>();
+    private final AtomicLong lastFailureLogged = new AtomicLong(System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS);
     private final LongAdder signed = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder refused = new LongAdder();
@@ -61,7 +70,12 @@ public final class RemoteSignings {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.maxInFlight = maxInFlight;
         this.deadline = deadline;
+        this.perVault = Math.max(1, maxInFlight / 2);
         this.places = new Semaphore(maxInFlight);
+    }
+
+    /** One Vault connection's breaker and places: a Vault that hangs holds at most half the places. */
+    private record VaultPlaces(VaultBreaker breaker, Semaphore places) {
     }
 
     /**
@@ -75,12 +89,17 @@ public final class RemoteSignings {
         if (Invocable.isNonBlockingInvocation()) {
             throw refused(what, "asked on a thread that must not wait (a selector's)");
         }
-        VaultBreaker breaker = breakers.computeIfAbsent(vault, id -> new VaultBreaker());
-        if (!breaker.admit(clock.instant())) {
-            throw refused(what, "Vault " + vault + " failed or hung recently (breaker " + breaker + ")");
+        VaultPlaces of = vaults.computeIfAbsent(vault, id -> new VaultPlaces(new VaultBreaker(), new Semaphore(perVault)));
+        if (!of.breaker().admit(clock.instant())) {
+            throw refused(what, "Vault " + vault + " failed or hung recently (breaker " + of.breaker() + ")");
+        }
+        if (!of.places().tryAcquire()) {
+            of.breaker().abandon();
+            throw refused(what, perVault + " signatures already in flight on Vault " + vault);
         }
         if (!places.tryAcquire()) {
-            breaker.abandon();
+            of.places().release();
+            of.breaker().abandon();
             throw refused(what, maxInFlight + " signatures already in flight");
         }
         CompletableFuture<byte[]> signature = new CompletableFuture<>();
@@ -93,44 +112,75 @@ public final class RemoteSignings {
                     signature.completeExceptionally(failure);
                 } finally {
                     places.release();
+                    of.places().release();
                     synchronized (slow) {
-                        breaker.ended(slow.get(), !signature.isCompletedExceptionally(), clock.instant());
+                        of.breaker().ended(slow.get(), !unavailable(signature), clock.instant());
                     }
                 }
             });
         } catch (RejectedExecutionException e) {
             places.release();
-            breaker.abandon();
+            of.places().release();
+            of.breaker().abandon();
             throw refused(what, "no thread to ask Vault on");
         }
-        return await(signature, slow, breaker, what);
+        return await(signature, slow, of.breaker(), what);
+    }
+
+    /**
+     * Whether {@code signature} failed because Vault could not be reached, did not answer in time or is sealed:
+     * what the breaker counts. A refusal (a policy, a missing key) is Vault answering: it fails that key alone.
+     */
+    private static boolean unavailable(CompletableFuture<byte[]> signature) {
+        if (!signature.isCompletedExceptionally()) {
+            return false;
+        }
+        Throwable cause = signature.handle((ok, failure) -> failure).join();
+        return !(cause instanceof SecretException secret) || secret.kind() == SecretException.Kind.UNREACHABLE
+                || secret.kind() == SecretException.Kind.TIMEOUT || secret.kind() == SecretException.Kind.SEALED;
     }
 
     private byte[] await(CompletableFuture<byte[]> signature, AtomicBoolean slow, VaultBreaker breaker, String what)
             throws SignatureException {
         try {
-            byte[] made = signature.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
-            signed.increment();
-            return made;
-        } catch (TimeoutException e) {
-            synchronized (slow) {
-                if (!signature.isDone()) {
-                    slow.set(true);
-                    breaker.slow(clock.instant());
+            try {
+                return made(signature.get(deadline.toNanos(), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException e) {
+                synchronized (slow) {
+                    if (!signature.isDone()) {
+                        slow.set(true);
+                        breaker.slow(clock.instant());
+                    }
                 }
+                if (!signature.isDone()) {
+                    throw failed(what, "Vault did not sign within " + deadline.toMillis() + " ms");
+                }
+                return made(signature.get()); // answered as the deadline passed: taken
             }
-            failed.increment();
-            throw new SignatureException(what + ": Vault did not sign within " + deadline.toMillis() + " ms");
         } catch (ExecutionException e) {
-            failed.increment();
             Throwable cause = e.getCause();
-            throw new SignatureException(what + ": " + (cause instanceof SecretException ? cause.getMessage()
-                    : cause.getClass().getSimpleName() + ": " + cause.getMessage()));
+            throw failed(what, cause instanceof SecretException ? cause.getMessage()
+                    : cause.getClass().getSimpleName() + ": " + cause.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            failed.increment();
-            throw new SignatureException(what + ": interrupted waiting for Vault");
+            throw failed(what, "interrupted waiting for Vault");
         }
+    }
+
+    private byte[] made(byte[] signature) {
+        signed.increment();
+        return signature;
+    }
+
+    /** A signature asked of Vault that failed, logged at most once a minute (each is counted). */
+    private SignatureException failed(String what, String why) {
+        failed.increment();
+        long now = System.nanoTime();
+        long last = lastFailureLogged.get();
+        if (now - last >= FAILURE_LOG_INTERVAL_NANOS && lastFailureLogged.compareAndSet(last, now)) {
+            LOG.warn("keyless handshake refused: {}: {} ({} failed so far)", what, why, failed.sum());
+        }
+        return new SignatureException(what + ": " + why);
     }
 
     private SignatureException refused(String what, String why) {
@@ -159,7 +209,7 @@ public final class RemoteSignings {
 
     @Override
     public String toString() {
-        return "RemoteSignings{maxInFlight=" + maxInFlight + ", deadline=" + deadline + ", in flight "
+        return "RemoteSignings{maxInFlight=" + maxInFlight + " (" + perVault + " a Vault), deadline=" + deadline + ", in flight "
                 + (maxInFlight - places.availablePermits()) + "}";
     }
 }

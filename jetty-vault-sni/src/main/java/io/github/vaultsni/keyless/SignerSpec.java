@@ -16,8 +16,8 @@ import java.util.Objects;
  *
  * @param secretId the secret object ({@code /apisix/admin/secrets/vault/<secret_id>}) whose Vault holds the key
  * @param mount    where Transit is mounted (default {@code transit})
- * @param key      the Transit key's name: {@code ecdsa-p256}, {@code ecdsa-p384}, {@code rsa-2048}, {@code rsa-3072}
- *                 or {@code rsa-4096}
+ * @param key      the Transit key's name; its type is {@code ecdsa-p256}, {@code ecdsa-p384}, {@code rsa-2048},
+ *                 {@code rsa-3072} or {@code rsa-4096}
  */
 public record SignerSpec(String secretId, String mount, String key) {
     public static final String DEFAULT_MOUNT = "transit";

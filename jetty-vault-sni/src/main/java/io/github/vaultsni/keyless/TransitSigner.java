@@ -16,7 +16,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Signs with one version of a Vault Transit key: {@code POST <mount>/sign/<key>/<hash>} with the digest
@@ -27,17 +29,19 @@ import java.util.Set;
 public final class TransitSigner implements RemoteSigner {
     /** The Transit key types a keyless object may name: what TLS signs with. */
     public static final Set<String> KEY_TYPES = Set.of("ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096");
-    private static final Map<String, String> TRANSIT_HASHES = Map.of("SHA-256", "sha2-256", "SHA-384", "sha2-384",
-            "SHA-512", "sha2-512");
+    private static final Map<String, String> TRANSIT_HASHES = Map.of("SHA-1", "sha1", "SHA-256", "sha2-256",
+            "SHA-384", "sha2-384", "SHA-512", "sha2-512");
 
-    private final VaultSecretManager vault;
+    /** The Vault connections by secret object id, looked up at each signature: a replaced one is used at once. */
+    private final Function<String, Optional<VaultSecretManager>> vaults;
     private final SignerSpec spec;
     private final int version;
     private final RemoteSignings signings;
     private final String description;
 
-    private TransitSigner(VaultSecretManager vault, SignerSpec spec, int version, RemoteSignings signings) {
-        this.vault = vault;
+    private TransitSigner(Function<String, Optional<VaultSecretManager>> vaults, SignerSpec spec, int version,
+                          RemoteSignings signings) {
+        this.vaults = vaults;
         this.spec = spec;
         this.version = version;
         this.signings = signings;
@@ -49,11 +53,14 @@ public final class TransitSigner implements RemoteSigner {
      * holding a certificate's public key there, with that version's handle as its private key. Reads the key from
      * Vault ({@code GET <mount>/keys/<key>}): call it off any handshake.
      *
+     * @param vaults the Vault connections by secret object id (a secret resolver's), read now and at each signature
      * @throws IllegalArgumentException when the key is missing, cannot sign TLS, or matches no certificate
-     * @throws SecretException          when Vault refuses or cannot be reached
+     * @throws SecretException          when Vault refuses or cannot be reached, or there is no such connection
      */
     public static CertifiedKey certifiedKey(SignerSpec spec, String certSource, List<X509Certificate> chain,
-                                            VaultSecretManager vault, RemoteSignings signings) {
+                                            Function<String, Optional<VaultSecretManager>> vaults,
+                                            RemoteSignings signings) {
+        VaultSecretManager vault = vault(vaults, spec);
         VaultPath keyPath = spec.mountPath().resolve("keys", spec.key());
         JsonNode key = vault.readData(keyPath).orElseThrow(() -> new IllegalArgumentException(
                 "signer: Vault " + spec.secretId() + " has no Transit key at " + keyPath));
@@ -67,13 +74,18 @@ public final class TransitSigner implements RemoteSigner {
             PublicKey publicKey = versions.get(version);
             if (publicKey != null && holds(chain, publicKey)) {
                 KeylessProvider.install(); // JSSE finds the handle's signatures among the installed providers
-                TransitSigner signer = new TransitSigner(vault, spec, version, signings);
+                TransitSigner signer = new TransitSigner(vaults, spec, version, signings);
                 return Pem.certifiedHandle(certSource, chain, publicKey,
                         KeylessKey.of(publicKey, signer, signer.description));
             }
         }
         throw new IllegalArgumentException("signer: no version of the Transit key " + keyPath + " (" + versions.size()
                 + " read) holds the public key of a certificate in " + certSource);
+    }
+
+    private static VaultSecretManager vault(Function<String, Optional<VaultSecretManager>> vaults, SignerSpec spec) {
+        return vaults.apply(spec.secretId()).orElseThrow(() -> new SecretException(
+                SecretException.Kind.NO_SUCH_SECRET_OBJECT, "signer: no secret object vault/" + spec.secretId()));
     }
 
     private static Map<Integer, PublicKey> publicKeys(VaultPath keyPath, JsonNode keys) {
@@ -115,7 +127,7 @@ public final class TransitSigner implements RemoteSigner {
             body.put("salt_length", "hash"); // TLS's; Transit's default, "auto", is the largest salt, which TLS 1.3 refuses
         }
         VaultPath path = spec.mountPath().resolve("sign", spec.key(), transitHash);
-        String signature = vault.write(path, body).path("signature").asText("");
+        String signature = vault(vaults, spec).write(path, body).path("signature").asText("");
         String prefix = "vault:v" + version + ":";
         if (!signature.startsWith(prefix)) {
             throw new IllegalStateException("Vault's answer at " + path + " holds no signature by version " + version);

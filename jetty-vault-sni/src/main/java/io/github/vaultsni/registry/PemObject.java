@@ -1,6 +1,5 @@
 package io.github.vaultsni.registry;
 
-import io.github.vaultsni.keyless.SignerSpec;
 import io.github.vaultsni.keyless.TransitSigner;
 import io.github.vaultsni.pem.CertifiedKey;
 import io.github.vaultsni.pem.Pem;
@@ -152,7 +151,8 @@ final class PemObject extends SslObjectMachine {
             Map<String, CompletableFuture<String>> values = new LinkedHashMap<>();
             spec.values().forEach(text -> values.computeIfAbsent(text, this::resolve));
             CompletableFuture.allOf(values.values().toArray(CompletableFuture[]::new))
-                    .handleAsync((ignored, failure) -> parse(values, generation), registry.executor())
+                    .handleAsync((ignored, failure) -> parse(values, generation),
+                            spec.signer() != null ? registry.vaultWork() : registry.executor()) // a signer reads Vault
                     .thenAccept(built -> registry.serially(() -> settle(built)));
         } catch (RuntimeException e) {
             settle(new Built(null, message(e))); // the pool refused the work (stopping): failed, never stuck building
@@ -231,13 +231,10 @@ final class PemObject extends SslObjectMachine {
      * certificate holds (read from Vault here, on the builder's thread); none holding it fails the build.
      */
     private CertifiedKey keyless(Map<String, String> resolved) {
-        SignerSpec signer = spec.signer();
-        VaultSecretManager vault = registry.resolver().manager("vault", signer.secretId(), VaultSecretManager.class)
-                .orElseThrow(() -> new SecretException(SecretException.Kind.NO_SUCH_SECRET_OBJECT,
-                        "signer: no secret object vault/" + signer.secretId()));
         String certSource = source(spec.cert(), "cert");
-        return TransitSigner.certifiedKey(signer, certSource, Pem.decodeCertificates(certSource, resolved.get(spec.cert())),
-                vault, registry.signings());
+        return TransitSigner.certifiedKey(spec.signer(), certSource,
+                Pem.decodeCertificates(certSource, resolved.get(spec.cert())),
+                id -> registry.resolver().manager("vault", id, VaultSecretManager.class), registry.signings());
     }
 
     /** How errors name a value: the reference itself, or the object's field for inline PEM. */
@@ -266,7 +263,11 @@ final class PemObject extends SslObjectMachine {
             error = null;
             failures = 0;
         } else {
-            LOG.warn("certificate entry {} is not served: {}", spec.id(), built.error());
+            if (built.error().equals(error)) {
+                LOG.debug("certificate entry {} is still not served: {}", spec.id(), built.error()); // a retry's
+            } else {
+                LOG.warn("certificate entry {} is not served: {}", spec.id(), built.error());
+            }
             entry = null;
             state = SniEntryStatus.State.FAILED;
             error = built.error();

@@ -75,10 +75,12 @@ public final class SslObject {
             spec.issuer().pastBounds().forEach(past -> violations.add(new SslObjectViolation(Kind.BAD_VALUE,
                     "issuer.vault_pki", past)));
         }
-        if (spec.issuer() == null && spec.signer() != null) {
-            certificate(spec.cert(), "cert", violations); // its key is checked against Vault's when it is applied
-        } else if (spec.issuer() == null) {
-            pair(spec.cert(), "cert", spec.key(), "key", violations);
+        if (spec.issuer() == null) {
+            if (spec.signer() != null) {
+                certificate(spec.cert(), "cert", violations); // its key is checked against Vault's when it is applied
+            } else {
+                pair(spec.cert(), "cert", spec.key(), "key", violations);
+            }
             for (int i = 0; i < Math.min(spec.certs().size(), spec.keys().size()); i++) {
                 pair(spec.certs().get(i), "certs[" + i + "]", spec.keys().get(i), "keys[" + i + "]", violations);
             }

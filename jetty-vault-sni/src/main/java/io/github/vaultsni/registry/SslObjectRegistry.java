@@ -78,6 +78,8 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
     /** The revocation lists of the objects whose client certificates are checked against one. */
     private final ClientRevocations revocations;
     private final RemoteSignings signings;
+    /** Runs work that blocks on Vault (issuances, keyless objects' builds): bounded, so a hanging Vault holds few threads. */
+    private final Executor vaultWork;
     private final AtomicLong generations = new AtomicLong();
     private final SecretChangeListener onSecretChange = this::secretChanged;
 
@@ -103,7 +105,8 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
         this.executor = b.executor;
         this.scheduler = resolver.scheduler();
         this.serial = new SerializedExecutor(executor);
-        this.issuance = new Issuance(b.authority, b.issuedCertificates, clock, b.issuances != null ? b.issuances : executor,
+        this.vaultWork = b.issuances != null ? b.issuances : executor;
+        this.issuance = new Issuance(b.authority, b.issuedCertificates, clock, vaultWork,
                 scheduler);
         this.lastPublicationNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(PUBLISH_INTERVAL_MILLIS);
         this.revocations = new ClientRevocations(resolver, executor, scheduler, clock);
@@ -363,6 +366,11 @@ public final class SslObjectRegistry extends ContainerLifeCycle {
 
     Executor executor() {
         return executor;
+    }
+
+    /** Where work that blocks on Vault runs: the issuances' executor. */
+    Executor vaultWork() {
+        return vaultWork;
     }
 
     Issuance issuance() {

@@ -29,9 +29,11 @@ import java.util.function.Consumer;
  * {@code vault-sni} Jetty module, {@code gateway.jar}, {@code gateway.war}, the Spring Boot starter): one thread
  * pool, one scheduler and one clock, shared by the {@link SecretResolver} (its cache and Vault connections), the
  * {@link SslObjectRegistry} (its state machines and issuer) and, when asked, the meters ({@link VaultSniMetrics}).
- * Work that blocks on Vault runs on bounded shares of the pool ({@value #DEFAULT_FETCH_CONCURRENCY} reads and
- * {@value #DEFAULT_ISSUANCE_CONCURRENCY} issuances at once), so a Vault that hangs leaves the rest running: the
- * registry's changes, its publications and the builds.
+ * Work that blocks on Vault runs on bounded shares of the pool ({@value #DEFAULT_FETCH_CONCURRENCY} reads,
+ * {@value #DEFAULT_ISSUANCE_CONCURRENCY} issuances and keyless objects' builds, and
+ * {@value io.github.vaultsni.keyless.RemoteSignings#DEFAULT_MAX_IN_FLIGHT} keyless signatures at once), so a Vault
+ * that hangs leaves the rest of the {@value #DEFAULT_THREADS} threads running: the registry's changes, its
+ * publications and the builds.
  *
  * <p>A Jetty {@code ContainerLifeCycle} (its {@code dump()} shows the tree): {@link #builder()} only assigns;
  * {@link #start()} starts the pool, the scheduler, the resolver (registering the Vault secret objects given to the
@@ -39,7 +41,7 @@ import java.util.function.Consumer;
  * can be started in the same JVM; {@link #stop()} stops them in reverse.
  */
 public final class VaultSniRuntime extends ContainerLifeCycle implements AutoCloseable {
-    public static final int DEFAULT_THREADS = 16;
+    public static final int DEFAULT_THREADS = 24;
     public static final int DEFAULT_FETCH_CONCURRENCY = 4;
     /** Issuances (and their store writes) at once: a Vault PKI that hangs holds at most these threads. */
     static final int DEFAULT_ISSUANCE_CONCURRENCY = 4;

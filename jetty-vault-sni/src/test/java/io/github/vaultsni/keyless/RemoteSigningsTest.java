@@ -1,5 +1,6 @@
 package io.github.vaultsni.keyless;
 
+import io.github.vaultsni.secret.SecretException;
 import io.github.vaultsni.testsupport.TestClock;
 import io.github.vaultsni.testsupport.TestPki;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -152,5 +153,56 @@ class RemoteSigningsTest {
                 return false;
             }
         });
+    }
+
+    @Test
+    void aRefusalByVault_failsThatSignature_butOpensNoBreaker() throws Exception {
+        RemoteSignings signings = new RemoteSignings(pool, clock, 4, Duration.ofSeconds(5));
+        SignatureException denied = assertThrows(SignatureException.class, () -> signings.sign("vault-1", "key", () -> {
+            throw new SecretException(SecretException.Kind.PERMISSION_DENIED, "permission denied (403) writing transit/sign/k");
+        }));
+        assertTrue(denied.getMessage().endsWith("key: permission denied (403) writing transit/sign/k"), denied.getMessage());
+        assertArrayEquals(new byte[]{1}, signings.sign("vault-1", "other", () -> new byte[]{1}), "Vault answered: no breaker");
+        assertThrows(SignatureException.class, () -> signings.sign("vault-1", "key", () -> {
+            throw new SecretException(SecretException.Kind.UNREACHABLE, "Vault at http://127.0.0.1:1 is unreachable");
+        }));
+        SignatureException refused = assertThrows(SignatureException.class,
+                () -> signings.sign("vault-1", "other", () -> new byte[]{2}));
+        assertTrue(refused.getMessage().contains("breaker"), "an unreachable Vault opens it: " + refused.getMessage());
+    }
+
+    @Test
+    void aVaultThatHangs_holdsAtMostHalfThePlaces() throws Exception {
+        RemoteSignings signings = new RemoteSignings(pool, clock, 4, Duration.ofSeconds(10));
+        CountDownLatch vaultAnswers = new CountDownLatch(1);
+        CountDownLatch asked = new CountDownLatch(2);
+        for (int i = 0; i < 2; i++) {
+            pool.submit(() -> signings.sign("vault-1", "key", () -> {
+                asked.countDown();
+                vaultAnswers.await();
+                return new byte[]{1};
+            }));
+        }
+        asked.await();
+        SignatureException refused = assertThrows(SignatureException.class,
+                () -> signings.sign("vault-1", "key", () -> new byte[]{2}));
+        assertTrue(refused.getMessage().contains("2 signatures already in flight on Vault vault-1"), refused.getMessage());
+        assertArrayEquals(new byte[]{3}, signings.sign("vault-2", "other", () -> new byte[]{3}), "another Vault's place");
+        vaultAnswers.countDown();
+    }
+
+    @Test
+    void sha1_isSignedForTls12ClientsThatNameNoAlgorithm() throws Exception {
+        KeylessProvider.install();
+        AtomicReference<String> hash = new AtomicReference<>();
+        KeylessKey key = KeylessKey.of(TestPki.keyPair("EC").getPublic(), (s, h, d) -> {
+            hash.set(h + " " + d.length);
+            return new byte[]{9};
+        }, "sha1");
+        Signature sha1 = Signature.getInstance("SHA1withECDSA");
+        sha1.initSign(key);
+        sha1.update((byte) 1);
+        assertArrayEquals(new byte[]{9}, sha1.sign());
+        assertEquals("SHA-1 20", hash.get());
     }
 }

@@ -4,12 +4,14 @@ import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.oiw.OIWObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.DigestInfo;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.crypto.CryptoException;
 import org.bouncycastle.crypto.Digest;
+import org.bouncycastle.crypto.digests.SHA1Digest;
 import org.bouncycastle.crypto.digests.SHA224Digest;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.digests.SHA384Digest;
@@ -57,6 +59,7 @@ final class TransitEngine implements SecretsEngine {
     private static final List<String> VAULT_TYPES = List.of("aes128-gcm96", "aes256-gcm96", "chacha20-poly1305",
             "ed25519", "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-2048", "rsa-3072", "rsa-4096", "hmac");
     private static final Map<String, HashAlgorithm> HASHES = Map.of(
+            "sha1", new HashAlgorithm("SHA-1", OIWObjectIdentifiers.idSHA1, SHA1Digest::new),
             "sha2-224", new HashAlgorithm("SHA-224", NISTObjectIdentifiers.id_sha224, SHA224Digest::new),
             "sha2-256", new HashAlgorithm("SHA-256", NISTObjectIdentifiers.id_sha256, SHA256Digest::new),
             "sha2-384", new HashAlgorithm("SHA-384", NISTObjectIdentifiers.id_sha384, SHA384Digest::new),
@@ -249,7 +252,7 @@ final class TransitEngine implements SecretsEngine {
         String wanted = name == null || name.isEmpty() ? "sha2-256" : name;
         HashAlgorithm hash = HASHES.get(wanted);
         if (hash == null) {
-            throw VaultError.badRequest("the test server signs with sha2-224, sha2-256, sha2-384 or sha2-512 only, not "
+            throw VaultError.badRequest("the test server signs with sha1, sha2-224, sha2-256, sha2-384 or sha2-512 only, not "
                     + wanted);
         }
         return hash;

@@ -71,11 +71,18 @@ class KeylessGatewayTest {
         vault = VaultTestServer.builder().rootToken(ROOT).start();
         http = new VaultHttp(vault.address());
         http.expect(204, "POST", "sys/mounts/transit", ROOT, Map.of("type", "transit"));
-        // tickets on: TLS 1.3 sessions resume only from one (off, APISIX's default, they never resume)
-        gateway = Gateway.start(TestGatewayConfig.loopback(dir.resolve("data")).adminKey(ADMIN).tlsSessionTickets(true)
-                .tlsProvider(provider).build());
+        gateway = Gateway.start(TestGatewayConfig.loopback(dir.resolve("data")).adminKey(ADMIN)
+                .tlsSessionTickets(tickets()).tlsProvider(provider).build());
         put("secrets/vault/transit-vault", JSON.createObjectNode().put("uri", vault.address()).put("prefix", "kv")
                 .put("token", ROOT));
+    }
+
+    /**
+     * Tickets on with the JDK's connector, off (APISIX's default) with Conscrypt's, whose keyless names are served by
+     * a JDK context that must then acknowledge no ticket either (TLS 1.2 clients fail a ServerHello that does).
+     */
+    private boolean tickets() {
+        return provider == TlsProvider.JDK;
     }
 
     @AfterEach
@@ -88,6 +95,7 @@ class KeylessGatewayTest {
 
     @Test
     void ecdsaAndRsaKeysInTransit_signFullHandshakes_overTls12And13_andResumptionSignsNothing() throws Exception {
+        int signatures = 0;
         Issued ec = keyless("ec", "ecdsa-p256", "ec.keyless.test");
         Issued rsa = keyless("rsa", "rsa-2048", "rsa.keyless.test");
         for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
@@ -99,11 +107,14 @@ class KeylessGatewayTest {
                 assertEquals(object.getValue().certificate(), served, protocol + " " + object.getKey());
                 assertEquals(1, signs(key) - before, "one signature per full handshake: " + protocol + " " + key);
                 assertEquals(object.getValue().certificate(), get(client, object.getKey(), protocol), "resumed");
-                assertEquals(1, signs(key) - before, "none when the session resumes: " + protocol + " " + key);
+                // without tickets a TLS 1.3 session never resumes (TLS 1.2's resume by id): every handshake is full
+                int full = !tickets() && protocol.equals("TLSv1.3") ? 2 : 1;
+                assertEquals(full, signs(key) - before, "none when the session resumes: " + protocol + " " + key);
+                signatures += full;
             }
         }
-        assertTrue(MetricsScrape.of(gateway).contains("vault_sni_keyless_signatures_total{outcome=\"signed\"} 4.0"),
-                "four full handshakes signed");
+        assertTrue(MetricsScrape.of(gateway).contains("vault_sni_keyless_signatures_total{outcome=\"signed\"} "
+                + signatures + ".0"), signatures + " full handshakes signed");
         assertTrue(vault.requests().stream().noneMatch(r -> r.path().contains("/export/")
                 || r.path().contains("/backup/")), "the private key is never read");
         JsonNode stored = admin().call("GET", "ssls/ec", null).json().path("value");
@@ -123,6 +134,11 @@ class KeylessGatewayTest {
         assertTrue(pss.contains("Peer signature type: RSA-PSS"), pss);
         assertTrue(pss.contains("HTTP/1.1 404"), pss);
         assertEquals(1, vault.count("POST", "/v1/transit/sign/rsa/sha2-384"), "PSS with SHA-384, as negotiated");
+        ExternalTools.require("curl");
+        String h2 = ExternalTools.run(List.of("curl", "-sS", "--http2", "--cacert", ca.toString(), "--resolve",
+                "rsa.keyless.test:" + gateway.httpsPort() + ":127.0.0.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                "https://rsa.keyless.test:" + gateway.httpsPort() + "/"), "", Duration.ofSeconds(20));
+        assertEquals("2 404", h2.trim(), "h2 by ALPN on the keyless name's engine");
     }
 
     @Test
@@ -141,6 +157,18 @@ class KeylessGatewayTest {
         AdminTestClient.Answer refused = admin().call("PUT", "ssls/both", both.toString());
         assertEquals(400, refused.status(), refused::toString);
         assertTrue(refused.json().path("error_msg").asText().contains("signer excludes key"), refused::toString);
+    }
+
+    @Test
+    void aReplacedSecretObject_isSignedThroughAtOnce() throws Exception {
+        keyless("ec", "ecdsa-p256", "ec.keyless.test");
+        put("secrets/vault/transit-vault", JSON.createObjectNode().put("uri", vault.address()).put("prefix", "kv")
+                .put("token", "not-a-token"));
+        assertNull(get(TestPki.clientContext(CA, null), "ec.keyless.test", "TLSv1.3"), "Vault refuses that token");
+        put("secrets/vault/transit-vault", JSON.createObjectNode().put("uri", vault.address()).put("prefix", "kv")
+                .put("token", ROOT));
+        assertNotNull(get(TestPki.clientContext(CA, null), "ec.keyless.test", "TLSv1.3"),
+                "a refusal opened no breaker, and the new connection signs");
     }
 
     @Test
