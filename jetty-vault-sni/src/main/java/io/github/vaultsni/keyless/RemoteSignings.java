@@ -20,7 +20,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -102,20 +101,26 @@ public final class RemoteSignings {
             of.breaker().abandon();
             throw refused(what, maxInFlight + " signatures already in flight");
         }
-        CompletableFuture<byte[]> signature = new CompletableFuture<>();
-        AtomicBoolean slow = new AtomicBoolean();
+        Call signature = new Call();
         try {
             executor.execute(() -> {
+                byte[] made = null;
+                Throwable failure = null;
                 try {
-                    signature.complete(call.call());
-                } catch (Throwable failure) {
+                    made = call.call();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                places.release(); // before the answer: a caller that has it finds its place free
+                of.places().release();
+                synchronized (signature) {
+                    signature.finished = true;
+                    of.breaker().ended(signature.slow, !unavailable(failure), clock.instant());
+                }
+                if (failure == null) {
+                    signature.complete(made);
+                } else {
                     signature.completeExceptionally(failure);
-                } finally {
-                    places.release();
-                    of.places().release();
-                    synchronized (slow) {
-                        of.breaker().ended(slow.get(), !unavailable(signature), clock.instant());
-                    }
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -124,38 +129,44 @@ public final class RemoteSignings {
             of.breaker().abandon();
             throw refused(what, "no thread to ask Vault on");
         }
-        return await(signature, slow, of.breaker(), what);
+        return await(signature, of.breaker(), what);
+    }
+
+    /** One signature asked of Vault; {@code slow} and {@code finished} are guarded by it, so the breaker hears each once. */
+    private static final class Call extends CompletableFuture<byte[]> {
+        private boolean slow;
+        private boolean finished;
     }
 
     /**
-     * Whether {@code signature} failed because Vault could not be reached, did not answer in time or is sealed:
-     * what the breaker counts. A refusal (a policy, a missing key) is Vault answering: it fails that key alone.
+     * Whether {@code failure} (null: none) is Vault unreachable, not answering in time or sealed: what the breaker
+     * counts. A refusal (a policy, a missing key) is Vault answering: it fails that key alone.
      */
-    private static boolean unavailable(CompletableFuture<byte[]> signature) {
-        if (!signature.isCompletedExceptionally()) {
+    private static boolean unavailable(Throwable failure) {
+        if (failure == null) {
             return false;
         }
-        Throwable cause = signature.handle((ok, failure) -> failure).join();
-        return !(cause instanceof SecretException secret) || secret.kind() == SecretException.Kind.UNREACHABLE
+        return !(failure instanceof SecretException secret) || secret.kind() == SecretException.Kind.UNREACHABLE
                 || secret.kind() == SecretException.Kind.TIMEOUT || secret.kind() == SecretException.Kind.SEALED;
     }
 
-    private byte[] await(CompletableFuture<byte[]> signature, AtomicBoolean slow, VaultBreaker breaker, String what)
-            throws SignatureException {
+    private byte[] await(Call signature, VaultBreaker breaker, String what) throws SignatureException {
         try {
             try {
                 return made(signature.get(deadline.toNanos(), TimeUnit.NANOSECONDS));
             } catch (TimeoutException e) {
-                synchronized (slow) {
-                    if (!signature.isDone()) {
-                        slow.set(true);
+                boolean finished;
+                synchronized (signature) {
+                    finished = signature.finished;
+                    if (!finished) {
+                        signature.slow = true;
                         breaker.slow(clock.instant());
                     }
                 }
-                if (!signature.isDone()) {
+                if (!finished) {
                     throw failed(what, "Vault did not sign within " + deadline.toMillis() + " ms");
                 }
-                return made(signature.get()); // answered as the deadline passed: taken
+                return made(signature.get()); // answered as the deadline passed: taken (completed at once)
             }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
