@@ -105,22 +105,16 @@ public final class RemoteSignings {
         try {
             executor.execute(() -> {
                 byte[] made = null;
-                Throwable failure = null;
+                Exception failure = null;
                 try {
                     made = call.call();
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                places.release(); // before the answer: a caller that has it finds its place free
-                of.places().release();
-                synchronized (signature) {
-                    signature.finished = true;
-                    of.breaker().ended(signature.slow, !unavailable(failure), clock.instant());
-                }
-                if (failure == null) {
-                    signature.complete(made);
-                } else {
-                    signature.completeExceptionally(failure);
+                } catch (Exception e) {
+                    failure = e;
+                } finally { // an Error goes on up the pool's thread, its place freed and its caller answered
+                    if (made == null && failure == null) {
+                        failure = new IllegalStateException("the call to Vault ended abruptly");
+                    }
+                    finish(signature, of, made, failure);
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -130,6 +124,21 @@ public final class RemoteSignings {
             throw refused(what, "no thread to ask Vault on");
         }
         return await(signature, of.breaker(), what);
+    }
+
+    /** Frees the call's places, tells its breaker, then answers its caller (in that order: see the class). */
+    private void finish(Call signature, VaultPlaces of, byte[] made, Exception failure) {
+        places.release(); // before the answer: a caller that has it finds its place free
+        of.places().release();
+        synchronized (signature) {
+            signature.finished = true;
+            of.breaker().ended(signature.slow, !unavailable(failure), clock.instant());
+        }
+        if (failure == null) {
+            signature.complete(made);
+        } else {
+            signature.completeExceptionally(failure);
+        }
     }
 
     /** One signature asked of Vault; {@code slow} and {@code finished} are guarded by it, so the breaker hears each once. */
@@ -142,7 +151,7 @@ public final class RemoteSignings {
      * Whether {@code failure} (null: none) is Vault unreachable, not answering in time or sealed: what the breaker
      * counts. A refusal (a policy, a missing key) is Vault answering: it fails that key alone.
      */
-    private static boolean unavailable(Throwable failure) {
+    private static boolean unavailable(Exception failure) {
         if (failure == null) {
             return false;
         }

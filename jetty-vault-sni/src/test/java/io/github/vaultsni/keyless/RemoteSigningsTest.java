@@ -16,6 +16,8 @@ import java.security.SignatureException;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -113,13 +115,7 @@ class RemoteSigningsTest {
     void pastTheInFlightBound_aSignatureIsRefusedAtOnce() throws Exception {
         RemoteSignings signings = new RemoteSignings(pool, clock, 1, Duration.ofSeconds(10));
         CountDownLatch vaultAnswers = new CountDownLatch(1);
-        CountDownLatch asked = new CountDownLatch(1);
-        Future<byte[]> first = pool.submit(() -> signings.sign("vault-1", "key", () -> {
-            asked.countDown();
-            vaultAnswers.await();
-            return new byte[]{1};
-        }));
-        asked.await();
+        Future<byte[]> first = inFlight(signings, 1, vaultAnswers).get(0);
         SignatureException refused = assertThrows(SignatureException.class,
                 () -> signings.sign("vault-1", "key", () -> new byte[]{2}));
         assertTrue(refused.getMessage().contains("1 signatures already in flight"), refused.getMessage());
@@ -175,15 +171,7 @@ class RemoteSigningsTest {
     void aVaultThatHangs_holdsAtMostHalfThePlaces() throws Exception {
         RemoteSignings signings = new RemoteSignings(pool, clock, 4, Duration.ofSeconds(10));
         CountDownLatch vaultAnswers = new CountDownLatch(1);
-        CountDownLatch asked = new CountDownLatch(2);
-        for (int i = 0; i < 2; i++) {
-            pool.submit(() -> signings.sign("vault-1", "key", () -> {
-                asked.countDown();
-                vaultAnswers.await();
-                return new byte[]{1};
-            }));
-        }
-        asked.await();
+        inFlight(signings, 2, vaultAnswers);
         SignatureException refused = assertThrows(SignatureException.class,
                 () -> signings.sign("vault-1", "key", () -> new byte[]{2}));
         assertTrue(refused.getMessage().contains("2 signatures already in flight on Vault vault-1"), refused.getMessage());
@@ -204,5 +192,21 @@ class RemoteSigningsTest {
         sha1.update((byte) 1);
         assertArrayEquals(new byte[]{9}, sha1.sign());
         assertEquals("SHA-1 20", hash.get());
+    }
+
+    /** {@code count} signatures of Vault vault-1 in flight until {@code vaultAnswers} (then each answers {1}). */
+    private List<Future<byte[]>> inFlight(RemoteSignings signings, int count, CountDownLatch vaultAnswers)
+            throws InterruptedException {
+        CountDownLatch asked = new CountDownLatch(count);
+        List<Future<byte[]>> signatures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            signatures.add(pool.submit(() -> signings.sign("vault-1", "key", () -> {
+                asked.countDown();
+                vaultAnswers.await();
+                return new byte[]{1};
+            })));
+        }
+        asked.await();
+        return signatures;
     }
 }
